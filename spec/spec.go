@@ -1,0 +1,193 @@
+// Package spec holds the OpenAPI description of SpaceDog's /1/batch API and
+// of the data routes its sub-requests reach, and finds and checks requests
+// and responses against it. The mock serves by it and the suites check every
+// exchange with it, so the two cannot drift apart.
+package spec
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+//go:embed openapi.yaml
+var document []byte
+
+// YAML returns the document as it is embedded, for serving it to clients.
+func YAML() []byte { return bytes.Clone(document) }
+
+// Spec is the loaded, validated document and a router over its paths. It is
+// read-only and safe for concurrent use.
+type Spec struct {
+	Doc    *openapi3.T
+	router routers.Router
+}
+
+// Load parses and validates the embedded document. The work is done once per
+// process: the result is immutable and shared.
+func Load() (*Spec, error) { return load() }
+
+var load = sync.OnceValues(func() (*Spec, error) {
+	return parse(document)
+})
+
+func parse(data []byte) (*Spec, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("spec: load openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+		return nil, fmt.Errorf("spec: openapi.yaml is not valid: %w", err)
+	}
+	// Servers name SpaceDog's hosts; cleared, the router matches paths on any host.
+	doc.Servers = nil
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("spec: build router: %w", err)
+	}
+	return &Spec{Doc: doc, router: router}, nil
+}
+
+// Errors of FindRoute, matched with errors.Is.
+var (
+	ErrNoRoute          = errors.New("no route")
+	ErrMethodNotAllowed = errors.New("method not allowed")
+)
+
+// RouteError says why a method and path have no operation.
+type RouteError struct {
+	Method, Path string
+	Allow        []string // the path's methods, for ErrMethodNotAllowed
+	Err          error
+}
+
+func (e *RouteError) Error() string {
+	if errors.Is(e.Err, ErrMethodNotAllowed) {
+		return fmt.Sprintf("method [%s] not allowed on path [%s]; allowed: %s", e.Method, e.Path, strings.Join(e.Allow, ", "))
+	}
+	return fmt.Sprintf("no route for path [%s]", e.Path)
+}
+
+func (e *RouteError) Unwrap() error { return e.Err }
+
+// Route is an operation of the document found for a request.
+type Route struct {
+	*routers.Route
+	PathParams map[string]string
+}
+
+// OperationID is the operation's operationId.
+func (r *Route) OperationID() string { return r.Operation.OperationID }
+
+// NormalizePath maps a path to the form the document's paths use: the legacy
+// root /v1/ becomes /1/ and a trailing slash is dropped (SUB-5).
+func NormalizePath(p string) string {
+	if rest, ok := strings.CutPrefix(p, "/v1/"); ok {
+		p = "/1/" + rest
+	} else if p == "/v1" {
+		p = "/1"
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	return p
+}
+
+// FindRoute finds the operation of a method (any case) and a path, after
+// NormalizePath. The error is a *RouteError.
+func (s *Spec) FindRoute(method, path string) (*Route, error) {
+	method = strings.ToUpper(method)
+	req := &http.Request{Method: method, URL: &url.URL{Path: NormalizePath(path)}, Host: "localhost"}
+	route, params, err := s.router.FindRoute(req)
+	switch {
+	case err == nil:
+		return &Route{Route: route, PathParams: params}, nil
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return nil, &RouteError{Method: method, Path: path, Allow: s.allowed(req), Err: ErrMethodNotAllowed}
+	default:
+		return nil, &RouteError{Method: method, Path: path, Err: ErrNoRoute}
+	}
+}
+
+// allowed lists the methods the request's path has, for an Allow header.
+func (s *Spec) allowed(req *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		r := *req
+		r.Method = m
+		if _, _, err := s.router.FindRoute(&r); err == nil {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+// Operation returns the operation with the given operationId, or nil.
+func (s *Spec) Operation(id string) *openapi3.Operation {
+	for _, item := range s.Doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.OperationID == id {
+				return op
+			}
+		}
+	}
+	return nil
+}
+
+// Schema returns the component schema of that name, or nil.
+func (s *Spec) Schema(name string) *openapi3.Schema {
+	if ref := s.Doc.Components.Schemas[name]; ref != nil {
+		return ref.Value
+	}
+	return nil
+}
+
+// Requirements maps each operationId to the contract rule IDs of its
+// x-requirements.
+func (s *Spec) Requirements() map[string][]string {
+	reqs := map[string][]string{}
+	for _, item := range s.Doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			ids, _ := op.Extensions["x-requirements"].([]any)
+			for _, id := range ids {
+				if id, ok := id.(string); ok {
+					reqs[op.OperationID] = append(reqs[op.OperationID], id)
+				}
+			}
+			slices.Sort(reqs[op.OperationID])
+		}
+	}
+	return reqs
+}
+
+// Rule is one rule of the contract, from the document's x-rules.
+type Rule struct {
+	ID      string
+	Level   string // MUST or SHOULD
+	Summary string
+}
+
+// Rules lists the contract's rules, ordered by ID.
+func (s *Spec) Rules() []Rule {
+	raw, _ := s.Doc.Extensions["x-rules"].(map[string]any)
+	rules := make([]Rule, 0, len(raw))
+	for id, v := range raw {
+		m, _ := v.(map[string]any)
+		level, _ := m["level"].(string)
+		summary, _ := m["summary"].(string)
+		rules = append(rules, Rule{ID: id, Level: level, Summary: summary})
+	}
+	slices.SortFunc(rules, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rules
+}
