@@ -107,16 +107,24 @@ func NormalizePath(p string) string {
 // FindRoute finds the operation of a method (any case) and a path, after
 // NormalizePath. The error is a *RouteError.
 func (s *Spec) FindRoute(method, path string) (*Route, error) {
-	method = strings.ToUpper(method)
-	req := &http.Request{Method: method, URL: &url.URL{Path: NormalizePath(path)}, Host: "localhost"}
+	return s.RouteRequest(&http.Request{Method: method, URL: &url.URL{Path: path}, Host: "localhost"})
+}
+
+// RouteRequest finds the operation of a request. It puts the request's
+// method in upper case and its path through NormalizePath, in place, so that
+// the request then matches the route. The error is a *RouteError.
+func (s *Spec) RouteRequest(req *http.Request) (*Route, error) {
+	path := req.URL.Path
+	req.Method = strings.ToUpper(req.Method)
+	req.URL.Path = NormalizePath(path)
 	route, params, err := s.router.FindRoute(req)
 	switch {
 	case err == nil:
 		return &Route{Route: route, PathParams: params}, nil
 	case errors.Is(err, routers.ErrMethodNotAllowed):
-		return nil, &RouteError{Method: method, Path: path, Allow: s.allowed(req), Err: ErrMethodNotAllowed}
+		return nil, &RouteError{Method: req.Method, Path: path, Allow: s.allowed(req), Err: ErrMethodNotAllowed}
 	default:
-		return nil, &RouteError{Method: method, Path: path, Err: ErrNoRoute}
+		return nil, &RouteError{Method: req.Method, Path: path, Err: ErrNoRoute}
 	}
 }
 

@@ -1,0 +1,260 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// batch runs a batch's items one after another in array order (ORD-1,
+// ORD-2), keeps what earlier items did when a later one fails (ORD-3), and
+// with stopOnError=true ends after the first failed result (STOP-2). Each
+// item's result is the body its request would have had on its own.
+func (s *Server) batch(c *call) response {
+	items, res := s.items(c.body)
+	if items == nil {
+		return res
+	}
+	stop := strings.EqualFold(c.query.Get("stopOnError"), "true") // validated: true or false
+	results := make([][]byte, 0, len(items))
+	size := 2
+	for i, raw := range items {
+		res := s.item(c, i, raw)
+		results = append(results, res.body)
+		size += len(res.body) + 1
+		if stop && res.status >= http.StatusBadRequest {
+			break
+		}
+	}
+	reply := make([]byte, 0, size)
+	reply = append(reply, '[')
+	for i, r := range results {
+		if i > 0 {
+			reply = append(reply, ',')
+		}
+		reply = append(reply, r...)
+	}
+	reply = append(reply, ']')
+	return response{status: http.StatusOK, body: reply}
+}
+
+// items splits a batch body into its items, or says why the whole batch is
+// rejected (ERR-1, LIM-2); then nothing runs.
+func (s *Server) items(body []byte) ([]json.RawMessage, response) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, failure(http.StatusBadRequest, "body: a JSON array of sub-requests is required")
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(body, &items); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not %s", typeErr.Value)
+		}
+		return nil, failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
+	}
+	if items == nil {
+		return nil, failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not null")
+	}
+	if len(items) > s.cfg.MaxBatch {
+		return nil, failure(http.StatusBadRequest, "batch are limited to %d sub requests; this one has %d",
+			s.cfg.MaxBatch, len(items))
+	}
+	return items, response{}
+}
+
+// item runs one batch item: a malformed one gets its 400 result in place
+// (ERR-4), a well-formed one is dispatched as a request of its own.
+func (s *Server) item(batch *call, i int, raw json.RawMessage) response {
+	sub, err := s.subRequest(batch, i, raw)
+	if err != nil {
+		res := failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
+		s.checkEnvelope(res)
+		return res
+	}
+	return s.dispatch(sub)
+}
+
+// subRequest makes the call of a batch item, checked against the spec's
+// SubRequest schema and the rules a schema cannot say (SUB-1, SEC-1).
+func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, error) {
+	var f struct {
+		Method, Path, Headers any
+		Parameters            json.RawMessage // decoded below, numbers kept exact
+		Content, Body         json.RawMessage // passed on as sent, never decoded here
+	}
+	if raw[0] != '{' {
+		return nil, fmt.Errorf("must be a JSON object, not %s", kindOf(raw))
+	}
+	if err := json.Unmarshal(raw, &f); err != nil { // raw is a valid JSON object already: cannot happen
+		return nil, err
+	}
+	var params any
+	if f.Parameters != nil {
+		dec := json.NewDecoder(bytes.NewReader(f.Parameters))
+		dec.UseNumber()
+		if err := dec.Decode(&params); err != nil {
+			return nil, err
+		}
+	}
+	// The payload's schema takes any value, so a placeholder stands in for it.
+	item := map[string]any{}
+	for k, v := range map[string]any{"method": f.Method, "path": f.Path, "parameters": params, "headers": f.Headers} {
+		if v != nil { // a null member counts as a missing one
+			item[k] = v
+		}
+	}
+	if f.Content != nil {
+		item["content"] = true
+	}
+	if f.Body != nil {
+		item["body"] = true
+	}
+	if err := s.subRequestSchema.VisitJSON(item, openapi3.DisableSchemaErrorDetails()); err != nil {
+		return nil, itemSchemaError(raw, err)
+	}
+	if f.Content != nil && f.Body != nil {
+		return nil, errors.New("fields [content] and [body] are both given; the payload goes in one of them")
+	}
+	body := f.Body
+	if f.Content != nil {
+		body = f.Content
+	}
+	rawPath, rawQuery, _ := strings.Cut(f.Path.(string), "?")
+	header, err := mergeHeaders(batch.header, f.Headers)
+	if err != nil {
+		return nil, err
+	}
+	if params, ok := params.(map[string]any); ok {
+		q, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return nil, fmt.Errorf("field [path]: bad query string: %v", err)
+		}
+		for name, v := range params {
+			q[name] = paramValues(v)
+		}
+		rawQuery = q.Encode()
+	}
+	return &call{
+		method:   f.Method.(string),
+		rawPath:  rawPath,
+		rawQuery: rawQuery,
+		header:   header,
+		body:     body,
+		host:     batch.host,
+		item:     i,
+		backend:  batch.backend,
+		base:     batch.base,
+	}, nil
+}
+
+// itemSchemaError says which field of an item breaks the SubRequest schema.
+func itemSchemaError(raw json.RawMessage, err error) error {
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		return err
+	}
+	ptr := se.JSONPointer()
+	if se.SchemaField == "required" && len(ptr) == 1 {
+		msg := fmt.Sprintf("field [%s] is missing", ptr[0])
+		if ptr[0] == "method" {
+			msg += methodHint(raw)
+		}
+		return errors.New(msg)
+	}
+	return errors.New(schemaMessage("", se))
+}
+
+// methodHint helps with the reference page's own mistake, an item written
+// {"POST": "/v1/data/product"}.
+func methodHint(raw json.RawMessage) string {
+	var item map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &item)
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
+		for key, v := range item {
+			var path string
+			if strings.EqualFold(key, m) && json.Unmarshal(v, &path) == nil {
+				return fmt.Sprintf(`; this item has a key %q: write it {"method": %q, "path": %q}`, key, m, path)
+			}
+		}
+	}
+	return ""
+}
+
+// mergeHeaders lays an item's headers over the batch request's, for that item
+// alone (SUB-3). Names are case-insensitive; CR and LF are refused (SEC-1).
+func mergeHeaders(batch http.Header, own any) (http.Header, error) {
+	h := batch.Clone()
+	h.Del("Content-Length")
+	headers, _ := own.(map[string]any) // the schema made its values strings
+	for _, name := range slices.Sorted(maps.Keys(headers)) {
+		value := headers[name].(string)
+		if !isToken(name) {
+			return nil, fmt.Errorf("field [headers]: [%q] is not a valid header name", name)
+		}
+		if strings.ContainsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' || r == 0 }) {
+			return nil, fmt.Errorf("field [headers/%s]: the value holds CR, LF or NUL", name)
+		}
+		switch key := http.CanonicalHeaderKey(name); key {
+		case "Host", "Content-Length", "Transfer-Encoding": // the batch's own, never an item's
+		default:
+			h[key] = []string{value}
+		}
+	}
+	return h, nil
+}
+
+// isToken reports whether s is an HTTP header field name (RFC 9110 token).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		ok := r < 0x7f && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			strings.ContainsRune("!#$%&'*+-.^_`|~", r))
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// paramValues writes a parameter's value as query values (SUB-2).
+func paramValues(v any) []string {
+	switch v := v.(type) {
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, paramValues(e)...)
+		}
+		return out
+	case bool:
+		return []string{strconv.FormatBool(v)}
+	default: // string or json.Number
+		return []string{fmt.Sprint(v)}
+	}
+}
+
+// kindOf names the kind of a JSON value that is not an object.
+func kindOf(raw json.RawMessage) string {
+	switch raw[0] {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}

@@ -1,0 +1,70 @@
+package mockserver_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+)
+
+// The handler in-process, with full request validation and no self-check:
+// what a request costs the mock, without the network.
+
+func benchServer(b *testing.B) *mockserver.Server {
+	s, err := mockserver.New(mockserver.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func serve(b *testing.B, s http.Handler, method, target string, body []byte) {
+	req := httptest.NewRequest(method, target, bytes.NewReader(body))
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		b.Fatalf("%s %s: %d %s", method, target, w.Code, w.Body)
+	}
+}
+
+// BenchmarkBatch10 is a batch of 5 creates and 5 reads of existing objects.
+func BenchmarkBatch10(b *testing.B) {
+	s := benchServer(b)
+	var items []any
+	for i := range 5 {
+		serve(b, s, "POST", fmt.Sprintf("/1/data/product?id=p%d", i), []byte(`{"name":"Teddy Bear","price":"$23.45","tags":["toy","bear"]}`))
+		items = append(items, post("/1/data/product", obj{"name": "Mobby Dick", "price": "$29.99", "stock": i}))
+	}
+	for i := range 5 {
+		items = append(items, get(fmt.Sprintf("/1/data/product/p%d", i)))
+	}
+	body, _ := json.Marshal(items)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, s, "POST", "/1/batch", body)
+	}
+}
+
+// BenchmarkCreate is one direct create.
+func BenchmarkCreate(b *testing.B) {
+	s := benchServer(b)
+	body := []byte(`{"name":"Teddy Bear","price":"$23.45","tags":["toy","bear"]}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, s, "POST", "/1/data/product", body)
+	}
+}
+
+// BenchmarkGet is one direct read.
+func BenchmarkGet(b *testing.B) {
+	s := benchServer(b)
+	serve(b, s, "POST", "/1/data/product?id=p", []byte(`{"name":"Teddy Bear","price":"$23.45","tags":["toy","bear"]}`))
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, s, "GET", "/1/data/product/p", nil)
+	}
+}

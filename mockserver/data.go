@@ -1,0 +1,178 @@
+package mockserver
+
+import (
+	"errors"
+	"maps"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
+)
+
+// The data API's operations (CONTRACT §6). The spec has validated the
+// request already: parameters have their types, the payload is an object.
+
+func (s *Server) listAllObjects(c *call) response { return s.list(c, "") }
+
+func (s *Server) listObjects(c *call) response { return s.list(c, c.params["type"]) }
+
+func (s *Server) list(c *call, typ string) response {
+	from, err := intParam(c, "from", 0)
+	if err != nil {
+		return *err
+	}
+	size, err := intParam(c, "size", 10)
+	if err != nil {
+		return *err
+	}
+	total, page, lerr := s.store.Backend(c.backend).List(typ, int(from), int(size))
+	if lerr != nil {
+		return storeFailure(lerr)
+	}
+	results := make([]rawJSON, len(page))
+	for i, o := range page {
+		results[i] = objectJSON(o)
+	}
+	return response{status: http.StatusOK, body: encode(listing{Total: total, Results: results})}
+}
+
+type listing struct {
+	Total   int       `json:"total"`
+	Results []rawJSON `json:"results"`
+}
+
+func (s *Server) createObject(c *call) response {
+	o, err := s.store.Backend(c.backend).Create(c.params["type"], c.query.Get("id"), fields(c.payload), c.user, s.now())
+	if err != nil {
+		return storeFailure(err)
+	}
+	return s.saved(c, o)
+}
+
+func (s *Server) getObject(c *call) response {
+	o, err := s.store.Backend(c.backend).Get(c.params["type"], c.params["id"])
+	if err != nil {
+		return storeFailure(err)
+	}
+	return response{status: http.StatusOK, body: objectJSON(o)}
+}
+
+func (s *Server) updateObject(c *call) response {
+	version, ferr := intParam(c, "version", 0)
+	if ferr != nil {
+		return *ferr
+	}
+	strict, _ := strconv.ParseBool(c.query.Get("strict")) // validated: absent means false
+	o, err := s.store.Backend(c.backend).Update(c.params["type"], c.params["id"], fields(c.payload),
+		strict, version, c.user, s.now())
+	if err != nil {
+		return storeFailure(err)
+	}
+	return s.saved(c, o)
+}
+
+func (s *Server) deleteObject(c *call) response {
+	if err := s.store.Backend(c.backend).Delete(c.params["type"], c.params["id"]); err != nil {
+		return storeFailure(err)
+	}
+	return done()
+}
+
+func (s *Server) deleteObjects(c *call) response {
+	if err := s.store.Backend(c.backend).DeleteType(c.params["type"]); err != nil {
+		return storeFailure(err)
+	}
+	return done()
+}
+
+func (s *Server) deleteAllObjects(c *call) response {
+	s.store.Backend(c.backend).DeleteAll()
+	return done()
+}
+
+// now is the clock at millisecond precision, the precision meta shows.
+func (s *Server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+// fields is a payload as stored: a client's meta is not the object's (DATA-1).
+func fields(payload map[string]any) map[string]any {
+	f := maps.Clone(payload)
+	delete(f, "meta")
+	if f == nil {
+		f = map[string]any{}
+	}
+	return f
+}
+
+// intParam reads an integer query parameter the spec has validated; a value
+// out of int64 range still fails here.
+func intParam(c *call, name string, def int64) (int64, *response) {
+	v := c.query.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		res := failure(http.StatusBadRequest, "query parameter [%s]: not a non-negative integer: %s", name, v)
+		return 0, &res
+	}
+	return n, nil
+}
+
+func storeFailure(err error) response {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return failure(http.StatusNotFound, "%v", err)
+	case errors.Is(err, store.ErrConflict):
+		return failure(http.StatusConflict, "%v", err)
+	default:
+		return failure(http.StatusInternalServerError, "%v", err)
+	}
+}
+
+type saved struct {
+	Success  bool   `json:"success"`
+	Status   int    `json:"status"`
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Location string `json:"location"`
+	Version  int64  `json:"version"`
+}
+
+// saved is the reply to a create or an update (DATA-2).
+func (s *Server) saved(c *call, o *store.Object) response {
+	return response{status: http.StatusOK, body: encode(saved{
+		Success: true, Status: http.StatusOK, ID: o.ID, Type: o.Type,
+		Location: c.base + "/1/data/" + o.Type + "/" + o.ID, Version: o.Version,
+	})}
+}
+
+type meta struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	Version   int64  `json:"version"`
+	CreatedBy string `json:"createdBy"`
+	UpdatedBy string `json:"updatedBy"`
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+// rawJSON is encoded JSON, kept as it is inside a larger document.
+type rawJSON []byte
+
+func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
+
+// objectJSON is an object as read back: its fields, then its meta (DATA-1).
+func objectJSON(o *store.Object) rawJSON {
+	m := encode(meta{ID: o.ID, Type: o.Type, Version: o.Version, CreatedBy: o.CreatedBy, UpdatedBy: o.UpdatedBy,
+		CreatedAt: o.CreatedAt.Format(timeFormat), UpdatedAt: o.UpdatedAt.Format(timeFormat)})
+	f := o.FieldsJSON() // an object: "{...}"
+	b := make([]byte, 0, len(f)+len(m)+9)
+	b = append(b, f[:len(f)-1]...)
+	if len(f) > 2 {
+		b = append(b, ',')
+	}
+	b = append(b, `"meta":`...)
+	b = append(b, m...)
+	return append(b, '}')
+}

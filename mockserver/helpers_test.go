@@ -1,0 +1,177 @@
+package mockserver_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+)
+
+// mock is a mock server under test, over real HTTP, with its self-check on:
+// any response that breaks the spec fails the test.
+type mock struct {
+	t   testing.TB
+	srv *mockserver.Server
+	url string
+}
+
+func newMock(t testing.TB, cfg mockserver.Config) *mock {
+	t.Helper()
+	cfg.SelfCheck = func(err error) { t.Errorf("%v", err) }
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return &mock{t: t, srv: srv, url: ts.URL}
+}
+
+// deterministic is a config whose ids and times are the same on every run.
+func deterministic() mockserver.Config {
+	start := time.Date(2016, 5, 24, 19, 5, 53, 68e6, time.UTC)
+	return mockserver.Config{NewID: mockserver.SeededIDs(1), Now: mockserver.FixedClock(start, time.Second)}
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// json decodes the reply's body with numbers kept as json.Number.
+func (r reply) json(t testing.TB) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("reply is not JSON: %v\n%s", err, r.body)
+	}
+	return v
+}
+
+// results decodes a batch reply into its results.
+func (r reply) results(t testing.TB) []map[string]any {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("batch status %d, want 200: %s", r.status, r.body)
+	}
+	var out []map[string]any
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("batch reply is not an array of objects: %v\n%s", err, r.body)
+	}
+	return out
+}
+
+// do sends a request; body is sent as it is when it is []byte or string, as
+// JSON otherwise. Headers come in name, value pairs.
+func (m *mock) do(method, target string, body any, headers ...string) reply {
+	m.t.Helper()
+	return m.doHost("", method, target, body, headers...)
+}
+
+func (m *mock) doHost(host, method, target string, body any, headers ...string) reply {
+	m.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, m.url+target, rd)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// batch posts the items as a batch.
+func (m *mock) batch(query string, items ...any) reply {
+	m.t.Helper()
+	if items == nil {
+		items = []any{}
+	}
+	target := "/1/batch"
+	if query != "" {
+		target += "?" + query
+	}
+	return m.do("POST", target, items)
+}
+
+// sub is a batch item.
+type sub map[string]any
+
+func get(path string) sub              { return sub{"method": "GET", "path": path} }
+func del(path string) sub              { return sub{"method": "DELETE", "path": path} }
+func post(path string, c any) sub      { return sub{"method": "POST", "path": path, "content": c} }
+func put(path string, c any) sub       { return sub{"method": "PUT", "path": path, "content": c} }
+func (s sub) with(k string, v any) sub { s[k] = v; return s }
+
+type obj = map[string]any
+
+// statuses lists the status of each result.
+func statuses(results []map[string]any) []string {
+	var out []string
+	for _, r := range results {
+		if s, ok := r["status"]; ok {
+			out = append(out, s.(json.Number).String())
+		} else {
+			out = append(out, "200") // a representation: an object or a listing
+		}
+	}
+	return out
+}
+
+// assertEnvelope checks the error envelope of ERR-3 and returns its message.
+func assertEnvelope(t testing.TB, v any, status int) string {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("error is not an object: %v", v)
+	}
+	if m["success"] != false || m["status"] != json.Number(strconv.Itoa(status)) {
+		t.Errorf("envelope success/status = %v/%v, want false/%d", m["success"], m["status"], status)
+	}
+	e, _ := m["error"].(map[string]any)
+	msg, _ := e["message"].(string)
+	if typ, ok := e["type"].(string); !ok || typ == "" || msg == "" {
+		t.Errorf("envelope error = %v, want a type and a message", m["error"])
+	}
+	return msg
+}
+
+func jsonNumber(n int) json.Number { return json.Number(strconv.Itoa(n)) }
+
+func itoa(n int) string { return strconv.Itoa(n) }

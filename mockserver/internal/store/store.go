@@ -1,0 +1,255 @@
+// Package store keeps SpaceDog data objects in memory, one set of types per
+// backend, with the data API's semantics: versions, merge or strict updates,
+// optimistic locking and listings.
+//
+// Stored objects are never modified: an update stores a new *Object. So an
+// *Object handed out stays valid and safe to read after the lock is released.
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Errors, matched with errors.Is; the returned errors carry the contract's
+// message with the type and id.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Object is a stored data object.
+type Object struct {
+	ID, Type             string
+	Version              int64
+	CreatedBy, UpdatedBy string
+	CreatedAt, UpdatedAt time.Time
+	Fields               map[string]any // never modified once stored
+	fieldsJSON           []byte         // Fields, encoded once at write time
+	seq                  uint64         // creation order, for listings
+}
+
+// FieldsJSON is the object's fields as a JSON object, without meta.
+func (o *Object) FieldsJSON() []byte { return o.fieldsJSON }
+
+// encodeFields encodes fields once per write, so that reads, the common
+// case, do not. Clients get back the strings they sent: no HTML escaping.
+func encodeFields(fields map[string]any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		// Fields come from decoded JSON: they always encode.
+		panic(fmt.Sprintf("store: encode fields: %v", err))
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// Store holds every backend's data. The zero value is not usable: use New.
+type Store struct {
+	newID    func() string
+	mu       sync.Mutex
+	backends map[string]*Backend
+}
+
+// New returns an empty store whose generated ids come from newID.
+func New(newID func() string) *Store {
+	return &Store{newID: newID, backends: map[string]*Backend{}}
+}
+
+// Backend returns the named backend's data. Only writes create one, so that
+// reads naming any host leave nothing behind.
+func (s *Store) Backend(name string) *Backend {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.backends[name]; b != nil {
+		return b
+	}
+	return &Backend{store: s, name: name}
+}
+
+// register makes b, which had no data yet, the named backend's, unless a
+// concurrent write got there first: then that one is returned.
+func (s *Store) register(b *Backend) *Backend {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if have := s.backends[b.name]; have != nil {
+		return have
+	}
+	b.types = map[string]map[string]*Object{}
+	s.backends[b.name] = b
+	return b
+}
+
+// Snapshot is a copy of the whole store: backend → type → id → object.
+type Snapshot map[string]map[string]map[string]*Object
+
+// Snapshot copies the store's current content.
+func (s *Store) Snapshot() Snapshot {
+	s.mu.Lock()
+	backends := maps.Clone(s.backends)
+	s.mu.Unlock()
+	snap := Snapshot{}
+	for name, b := range backends {
+		b.mu.RLock()
+		types := map[string]map[string]*Object{}
+		for t, objs := range b.types {
+			types[t] = maps.Clone(objs)
+		}
+		b.mu.RUnlock()
+		snap[name] = types
+	}
+	return snap
+}
+
+// Backend is one tenant's data. Each method is atomic.
+type Backend struct {
+	store *Store
+	name  string
+	mu    sync.RWMutex
+	types map[string]map[string]*Object // a known type may hold no object
+	seq   uint64
+}
+
+func notFound(typ, id string) error {
+	return fmt.Errorf("object [%s] of type [%s] %w", id, typ, ErrNotFound)
+}
+
+func typeNotFound(typ string) error {
+	return fmt.Errorf("type [%s] %w", typ, ErrNotFound)
+}
+
+// Create stores a new object of type typ, which becomes known. An empty id
+// asks for a generated one.
+func (b *Backend) Create(typ, id string, fields map[string]any, by string, at time.Time) (*Object, error) {
+	if b.types == nil { // a backend without data, which only this caller holds
+		b = b.store.register(b)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	objs := b.types[typ]
+	if objs == nil {
+		objs = map[string]*Object{}
+		b.types[typ] = objs
+	}
+	if id == "" {
+		for id == "" || objs[id] != nil {
+			id = b.store.newID()
+		}
+	} else if objs[id] != nil {
+		return nil, fmt.Errorf("object [%s] of type [%s] already exists: %w", id, typ, ErrConflict)
+	}
+	b.seq++
+	o := &Object{ID: id, Type: typ, Version: 1, CreatedBy: by, UpdatedBy: by,
+		CreatedAt: at, UpdatedAt: at, Fields: fields, fieldsJSON: encodeFields(fields), seq: b.seq}
+	objs[id] = o
+	return o, nil
+}
+
+// Get returns the object.
+func (b *Backend) Get(typ, id string) (*Object, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	objs, ok := b.types[typ]
+	if !ok {
+		return nil, typeNotFound(typ)
+	}
+	o := objs[id]
+	if o == nil {
+		return nil, notFound(typ, id)
+	}
+	return o, nil
+}
+
+// Update sets the given top-level fields and keeps the others, or with strict
+// replaces them all. A version other than 0 must be the current one.
+func (b *Backend) Update(typ, id string, fields map[string]any, strict bool, version int64, by string, at time.Time) (*Object, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	objs, ok := b.types[typ]
+	if !ok {
+		return nil, typeNotFound(typ)
+	}
+	old := objs[id]
+	if old == nil {
+		return nil, notFound(typ, id)
+	}
+	if version != 0 && version != old.Version {
+		return nil, fmt.Errorf("version [%d] of object [%s] of type [%s] is not its current version [%d]: %w",
+			version, id, typ, old.Version, ErrConflict)
+	}
+	o := *old
+	if !strict {
+		merged := maps.Clone(old.Fields)
+		maps.Copy(merged, fields)
+		fields = merged
+	}
+	o.Fields, o.Version, o.UpdatedBy, o.UpdatedAt = fields, old.Version+1, by, at
+	o.fieldsJSON = encodeFields(fields)
+	objs[id] = &o
+	return &o, nil
+}
+
+// Delete removes the object.
+func (b *Backend) Delete(typ, id string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	objs, ok := b.types[typ]
+	if !ok {
+		return typeNotFound(typ)
+	}
+	if objs[id] == nil {
+		return notFound(typ, id)
+	}
+	delete(objs, id)
+	return nil
+}
+
+// DeleteType removes every object of the type, which stays known.
+func (b *Backend) DeleteType(typ string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.types[typ]; !ok {
+		return typeNotFound(typ)
+	}
+	b.types[typ] = map[string]*Object{}
+	return nil
+}
+
+// DeleteAll removes every object; the types stay known.
+func (b *Backend) DeleteAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for t := range b.types {
+		b.types[t] = map[string]*Object{}
+	}
+}
+
+// List returns how many objects of the type (every type when typ is "")
+// there are, and at most size of them from from on, oldest first.
+func (b *Backend) List(typ string, from, size int) (total int, page []*Object, err error) {
+	b.mu.RLock()
+	var all []*Object
+	if typ == "" {
+		for _, objs := range b.types {
+			all = slices.AppendSeq(all, maps.Values(objs))
+		}
+	} else if objs, ok := b.types[typ]; ok {
+		all = slices.AppendSeq(all, maps.Values(objs))
+	} else {
+		b.mu.RUnlock()
+		return 0, nil, typeNotFound(typ)
+	}
+	b.mu.RUnlock()
+	slices.SortFunc(all, func(x, y *Object) int { return cmp.Compare(x.seq, y.seq) })
+	from = min(from, len(all))
+	end := from + min(size, len(all)-from) // no from+size: it can overflow
+	return len(all), all[from:end], nil
+}

@@ -1,0 +1,170 @@
+// Package mockserver is an in-memory mock of SpaceDog's /1/batch API and of
+// the data routes its sub-requests reach, as CONTRACT.md describes them.
+//
+// The OpenAPI document of package spec drives it: a request, direct or a
+// batch's sub-request, is routed and validated by the document and runs the
+// operation its operationId names. Both kinds take the one dispatch path, so
+// a sub-request behaves exactly as the same request sent on its own (ORD-4).
+package mockserver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
+	"github.com/spacedog-oss/batchkit/spec"
+)
+
+// Defaults of Config.
+const (
+	DefaultMaxBatch = 10      // the reference page's figure
+	DefaultMaxBody  = 1 << 20 // 1 MiB
+	DefaultBackend  = "default"
+)
+
+// Config sets up a Server. The zero value is the mock as SpaceDog's page
+// describes it.
+type Config struct {
+	MaxBatch int    // sub-requests in a batch at most; 0 means DefaultMaxBatch
+	MaxBody  int64  // bytes of a request body at most; 0 means DefaultMaxBody
+	Backend  string // the backend of hosts that name none; "" means DefaultBackend
+
+	Now   func() time.Time // the clock of meta times; nil means time.Now
+	NewID func() string    // generates object ids; nil means RandomIDs()
+
+	// SelfCheck, when set, validates every response the mock sends, and each
+	// batch result, against the spec, and reports each violation to it.
+	// Tests set it so that a mock that breaks its own spec fails them.
+	SelfCheck func(error)
+}
+
+// Server is the mock: an http.Handler over an in-memory store.
+type Server struct {
+	cfg   Config
+	spec  *spec.Spec
+	store *store.Store
+	ops   map[string]func(*call) response
+
+	validate, validateBatch openapi3filter.Options
+	subRequestSchema        *openapi3.Schema
+}
+
+// Snapshot is a copy of every stored object: backend → type → id → object.
+type Snapshot = store.Snapshot
+
+// Object is a stored object, as a Snapshot holds it.
+type Object = store.Object
+
+// New returns a mock with an empty store.
+func New(cfg Config) (*Server, error) {
+	if cfg.MaxBatch < 0 || cfg.MaxBody < 0 {
+		return nil, fmt.Errorf("mockserver: limits must not be negative (max batch %d, max body %d)", cfg.MaxBatch, cfg.MaxBody)
+	}
+	if cfg.MaxBatch == 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Backend == "" {
+		cfg.Backend = DefaultBackend
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = RandomIDs()
+	}
+	sp, err := spec.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, spec: sp, store: store.New(cfg.NewID)}
+	s.validate = openapi3filter.Options{
+		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+		SkipSettingDefaults: true,
+		KeepValidatedValue:  true,
+	}
+	s.validateBatch = s.validate
+	s.validateBatch.ExcludeRequestBody = true
+	if s.subRequestSchema = sp.Schema("SubRequest"); s.subRequestSchema == nil {
+		return nil, errors.New("mockserver: the spec has no SubRequest schema")
+	}
+	s.ops = map[string]func(*call) response{
+		"batch":            s.batch,
+		"listAllObjects":   s.listAllObjects,
+		"deleteAllObjects": s.deleteAllObjects,
+		"listObjects":      s.listObjects,
+		"createObject":     s.createObject,
+		"deleteObjects":    s.deleteObjects,
+		"getObject":        s.getObject,
+		"updateObject":     s.updateObject,
+		"deleteObject":     s.deleteObject,
+	}
+	for path, item := range sp.Doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if s.ops[op.OperationID] == nil {
+				return nil, fmt.Errorf("mockserver: no operation %q for %s %s of the spec", op.OperationID, method, path)
+			}
+		}
+	}
+	return s, nil
+}
+
+// Snapshot copies what the store holds now.
+func (s *Server) Snapshot() Snapshot { return s.store.Snapshot() }
+
+// ServeHTTP answers a direct request: a data route or a batch.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, s.cfg.MaxBody)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		res := failure(http.StatusBadRequest, "cannot read the request body: %v", err)
+		if errors.As(err, &tooBig) {
+			res = failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
+		}
+		s.checkEnvelope(res)
+		res.write(w)
+		return
+	}
+	c := &call{
+		method:   r.Method,
+		rawPath:  r.URL.EscapedPath(),
+		rawQuery: r.URL.RawQuery,
+		header:   r.Header.Clone(), // dispatch sets Content-Type
+		body:     body,
+		host:     r.Host,
+		item:     -1,
+		backend:  backendOf(r.Host, s.cfg.Backend),
+		base:     baseURL(r),
+	}
+	s.dispatch(c).write(w)
+}
+
+func (s *Server) checkEnvelope(res response) {
+	if s.cfg.SelfCheck == nil {
+		return
+	}
+	if err := s.spec.CheckEnvelope(res.status, res.body); err != nil {
+		s.cfg.SelfCheck(fmt.Errorf("self-check: %w\nbody: %s", err, res.body))
+	}
+}
+
+// readBody reads a request body of at most max bytes, in one allocation when
+// the client said its length.
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, max)
+	if r.ContentLength < 0 || r.ContentLength > max {
+		return io.ReadAll(body)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, r.ContentLength+1)) // +1: room to see EOF
+	_, err := buf.ReadFrom(body)
+	return buf.Bytes(), err
+}
