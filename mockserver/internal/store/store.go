@@ -42,6 +42,9 @@ func (o *Object) FieldsJSON() []byte { return o.fieldsJSON }
 // encodeFields encodes fields once per write, so that reads, the common
 // case, do not. Clients get back the strings they sent: no HTML escaping.
 func encodeFields(fields map[string]any) []byte {
+	if fields == nil {
+		return []byte("{}")
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

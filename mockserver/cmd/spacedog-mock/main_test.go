@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestFlagsAndEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    options
+		wantErr string
+	}{
+		{name: "defaults", want: options{addr: "localhost:8080", cfg: mockserver.Config{MaxBatch: 10, MaxBody: 1 << 20, Backend: "default"}}},
+		{name: "flags", args: []string{"--addr", ":9", "--max-batch", "20", "--max-body", "99", "--backend", "shop"},
+			want: options{addr: ":9", cfg: mockserver.Config{MaxBatch: 20, MaxBody: 99, Backend: "shop"}}},
+		{name: "environment", env: map[string]string{"SPACEDOG_MOCK_ADDR": ":7", "SPACEDOG_MOCK_MAX_BATCH": "20", "SPACEDOG_MOCK_MAX_BODY": "5", "SPACEDOG_MOCK_BACKEND": "blog"},
+			want: options{addr: ":7", cfg: mockserver.Config{MaxBatch: 20, MaxBody: 5, Backend: "blog"}}},
+		{name: "a flag wins over its variable", args: []string{"--max-batch=3"}, env: map[string]string{"SPACEDOG_MOCK_MAX_BATCH": "20"},
+			want: options{addr: "localhost:8080", cfg: mockserver.Config{MaxBatch: 3, MaxBody: 1 << 20, Backend: "default"}}},
+		{name: "a bad variable", env: map[string]string{"SPACEDOG_MOCK_MAX_BATCH": "ten"}, wantErr: `SPACEDOG_MOCK_MAX_BATCH="ten"`},
+		{name: "a bad flag", args: []string{"--max-batch=ten"}, wantErr: "invalid value"},
+		{name: "a zero limit", args: []string{"--max-batch=0"}, wantErr: "--max-batch must be at least 1"},
+		{name: "a negative body", args: []string{"--max-body=-1"}, wantErr: "--max-body must be at least 1"},
+		{name: "an argument", args: []string{"serve"}, wantErr: "unexpected arguments"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parse(tc.args, env(tc.env), io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.addr != tc.want.addr || got.cfg.MaxBatch != tc.want.cfg.MaxBatch || got.cfg.MaxBody != tc.want.cfg.MaxBody || got.cfg.Backend != tc.want.cfg.Backend {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// The command as users run it: built, started on a free port, asked for a
+// batch, stopped with SIGTERM, and gone cleanly.
+func TestTheCommandServesAndStopsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	bin := filepath.Join(t.TempDir(), "spacedog-mock")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--max-batch", "2")
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			line, err := bufio.NewReader(stdout).ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			url, ok := strings.CutPrefix(strings.TrimSpace(line), "spacedog-mock serving on ")
+			if !ok {
+				t.Fatalf("first line %q does not give the URL", line)
+			}
+			body := `[{"method":"GET","path":"/1/data"},{"method":"GET","path":"/1/data"},{"method":"GET","path":"/1/data"}]`
+			resp, err := http.Post(url+"/1/batch", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reply, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 400 || !strings.Contains(string(reply), "limited to 2") {
+				t.Errorf("--max-batch 2 not applied: %d %s", resp.StatusCode, reply)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("exit after %v: %v", sig, err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("still running 10s after %v", sig)
+			}
+		})
+	}
+}
+
+func TestRunStopsWhenItsContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0"}, env(nil), w) }()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := strings.TrimSpace(strings.TrimPrefix(line, "spacedog-mock serving on "))
+	resp, err := http.Get(url + "/1/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET /1/data: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+}
+
+func TestAnAddressThatCannotBeListenedOnIsAnError(t *testing.T) {
+	err := run(context.Background(), []string{"--addr", "256.0.0.1:1"}, env(nil), io.Discard)
+	if err == nil {
+		t.Fatal("no error for an address that cannot be listened on")
+	}
+}
