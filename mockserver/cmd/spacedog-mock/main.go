@@ -14,10 +14,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/flagenv"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -49,19 +49,10 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), "\nEach flag can be set in the environment: --max-batch as SPACEDOG_MOCK_MAX_BATCH, and so on.\n")
 	}
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := "SPACEDOG_MOCK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(name); v != "" && envErr == nil {
-			if err := f.Value.Set(v); err != nil {
-				envErr = fmt.Errorf("%s=%q: %v", name, v, err)
-			}
-		}
-	})
-	if envErr != nil {
-		return o, envErr
-	}
 	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if err := flagenv.Apply(fs, "SPACEDOG_MOCK_", getenv); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {

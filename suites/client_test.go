@@ -1,0 +1,241 @@
+package suites_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/config"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
+)
+
+// client talks to the target: every exchange goes through the spec checker,
+// every request carries the batch caller's credentials unless told
+// otherwise, and every type it makes has a name no one else uses.
+type client struct {
+	base     string
+	http     *http.Client
+	checker  *exchange.Checker
+	cfg      config.Config
+	prefix   string // this process's, random: the types of this run
+	types    atomic.Int64
+	lastSeen atomic.Int64
+	mark     atomic.Int64 // the last exchange before the running spec
+}
+
+func newClient(base string, cfg config.Config) (*client, error) {
+	sp, err := spec.Load()
+	if err != nil {
+		return nil, err
+	}
+	checker := &exchange.Checker{Spec: sp, Results: docResults}
+	return &client{
+		base:    strings.TrimSuffix(base, "/"),
+		http:    &http.Client{Transport: checker},
+		checker: checker,
+		cfg:     cfg,
+		prefix:  "ck" + strings.ToLower(rand.Text()[:8]),
+	}, nil
+}
+
+// docResults splits a doc-profile batch reply: a bare array of results.
+func docResults(reply []byte) ([]json.RawMessage, error) {
+	var results []json.RawMessage
+	if err := json.Unmarshal(reply, &results); err != nil {
+		return nil, fmt.Errorf("a batch reply is a JSON array of results: %v", err)
+	}
+	return results, nil
+}
+
+// freshType names a type no other spec or run uses; its objects are deleted
+// when the spec (or the Ordered container) ends, failed or not.
+func (c *client) freshType(name string) string {
+	typ := fmt.Sprintf("%s_%s%d", c.prefix, name, c.types.Add(1))
+	DeferCleanup(func() {
+		// The type may never have been created: a 404 is fine here.
+		c.send("DELETE", "/1/data/"+typ, nil, c.cfg.Username, c.cfg.Password)
+	})
+	return typ
+}
+
+// reply is a response of the target.
+type reply struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body, numbers kept as json.Number.
+func (r reply) JSON() any {
+	GinkgoHelper()
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.UseNumber()
+	var v any
+	Expect(dec.Decode(&v)).To(Succeed(), "the body is not JSON: %s", r.Body)
+	return v
+}
+
+// Object decodes the body as a JSON object.
+func (r reply) Object() obj {
+	GinkgoHelper()
+	o, ok := r.JSON().(map[string]any)
+	Expect(ok).To(BeTrue(), "the body is not a JSON object: %s", r.Body)
+	return o
+}
+
+// Results decodes a batch reply into its results.
+func (r reply) Results() []result {
+	GinkgoHelper()
+	Expect(r.Status).To(Equal(http.StatusOK), "a batch answered %d: %s", r.Status, r.Body)
+	raws, err := docResults(r.Body)
+	Expect(err).NotTo(HaveOccurred())
+	out := make([]result, len(raws))
+	for i, raw := range raws {
+		out[i] = result{Raw: raw, Body: reply{Status: statusOf(raw), Body: raw}.Object()}
+	}
+	return out
+}
+
+// result is one batch result: its status (its own status member, or 200
+// for a representation) and its body.
+type result struct {
+	Raw  json.RawMessage
+	Body obj
+}
+
+func (r result) Status() int { return statusOf(r.Raw) }
+
+func statusOf(raw json.RawMessage) int {
+	var s struct{ Status *int }
+	if json.Unmarshal(raw, &s) == nil && s.Status != nil {
+		return *s.Status
+	}
+	return http.StatusOK
+}
+
+type obj = map[string]any
+
+// do sends a request as the batch caller; body is JSON-encoded unless it
+// is []byte. It fails the spec on a transport error or a spec violation.
+func (c *client) do(method, path string, body any) reply {
+	GinkgoHelper()
+	return c.as(c.cfg.Username, c.cfg.Password, method, path, body)
+}
+
+// as sends a request with other credentials (none when user is "").
+func (c *client) as(user, password, method, path string, body any) reply {
+	GinkgoHelper()
+	r, err := c.send(method, path, body, user, password)
+	Expect(err).NotTo(HaveOccurred())
+	return r
+}
+
+func (c *client) send(method, path string, body any, user, password string) (reply, error) {
+	var data []byte
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		data = b
+	default:
+		var err error
+		if data, err = json.Marshal(b); err != nil {
+			return reply{}, err
+		}
+	}
+	var rd io.Reader
+	if data != nil {
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		return reply{}, err
+	}
+	if data != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if user != "" {
+		req.SetBasicAuth(user, password)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return reply{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
+}
+
+// batch posts the items as the batch caller; query is the query string.
+func (c *client) batch(query string, items ...any) reply {
+	GinkgoHelper()
+	if items == nil {
+		items = []any{}
+	}
+	path := "/1/batch"
+	if query != "" {
+		path += "?" + query
+	}
+	return c.do("POST", path, items)
+}
+
+// requestsSinceLast counts the requests since its last call.
+func (c *client) requestsSinceLast() int64 {
+	now := c.checker.Count()
+	return now - c.lastSeen.Swap(now)
+}
+
+// markSpecStart notes where the running spec's exchanges begin.
+func (c *client) markSpecStart() { c.mark.Store(c.checker.Count()) }
+
+// specExchanges shows the running spec's last exchanges.
+func (c *client) specExchanges() string {
+	var b strings.Builder
+	for _, ex := range c.checker.Since(c.mark.Load()) {
+		b.WriteString(ex.String())
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// sub is a batch item.
+type sub map[string]any
+
+func get(path string) sub         { return sub{"method": "GET", "path": path} }
+func del(path string) sub         { return sub{"method": "DELETE", "path": path} }
+func post(path string, c any) sub { return sub{"method": "POST", "path": path, "content": c} }
+func put(path string, c any) sub  { return sub{"method": "PUT", "path": path, "content": c} }
+
+// with returns a copy of the item with one more field.
+func (s sub) with(k string, v any) sub {
+	out := sub{k: v}
+	for key, val := range s {
+		if key != k {
+			out[key] = val
+		}
+	}
+	return out
+}
+
+// statuses lists the results' statuses.
+func statuses(results []result) []int {
+	out := make([]int, len(results))
+	for i, r := range results {
+		out[i] = r.Status()
+	}
+	return out
+}
+
+func basicAuth(user, password string) string {
+	r, _ := http.NewRequest("GET", "/", nil)
+	r.SetBasicAuth(user, password)
+	return r.Header.Get("Authorization")
+}

@@ -1,0 +1,146 @@
+package suites_test
+
+import (
+	"fmt"
+	"regexp"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var _ = Describe("Data reached through batches", func() {
+	isTime := MatchRegexp(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
+
+	It("reads an object back as its fields and meta", rule("DATA-1"), func() {
+		typ := target.freshType("object")
+		res := target.batch("",
+			post("/1/data/"+typ+"?id=p", obj{"name": "Teddy", "tags": []any{"toy"}, "meta": obj{"id": "forged", "version": 9}}),
+			get("/1/data/"+typ+"/p"),
+			put("/1/data/"+typ+"/p", obj{"price": "$1"}),
+			get("/1/data/"+typ+"/p"),
+		).Results()
+		Expect(statuses(res)).To(Equal([]int{200, 200, 200, 200}))
+		first, second := res[1].Body, res[3].Body
+		Expect(first).To(And(HaveKeyWithValue("name", "Teddy"), HaveKeyWithValue("tags", []any{"toy"})))
+		Expect(second).To(And(HaveKeyWithValue("name", "Teddy"), HaveKeyWithValue("price", "$1")))
+		meta1, meta2 := first["meta"].(obj), second["meta"].(obj)
+		Expect(meta1).To(HaveLen(7))
+		Expect(meta1).To(And(HaveKeyWithValue("id", "p"), HaveKeyWithValue("type", typ), HaveKeyWithValue("version", num(1))),
+			"meta sent by the client is ignored")
+		Expect(meta2).To(HaveKeyWithValue("version", num(2)))
+		for _, k := range []string{"createdAt", "updatedAt"} {
+			Expect(meta1[k]).To(isTime, k)
+			Expect(meta2[k]).To(isTime, k)
+		}
+		Expect(meta2["createdAt"]).To(Equal(meta1["createdAt"]))
+		Expect(meta1).To(HaveKey("createdBy"))
+		Expect(meta1).To(HaveKey("updatedBy"))
+	})
+
+	It("answers a save with where the object is", rule("DATA-2"), func() {
+		typ := target.freshType("saved")
+		res := target.batch("",
+			post("/1/data/"+typ, obj{"a": 1}),
+			post("/1/data/"+typ+"?id=x", obj{"a": 1}),
+			put("/1/data/"+typ+"/x", obj{"a": 2}),
+		).Results()
+		Expect(statuses(res)).To(Equal([]int{200, 200, 200}))
+		for i, r := range res {
+			id, _ := r.Body["id"].(string)
+			Expect(id).NotTo(BeEmpty(), "result %d", i)
+			Expect(r.Body).To(And(HaveKeyWithValue("success", true), HaveKeyWithValue("type", typ)))
+			Expect(r.Body["location"]).To(MatchRegexp(`^https?://[^/]+/1/data/%s/%s$`, regexp.QuoteMeta(typ), regexp.QuoteMeta(id)))
+		}
+		Expect(res[1].Body).To(HaveKeyWithValue("version", num(1)))
+		Expect(res[2].Body).To(HaveKeyWithValue("version", num(2)))
+	})
+
+	It("lists every match in total and at most size of them from from on", rule("DATA-3"), func() {
+		typ := target.freshType("listing")
+		items := make([]any, min(7, cfg.MaxBatch))
+		for i := range items {
+			items[i] = post("/1/data/"+typ, obj{"i": i})
+		}
+		n := len(items)
+		target.batch("", items...)
+		res := target.batch("",
+			get("/1/data/"+typ),
+			get("/1/data/"+typ+"?size=3"),
+			get(fmt.Sprintf("/1/data/%s?from=%d", typ, max(n-2, 0))),
+			get("/1/data/"+typ+"?from=100"),
+			get("/1/data/"+typ+"?size=0"),
+			get("/1/data?size=1"),
+		).Results()
+		Expect(statuses(res)).To(Equal([]int{200, 200, 200, 200, 200, 200}))
+		for i, want := range []int{n, min(n, 3), min(n, 2), 0, 0} {
+			Expect(res[i].Body).To(HaveKeyWithValue("total", num(n)), "listing %d", i)
+			Expect(res[i].Body["results"]).To(HaveLen(want), "listing %d", i)
+		}
+		Expect(len(res[5].Body["results"].([]any))).To(BeNumerically("<=", 1), "GET /1/data?size=1")
+		// Pages do not overlap: together they hold every object once.
+		var ids []any
+		for from := 0; from < n; from += 3 {
+			page := target.do("GET", fmt.Sprintf("/1/data/%s?size=3&from=%d", typ, from), nil).Object()
+			for _, o := range page["results"].([]any) {
+				ids = append(ids, o.(obj)["meta"].(obj)["id"])
+			}
+		}
+		Expect(ids).To(HaveLen(n))
+		Expect(uniq(ids)).To(HaveLen(n))
+	})
+
+	It("knows a type once created, keeps it when emptied, and answers 404 for one never created", rule("DATA-4"), func() {
+		typ := target.freshType("lifecycle")
+		res := target.batch("",
+			get("/1/data/"+typ),
+			del("/1/data/"+typ),
+			post("/1/data/"+typ+"?id=x", obj{}),
+			get("/1/data/"+typ),
+			del("/1/data/"+typ),
+			get("/1/data/"+typ),
+			get("/1/data/"+typ+"/x"),
+		).Results()
+		Expect(statuses(res)).To(Equal([]int{404, 404, 200, 200, 200, 200, 404}))
+		Expect(res[4].Body).To(Equal(obj{"success": true, "status": num(200)}))
+		Expect(res[5].Body).To(HaveKeyWithValue("total", num(0)))
+	})
+
+	DescribeTable("rejects bad input to the data API",
+		func(status int, item func(typ string) sub) {
+			typ := target.freshType("badinput")
+			target.do("POST", "/1/data/"+typ+"?id=x", obj{"a": 1})
+			res := target.batch("", item(typ)).Results()
+			Expect(res[0].Status()).To(Equal(status))
+			expectEnvelope(res[0].Body, status)
+			o := target.do("GET", "/1/data/"+typ+"/x", nil).Object()
+			Expect(o["meta"]).To(HaveKeyWithValue("version", num(1)), "a rejected request changed x")
+		},
+		Entry("a payload that is an array", rule("DATA-5"), 400, func(t string) sub { return post("/1/data/"+t, []any{obj{}}) }),
+		Entry("a payload that is a string", rule("DATA-5"), 400, func(t string) sub { return put("/1/data/"+t+"/x", "a=1") }),
+		Entry("a type name starting with a digit", rule("DATA-5"), 400, func(t string) sub { return post("/1/data/9"+t, obj{}) }),
+		Entry("a type name of 65 characters", rule("DATA-5"), 400, func(t string) sub { return post("/1/data/t"+fmt.Sprintf("%064d", 0), obj{}) }),
+		Entry("a negative from", rule("DATA-5"), 400, func(t string) sub { return get("/1/data/" + t + "?from=-1") }),
+		Entry("a size that is not a number", rule("DATA-5"), 400, func(t string) sub { return get("/1/data/" + t + "?size=ten") }),
+		Entry("an id that exists", rule("DATA-5"), 409, func(t string) sub { return post("/1/data/"+t+"?id=x", obj{"a": 2}) }),
+		Entry("a version that is not the current one", rule("DATA-5"), 409, func(t string) sub { return put("/1/data/"+t+"/x?version=2", obj{"a": 2}) }),
+	)
+
+	It("generates ids of 20 URL-safe characters", rule("DATA-6"), func() {
+		typ := target.freshType("ids")
+		items := make([]any, min(5, cfg.MaxBatch))
+		for i := range items {
+			items[i] = post("/1/data/"+typ, obj{})
+		}
+		for _, r := range target.batch("", items...).Results() {
+			Expect(r.Body["id"]).To(MatchRegexp(`^[A-Za-z0-9_-]{20}$`))
+		}
+	})
+})
+
+func uniq(xs []any) map[any]bool {
+	m := map[any]bool{}
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}

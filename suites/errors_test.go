@@ -1,0 +1,127 @@
+package suites_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var _ = Describe("Whole-batch errors", func() {
+	DescribeTable("a body that is not a JSON array is rejected with 400 and nothing runs",
+		func(body func(typ string) string) {
+			typ := target.freshType("notarray")
+			r := target.do("POST", "/1/batch", []byte(body(typ)))
+			Expect(r.Status).To(Equal(http.StatusBadRequest))
+			expectEnvelope(r.Object(), http.StatusBadRequest)
+			Expect(target.do("GET", "/1/data/"+typ+"/x", nil).Status).To(Equal(http.StatusNotFound))
+		},
+		Entry("not JSON", rule("ERR-1"), func(t string) string {
+			return fmt.Sprintf(`[{"method":"POST","path":"/1/data/%s?id=x","content":{}}`, t)
+		}),
+		Entry("one sub-request as an object", rule("ERR-1"), func(t string) string {
+			return fmt.Sprintf(`{"method":"POST","path":"/1/data/%s?id=x","content":{}}`, t)
+		}),
+		Entry("a string", rule("ERR-1"), func(t string) string { return `"[]"` }),
+		Entry("null", rule("ERR-1"), func(t string) string { return `null` }),
+		Entry("an array followed by more JSON", rule("ERR-1"), func(t string) string {
+			return fmt.Sprintf(`[{"method":"POST","path":"/1/data/%s?id=x","content":{}}] []`, t)
+		}),
+	)
+
+	It("answers another method on /1/batch with 405 and Allow: POST", rule("ERR-2"), func() {
+		for _, method := range []string{"GET", "PUT", "DELETE"} {
+			r := target.do(method, "/1/batch", nil)
+			Expect(r.Status).To(Equal(http.StatusMethodNotAllowed), method)
+			Expect(r.Header.Get("Allow")).To(ContainSubstring("POST"), method)
+			expectEnvelope(r.Object(), http.StatusMethodNotAllowed)
+		}
+	})
+})
+
+var _ = Describe("Failed sub-requests", func() {
+	It("each get the error envelope with their own status", rule("ERR-3"), func() {
+		typ := target.freshType("envelope")
+		target.do("POST", "/1/data/"+typ+"?id=one", obj{})
+		res := target.batch("",
+			get("/1/data/"+typ+"/missing"),
+			get("/1/nowhere/at/all"),
+			sub{"method": "PATCH", "path": "/1/data/" + typ},
+			post("/1/data/"+typ, "not an object"),
+			post("/1/data/"+typ+"?id=one", obj{}),
+			sub{"path": "/1/data/" + typ},
+		).Results()
+		Expect(statuses(res)).To(Equal([]int{404, 404, 405, 400, 409, 400}))
+		for i, r := range res {
+			By(fmt.Sprintf("result %d", i))
+			expectEnvelope(r.Body, r.Status())
+		}
+	})
+
+	DescribeTable("a malformed one fails alone with 400, naming its index and field, and the batch goes on",
+		func(field string, item any) {
+			typ := target.freshType("malformed")
+			res := target.batch("",
+				post("/1/data/"+typ+"?id=before", obj{}),
+				item,
+				post("/1/data/"+typ+"?id=after", obj{}),
+			).Results()
+			Expect(statuses(res)).To(Equal([]int{200, 400, 200}))
+			msg := expectEnvelope(res[1].Body, http.StatusBadRequest)
+			Expect(msg).To(ContainSubstring("1"), "the message names the index")
+			Expect(strings.ToLower(msg)).To(ContainSubstring(field), "the message names the field")
+			Expect(target.do("GET", "/1/data/"+typ+"/after", nil).Status).To(Equal(http.StatusOK))
+		},
+		Entry("not an object", rule("ERR-4"), "object", []any{"GET", "/1/data"}),
+		Entry("without method", rule("ERR-4"), "method", sub{"path": "/1/data"}),
+		Entry("without path", rule("ERR-4"), "path", sub{"method": "GET"}),
+		Entry("with an empty method", rule("ERR-4"), "method", sub{"method": "", "path": "/1/data"}),
+		Entry("with a path that is not a string", rule("ERR-4"), "path", sub{"method": "GET", "path": 42}),
+		Entry("with a path not starting with /", rule("ERR-4"), "path", sub{"method": "GET", "path": "1/data"}),
+		Entry("with headers that are not an object", rule("ERR-4"), "headers", get("/1/data").with("headers", "X-A: b")),
+		Entry("with a header value that is not a string", rule("ERR-4"), "headers", get("/1/data").with("headers", obj{"X-A": 1})),
+		Entry("with parameters that are not an object", rule("ERR-4"), "parameters", get("/1/data").with("parameters", []any{"size"})),
+		Entry("with a parameter that is an object", rule("ERR-4"), "parameters", get("/1/data").with("parameters", obj{"size": obj{}})),
+		Entry("with both content and body", rule("ERR-4", "SUB-1"), "body", post("/1/data/x", obj{}).with("body", obj{})),
+		Entry("written as the page's third item", rule("ERR-4"), "method", sub{"POST": "/v1/data/product", "body": obj{"name": "Mobby Dick"}}),
+	)
+
+	It("has no route: 404; a route without its method: 405", rule("ERR-5"), func() {
+		typ := target.freshType("routes")
+		res := target.batch("",
+			get("/1/nowhere"),
+			get("/2/data/"+typ),
+			sub{"method": "PATCH", "path": "/1/data/" + typ + "/x"},
+			sub{"method": "POST", "path": "/1/data/" + typ + "/x"},
+		).Results()
+		Expect(statuses(res)).To(Equal([]int{404, 404, 405, 405}))
+	})
+
+	It("is a 400 when it is a batch itself, and the nested batch does not run", rule("ERR-6"), func() {
+		typ := target.freshType("nested")
+		inner := []any{post("/1/data/"+typ+"?id=inner", obj{})}
+		res := target.batch("",
+			sub{"method": "POST", "path": "/1/batch", "content": inner},
+			sub{"method": "POST", "path": "/1/batch?stopOnError=true", "body": inner},
+		).Results()
+		Expect(statuses(res)).To(Equal([]int{400, 400}))
+		Expect(target.do("GET", "/1/data/"+typ+"/inner", nil).Status).To(Equal(http.StatusNotFound))
+	})
+
+	It("reads a missing object or an unknown type as 404", rule("ERR-7"), func() {
+		typ, never := target.freshType("known"), target.freshType("never")
+		target.do("POST", "/1/data/"+typ+"?id=real", obj{})
+		res := target.batch("",
+			get("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke"),
+			del("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke"),
+			put("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke", obj{"a": 1}),
+			get("/1/data/"+never+"/real"),
+			get("/1/data/"+never),
+		).Results()
+		Expect(statuses(res)).To(Equal([]int{404, 404, 404, 404, 404}))
+		want := fmt.Sprintf("object [GVTkGHKsuJhkJMV-i2ke] of type [%s] not found", typ)
+		Expect(expectEnvelope(res[0].Body, 404)).To(Equal(want))
+	})
+})

@@ -1,0 +1,79 @@
+// Package config holds the settings of a conformance run, from flags and
+// from the environment (SPACEDOG_TARGET for --target, ...; flags win).
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net/url"
+	"slices"
+
+	"github.com/spacedog-oss/batchkit/internal/flagenv"
+)
+
+// Profiles are the wire formats the suites know (CONTRACT §7).
+func Profiles() []string { return []string{"doc"} }
+
+// MinBatch is the largest batch some specs send: a target must take it.
+const MinBatch = 8
+
+// Config is one run's settings.
+type Config struct {
+	Target    string // base URL of the server under test; empty: an in-process mock
+	Profile   string
+	MaxBatch  int
+	MaxBody   int64
+	Username  string // the batch caller
+	Password  string
+	Username2 string // another user, for the header-override rule
+	Password2 string
+	Strict    bool // SHOULD rules fail the run too
+	ReportDir string
+}
+
+// EnvPrefix starts the variable of each flag.
+const EnvPrefix = "SPACEDOG_"
+
+// Register defines the flags on fs, with their defaults, writing into c.
+func (c *Config) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Target, "target", "", "base `URL` of the server under test (default: a mock started in-process)")
+	fs.StringVar(&c.Profile, "profile", "doc", "wire profile of the target: doc")
+	fs.IntVar(&c.MaxBatch, "max-batch", 10, "the target's batch size limit")
+	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "the target's body size limit in `bytes`")
+	fs.StringVar(&c.Username, "username", "", "Basic username of the batch caller")
+	fs.StringVar(&c.Password, "password", "", "its password")
+	fs.StringVar(&c.Username2, "username2", "", "a second user, for sub-request header overrides")
+	fs.StringVar(&c.Password2, "password2", "", "its password")
+	fs.BoolVar(&c.Strict, "strict", false, "fail on SHOULD rules too")
+	fs.StringVar(&c.ReportDir, "report-dir", "", "`folder` for conformance.md")
+}
+
+// Complete applies the environment to the flags not given, then checks the
+// whole. Call it after fs is parsed.
+func (c *Config) Complete(fs *flag.FlagSet, getenv func(string) string) error {
+	if err := flagenv.Apply(fs, EnvPrefix, getenv); err != nil {
+		return err
+	}
+	if c.Target != "" {
+		u, err := url.Parse(c.Target)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--target %q is not an http(s) URL", c.Target)
+		}
+	}
+	if !slices.Contains(Profiles(), c.Profile) {
+		return fmt.Errorf("--profile %q is not one of %v", c.Profile, Profiles())
+	}
+	if c.MaxBatch < MinBatch {
+		return fmt.Errorf("--max-batch must be at least %d (the suites send batches of %d), not %d", MinBatch, MinBatch, c.MaxBatch)
+	}
+	if c.MaxBody < 1 {
+		return fmt.Errorf("--max-body must be at least 1, not %d", c.MaxBody)
+	}
+	if (c.Username == "") != (c.Password == "") || (c.Username2 == "") != (c.Password2 == "") {
+		return fmt.Errorf("a --username or --username2 goes with its --password")
+	}
+	return nil
+}
+
+// InProcess reports whether the run starts its own mock.
+func (c *Config) InProcess() bool { return c.Target == "" }

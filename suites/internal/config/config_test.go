@@ -1,0 +1,48 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func parse(args []string, env map[string]string) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("suites", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.Register(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.Complete(fs, func(k string) string { return env[k] })
+}
+
+func TestFlagsWinOverTheEnvironment(t *testing.T) {
+	c, err := parse([]string{"--target=https://flag.example", "--strict"},
+		map[string]string{"SPACEDOG_TARGET": "https://env.example", "SPACEDOG_MAX_BATCH": "20", "SPACEDOG_USERNAME": "fred", "SPACEDOG_PASSWORD": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Target != "https://flag.example" || c.MaxBatch != 20 || !c.Strict || c.Username != "fred" || c.Profile != "doc" {
+		t.Errorf("%+v", c)
+	}
+}
+
+func TestBadSettingsAreNamed(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--target=localhost:8080"}, nil, "--target"},
+		{[]string{"--profile=v2"}, nil, "--profile"},
+		{nil, map[string]string{"SPACEDOG_MAX_BATCH": "0"}, "--max-batch"},
+		{nil, map[string]string{"SPACEDOG_STRICT": "maybe"}, "SPACEDOG_STRICT"},
+		{[]string{"--username=fred"}, nil, "--password"},
+	} {
+		if _, err := parse(tc.args, tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: error %v, want one naming %s", tc.args, tc.env, err, tc.want)
+		}
+	}
+}

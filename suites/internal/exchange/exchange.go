@@ -1,0 +1,225 @@
+// Package exchange checks every HTTP exchange with a target against the
+// spec, as an http.RoundTripper: the response by its operation and, for a
+// batch, each result by the operation its sub-request routes to. It keeps
+// the last exchanges for failure reports, and counts them.
+package exchange
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/spacedog-oss/batchkit/spec"
+)
+
+// Checker is an http.RoundTripper that fails any exchange that breaks the
+// spec: RoundTrip returns a *Violation then, which the client reports.
+type Checker struct {
+	Spec *spec.Spec
+	// Results splits a batch reply into its results (the profile's envelope).
+	Results func(reply []byte) ([]json.RawMessage, error)
+	Next    http.RoundTripper // nil means http.DefaultTransport
+
+	count  atomic.Int64
+	mu     sync.Mutex
+	recent []Exchange // the last few, oldest first
+}
+
+// Exchange is a request and its response, bodies included.
+type Exchange struct {
+	Seq         int64 // 1 for the checker's first exchange, and so on
+	Method, URL string
+	ReqHeader   http.Header
+	ReqBody     []byte
+	Status      int
+	RespHeader  http.Header
+	RespBody    []byte
+}
+
+const keep = 8
+
+// Violation is an exchange that breaks the spec.
+type Violation struct {
+	Exchange Exchange
+	Err      error
+}
+
+func (v *Violation) Error() string {
+	return fmt.Sprintf("the target broke the spec: %v\n%s", v.Err, v.Exchange)
+}
+
+// Count is how many requests went through the checker.
+func (c *Checker) Count() int64 { return c.count.Load() }
+
+// Since returns the last exchanges after the one numbered seq, oldest first.
+func (c *Checker) Since(seq int64) []Exchange {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Exchange
+	for _, ex := range c.recent {
+		if ex.Seq > seq {
+			out = append(out, ex)
+		}
+	}
+	return out
+}
+
+// RoundTrip sends the request, then checks the exchange.
+func (c *Checker) RoundTrip(req *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	if req.Body != nil {
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
+		req.Body.Close()
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	next := c.Next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	seq := c.count.Add(1)
+	resp, err := next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	respBody, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+	ex := Exchange{Seq: seq, Method: req.Method, URL: req.URL.String(), ReqHeader: req.Header, ReqBody: reqBody,
+		Status: resp.StatusCode, RespHeader: resp.Header, RespBody: respBody}
+	c.remember(ex)
+	if err := c.check(req, reqBody, resp.StatusCode, resp.Header, respBody); err != nil {
+		return nil, &Violation{Exchange: ex, Err: err}
+	}
+	return resp, nil
+}
+
+func (c *Checker) remember(ex Exchange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.recent = append(c.recent, ex)
+	if len(c.recent) > keep {
+		c.recent = c.recent[len(c.recent)-keep:]
+	}
+}
+
+// check validates a response, then each result of a batch reply.
+func (c *Checker) check(req *http.Request, reqBody []byte, status int, header http.Header, body []byte) error {
+	route, err := c.Spec.FindRoute(req.Method, req.URL.Path)
+	if err != nil {
+		return c.Spec.CheckEnvelope(status, body)
+	}
+	if err := c.Spec.CheckResponse(route, routed(req, route), status, header, body); err != nil {
+		return err
+	}
+	if route.OperationID() != "batch" || status != http.StatusOK {
+		return nil
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(reqBody, &items) != nil {
+		return fmt.Errorf("the target answered 200 to a batch body that is not a JSON array")
+	}
+	results, err := c.Results(body)
+	if err != nil {
+		return err
+	}
+	if len(results) > len(items) {
+		return fmt.Errorf("%d results for %d sub-requests", len(results), len(items))
+	}
+	for i, res := range results {
+		if err := c.checkResult(items[i], res); err != nil {
+			return fmt.Errorf("result [%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// checkResult validates a batch result by the operation its sub-request
+// routes to. A failure is the envelope, whatever the route: an item can fail
+// before it reaches one.
+func (c *Checker) checkResult(item, res json.RawMessage) error {
+	status := statusOf(res)
+	var sub struct{ Method, Path string }
+	_ = json.Unmarshal(item, &sub)
+	rawPath, rawQuery, _ := strings.Cut(sub.Path, "?")
+	path, perr := url.PathUnescape(rawPath)
+	if status >= http.StatusBadRequest || sub.Method == "" || perr != nil {
+		return c.Spec.CheckEnvelope(status, res)
+	}
+	route, err := c.Spec.FindRoute(sub.Method, path)
+	if err != nil {
+		return fmt.Errorf("a %d result for %s %s, which has no route", status, sub.Method, sub.Path)
+	}
+	req := &http.Request{Method: route.Method, URL: &url.URL{Path: path, RawQuery: rawQuery}, Header: http.Header{}}
+	return c.Spec.CheckResponse(route, req, status, http.Header{"Content-Type": {"application/json"}}, res)
+}
+
+// routed is the request as the route saw it: method upper case, path normalised.
+func routed(req *http.Request, route *spec.Route) *http.Request {
+	r := req.Clone(req.Context())
+	r.Method = route.Method
+	r.URL.Path = spec.NormalizePath(req.URL.Path)
+	return r
+}
+
+// statusOf is a result's own status member, or 200 for a representation.
+func statusOf(res json.RawMessage) int {
+	var s struct{ Status *int }
+	if json.Unmarshal(res, &s) == nil && s.Status != nil {
+		return *s.Status
+	}
+	return http.StatusOK
+}
+
+var secrets = regexp.MustCompile(`(?i)("authorization"\s*:\s*")[^"]*(")`)
+
+// String shows the exchange for a report, credentials redacted and long
+// bodies cut.
+func (e Exchange) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "> %s %s\n", e.Method, e.URL)
+	writeHeader(&b, "> ", e.ReqHeader)
+	if len(e.ReqBody) > 0 {
+		fmt.Fprintf(&b, "> %s\n", cut(secrets.ReplaceAll(e.ReqBody, []byte("${1}[redacted]${2}"))))
+	}
+	fmt.Fprintf(&b, "< %d\n", e.Status)
+	writeHeader(&b, "< ", http.Header{"Allow": e.RespHeader.Values("Allow"), "Content-Type": e.RespHeader.Values("Content-Type")})
+	fmt.Fprintf(&b, "< %s\n", cut(e.RespBody))
+	return b.String()
+}
+
+func writeHeader(b *strings.Builder, prefix string, h http.Header) {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		v := strings.Join(h[k], ", ")
+		if v == "" {
+			continue
+		}
+		if strings.EqualFold(k, "Authorization") {
+			v = "[redacted]"
+		}
+		fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
+	}
+}
+
+func cut(b []byte) string {
+	const max = 2000
+	if len(b) > max {
+		return fmt.Sprintf("%s... (%d bytes in all)", b[:max], len(b))
+	}
+	return string(b)
+}

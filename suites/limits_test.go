@@ -1,0 +1,64 @@
+package suites_test
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var _ = Describe("The batch size limit", Ordered, ContinueOnFailure, func() {
+	var typ string
+	BeforeAll(func() { typ = target.freshType("limit") })
+
+	count := func() int {
+		r := target.do("GET", "/1/data/"+typ+"?size=0", nil)
+		if r.Status == http.StatusNotFound {
+			return 0
+		}
+		Expect(r.Status).To(Equal(http.StatusOK))
+		n, err := strconv.Atoi(fmt.Sprint(r.Object()["total"]))
+		Expect(err).NotTo(HaveOccurred())
+		return n
+	}
+	creates := func(n int, tag string) []any {
+		items := make([]any, n)
+		for i := range items {
+			items[i] = post(fmt.Sprintf("/1/data/%s?id=%s-%d", typ, tag, i), obj{"i": i})
+		}
+		return items
+	}
+
+	It("answers an empty batch with 200 and no result", rule("LIM-1"), func() {
+		r := target.batch("")
+		Expect(r.Results()).To(BeEmpty())
+	})
+
+	It("answers a batch of exactly the limit with 200, whatever the sub-requests' outcomes", rule("LIM-1"), func() {
+		items := creates(cfg.MaxBatch, "full")
+		items[len(items)-1] = get("/1/data/" + typ + "/missing")
+		res := target.batch("", items...).Results()
+		Expect(res).To(HaveLen(cfg.MaxBatch))
+		Expect(res[len(res)-1].Status()).To(Equal(http.StatusNotFound))
+	})
+
+	It("rejects one sub-request over the limit with 400, naming the limit, and runs none", rule("LIM-2"), func() {
+		before := count()
+		r := target.batch("", creates(cfg.MaxBatch+1, "over")...)
+		Expect(r.Status).To(Equal(http.StatusBadRequest), "the status of a batch of %d, one over the limit", cfg.MaxBatch+1)
+		Expect(expectEnvelope(r.Object(), http.StatusBadRequest)).To(ContainSubstring(strconv.Itoa(cfg.MaxBatch)))
+		Expect(count()).To(Equal(before), "objects were created by a rejected batch")
+	})
+
+	It("rejects a body over the size limit with 413 and runs none of it", rule("LIM-3"), func() {
+		before := count()
+		pad := strings.Repeat("x", int(cfg.MaxBody))
+		r := target.batch("", post("/1/data/"+typ+"?id=big", obj{"pad": pad}))
+		Expect(r.Status).To(Equal(http.StatusRequestEntityTooLarge), "the status of a body over %d bytes", cfg.MaxBody)
+		expectEnvelope(r.Object(), http.StatusRequestEntityTooLarge)
+		Expect(count()).To(Equal(before))
+	})
+})

@@ -1,0 +1,128 @@
+// The conformance suites of SpaceDog's /1/batch API. They run against an
+// in-process mock by default, or a live backend:
+//
+//	go tool ginkgo ./suites -- --target=https://mybackend.example --username=u --password=p
+//
+// Every spec carries the contract rule IDs it checks, and its level, as
+// labels; every exchange is checked against the spec.
+package suites_test
+
+import (
+	"flag"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/config"
+	"github.com/spacedog-oss/batchkit/suites/internal/summary"
+)
+
+// cfg is the run's settings, from the flags after -- and the environment.
+var cfg config.Config
+
+func init() { cfg.Register(flag.CommandLine) }
+
+func TestConformance(t *testing.T) {
+	if err := cfg.Complete(flag.CommandLine, os.Getenv); err != nil {
+		t.Fatal(err)
+	}
+	RegisterFailHandler(failOrNote)
+	RunSpecs(t, "SpaceDog /1/batch conformance")
+}
+
+// target is this process's client of the server under test.
+var target *client
+
+var _ = SynchronizedBeforeSuite(func() []byte {
+	if !cfg.InProcess() {
+		return []byte(cfg.Target)
+	}
+	mock, err := mockserver.New(mockserver.Config{MaxBatch: cfg.MaxBatch, MaxBody: cfg.MaxBody})
+	Expect(err).NotTo(HaveOccurred())
+	srv := httptest.NewServer(mock)
+	DeferCleanup(srv.Close) // after every process is done
+	return []byte(srv.URL)
+}, func(url []byte) {
+	if cfg.InProcess() {
+		// The mock trusts any Basic username: the specs that need users run.
+		cfg.Username, cfg.Password = or(cfg.Username, "fred"), or(cfg.Password, "secret")
+		cfg.Username2, cfg.Password2 = or(cfg.Username2, "vince"), or(cfg.Password2, "secret2")
+	}
+	var err error
+	target, err = newClient(string(url), cfg)
+	Expect(err).NotTo(HaveOccurred())
+})
+
+var _ = SynchronizedAfterSuite(func() {
+	AddReportEntry(summary.EntryRequests, fmt.Sprint(target.requestsSinceLast()), ReportEntryVisibilityNever)
+}, func() {})
+
+// Around each spec: what it sent, and on failure its last exchanges.
+var _ = BeforeEach(func() { target.markSpecStart() })
+
+var _ = AfterEach(func() {
+	AddReportEntry(summary.EntryRequests, fmt.Sprint(target.requestsSinceLast()), ReportEntryVisibilityNever)
+	if r := CurrentSpecReport(); r.Failed() || notedShould(r) {
+		AddReportEntry(summary.EntryExchanges, target.specExchanges(), ReportEntryVisibilityFailureOrVerbose)
+	}
+})
+
+var _ = ReportAfterSuite("conformance summary", func(report Report) {
+	sp, err := spec.Load()
+	Expect(err).NotTo(HaveOccurred())
+	rules := summary.Rules(sp.Rules(), report)
+	if cfg.ReportDir != "" {
+		Expect(os.MkdirAll(cfg.ReportDir, 0o755)).To(Succeed())
+		f, err := os.Create(filepath.Join(cfg.ReportDir, "conformance.md"))
+		Expect(err).NotTo(HaveOccurred())
+		defer f.Close()
+		name := cfg.Target
+		if name == "" {
+			name = "in-process mock"
+		}
+		Expect(summary.Write(f, summary.Header{Target: name, Profile: cfg.Profile, Strict: cfg.Strict}, rules, report)).To(Succeed())
+	}
+	fmt.Fprintf(os.Stdout, "conformance: %d requests sent\n", summary.Requests(report))
+	// Every rule of the contract has a spec: a rule without one is never checked.
+	Expect(summary.Uncovered(rules)).To(BeEmpty(), "contract rules that no spec carries")
+})
+
+// failOrNote is the suites' fail handler. A spec that checks SHOULD rules
+// only is noted, not failed, outside --strict: it ends as skipped, and the
+// summary reports the rule as not met.
+func failOrNote(message string, callerSkip ...int) {
+	skip := 1
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
+	}
+	r := CurrentSpecReport()
+	if !cfg.Strict && r.LeafNodeType == types.NodeTypeIt && levelOf(r.Labels()) == "should" {
+		AddReportEntry(summary.EntryShouldNotMet, message)
+		Skip("SHOULD rule not met (a failure with --strict): "+message, skip)
+	}
+	Fail(message, skip)
+}
+
+func notedShould(r SpecReport) bool {
+	for _, e := range r.ReportEntries {
+		if e.Name == summary.EntryShouldNotMet {
+			return true
+		}
+	}
+	return false
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
