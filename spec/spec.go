@@ -7,7 +7,7 @@ package spec
 import (
 	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,25 +21,92 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-//go:embed openapi.yaml
-var document []byte
+//go:embed openapi.yaml spacedog-2016.patch.yaml
+var files embed.FS
 
-// YAML returns the document as it is embedded, for serving it to clients.
-func YAML() []byte { return bytes.Clone(document) }
+// The wire profiles (CONTRACT §7).
+const (
+	Doc          = "doc"           // the reference page's, the default
+	SpaceDog2016 = "spacedog-2016" // what SpaceDog's open-source server sent
+)
+
+// Profiles names the profiles, the default first.
+func Profiles() []string { return []string{Doc, SpaceDog2016} }
+
+// YAML returns the profile's document, as it is served to clients.
+func YAML(profile string) ([]byte, error) {
+	all, err := profiles()
+	if err != nil {
+		return nil, err
+	}
+	p, ok := all[profile]
+	if !ok {
+		return nil, unknownProfile(profile)
+	}
+	return bytes.Clone(p.yaml), nil
+}
 
 // Spec is the loaded, validated document and a router over its paths. It is
 // read-only and safe for concurrent use.
 type Spec struct {
-	Doc    *openapi3.T
-	router routers.Router
+	Doc     *openapi3.T
+	Profile string
+	router  routers.Router
 }
 
-// Load parses and validates the embedded document. The work is done once per
-// process: the result is immutable and shared.
-func Load() (*Spec, error) { return load() }
+// Load returns the doc profile's document.
+func Load() (*Spec, error) { return LoadProfile(Doc) }
 
-var load = sync.OnceValues(func() (*Spec, error) {
-	return parse(document)
+// LoadProfile returns a profile's document, parsed and validated. The work
+// is done once per process: the result is immutable and shared.
+func LoadProfile(profile string) (*Spec, error) {
+	all, err := profiles()
+	if err != nil {
+		return nil, err
+	}
+	p, ok := all[profile]
+	if !ok {
+		return nil, unknownProfile(profile)
+	}
+	return p.spec, nil
+}
+
+func unknownProfile(name string) error {
+	return fmt.Errorf("spec: no profile %q; the profiles are %s", name, strings.Join(Profiles(), ", "))
+}
+
+type rendered struct {
+	yaml []byte
+	spec *Spec
+}
+
+// profiles renders and loads every profile's document: openapi.yaml is the
+// doc profile's; another's is openapi.yaml with its merge patch applied.
+var profiles = sync.OnceValues(func() (map[string]rendered, error) {
+	doc, err := files.ReadFile("openapi.yaml")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]rendered{}
+	for _, name := range Profiles() {
+		data := doc
+		if name != Doc {
+			patch, err := files.ReadFile(name + ".patch.yaml")
+			if err != nil {
+				return nil, err
+			}
+			if data, err = applyPatch(doc, patch); err != nil {
+				return nil, fmt.Errorf("spec: profile %s: %w", name, err)
+			}
+		}
+		s, err := parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("spec: profile %s: %w", name, err)
+		}
+		s.Profile = name
+		out[name] = rendered{yaml: data, spec: s}
+	}
+	return out, nil
 })
 
 func parse(data []byte) (*Spec, error) {
