@@ -26,25 +26,14 @@ func (s *Server) batch(c *call) response {
 	}
 	stop := strings.EqualFold(c.query.Get("stopOnError"), "true") // validated: true or false
 	results := make([][]byte, 0, len(items))
-	size := 2
 	for i, raw := range items {
-		res := s.item(c, i, raw)
-		results = append(results, res.body)
-		size += len(res.body) + 1
-		if stop && res.status >= http.StatusBadRequest {
+		status, result := s.item(c, i, raw)
+		results = append(results, result)
+		if stop && status >= http.StatusBadRequest {
 			break
 		}
 	}
-	reply := make([]byte, 0, size)
-	reply = append(reply, '[')
-	for i, r := range results {
-		if i > 0 {
-			reply = append(reply, ',')
-		}
-		reply = append(reply, r...)
-	}
-	reply = append(reply, ']')
-	return response{status: http.StatusOK, body: reply}
+	return response{status: http.StatusOK, body: s.profile.reply(results)}
 }
 
 // items splits a batch body into its items, or says why the whole batch is
@@ -64,6 +53,13 @@ func (s *Server) items(body []byte) ([]json.RawMessage, response) {
 	if items == nil {
 		return nil, failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not null")
 	}
+	if s.profile.objectsOnly {
+		for i, raw := range items {
+			if raw[0] != '{' {
+				return nil, failure(http.StatusBadRequest, "batch item [%d]: must be a JSON object, not %s; nothing ran", i, kindOf(raw))
+			}
+		}
+	}
 	if len(items) > s.cfg.MaxBatch {
 		return nil, failure(http.StatusBadRequest, "batch are limited to %d sub requests; this one has %d",
 			s.cfg.MaxBatch, len(items))
@@ -72,15 +68,17 @@ func (s *Server) items(body []byte) ([]json.RawMessage, response) {
 }
 
 // item runs one batch item: a malformed one gets its 400 result in place
-// (ERR-4), a well-formed one is dispatched as a request of its own.
-func (s *Server) item(batch *call, i int, raw json.RawMessage) response {
+// (ERR-4), a well-formed one is dispatched as a request of its own. It
+// returns the item's status and its result, as the profile writes it.
+func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 	sub, err := s.subRequest(batch, i, raw)
 	if err != nil {
 		res := failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
 		s.checkEnvelope(res)
-		return res
+		return res.status, res.body
 	}
-	return s.dispatch(sub)
+	res := s.dispatch(sub)
+	return res.status, s.profile.result(strings.ToUpper(sub.method), res)
 }
 
 // subRequest makes the call of a batch item, checked against the spec's
@@ -121,12 +119,9 @@ func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, err
 	if err := s.subRequestSchema.VisitJSON(item, openapi3.DisableSchemaErrorDetails()); err != nil {
 		return nil, itemSchemaError(raw, err)
 	}
-	if f.Content != nil && f.Body != nil {
-		return nil, errors.New("fields [content] and [body] are both given; the payload goes in one of them")
-	}
-	body := f.Body
-	if f.Content != nil {
-		body = f.Content
+	body, err := s.payload(map[string]json.RawMessage{"content": f.Content, "body": f.Body})
+	if err != nil {
+		return nil, err
 	}
 	rawPath, rawQuery, _ := strings.Cut(f.Path.(string), "?")
 	header, err := mergeHeaders(batch.header, f.Headers)
@@ -154,6 +149,21 @@ func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, err
 		backend:  batch.backend,
 		base:     batch.base,
 	}, nil
+}
+
+// payload is the item's payload, from the fields the profile reads it from.
+func (s *Server) payload(fields map[string]json.RawMessage) (json.RawMessage, error) {
+	var body json.RawMessage
+	for _, name := range s.profile.payloads {
+		if fields[name] == nil {
+			continue
+		}
+		if body != nil {
+			return nil, errors.New("fields [content] and [body] are both given; the payload goes in one of them")
+		}
+		body = fields[name]
+	}
+	return body, nil
 }
 
 // itemSchemaError says which field of an item breaks the SubRequest schema.

@@ -26,6 +26,7 @@ func (s *Server) list(c *call, typ string) response {
 	if err != nil {
 		return *err
 	}
+	start := time.Now()
 	total, page, lerr := s.store.Backend(c.backend).List(typ, int(from), int(size))
 	if lerr != nil {
 		return storeFailure(lerr)
@@ -34,12 +35,18 @@ func (s *Server) list(c *call, typ string) response {
 	for i, o := range page {
 		results[i] = objectJSON(o)
 	}
-	return response{status: http.StatusOK, body: encode(listing{Total: total, Results: results})}
+	l := listing{Total: total, Results: results}
+	if s.profile.took {
+		took := time.Since(start).Milliseconds()
+		l.Took = &took
+	}
+	return response{status: http.StatusOK, body: encode(l)}
 }
 
 type listing struct {
 	Total   int       `json:"total"`
 	Results []rawJSON `json:"results"`
+	Took    *int64    `json:"took,omitempty"` // spacedog-2016
 }
 
 func (s *Server) createObject(c *call) response {
@@ -47,11 +54,14 @@ func (s *Server) createObject(c *call) response {
 	if err != nil {
 		return storeFailure(err)
 	}
-	return s.saved(c, o)
+	return s.saved(c, o, s.profile.created)
 }
 
 func (s *Server) getObject(c *call) response {
 	o, err := s.store.Backend(c.backend).Get(c.params["type"], c.params["id"])
+	if errors.Is(err, store.ErrNotFound) && s.profile.bareMissing {
+		return response{status: http.StatusNotFound, body: encode(envelope{Status: http.StatusNotFound})}
+	}
 	if err != nil {
 		return storeFailure(err)
 	}
@@ -69,7 +79,7 @@ func (s *Server) updateObject(c *call) response {
 	if err != nil {
 		return storeFailure(err)
 	}
-	return s.saved(c, o)
+	return s.saved(c, o, http.StatusOK)
 }
 
 func (s *Server) deleteObject(c *call) response {
@@ -140,9 +150,9 @@ type saved struct {
 }
 
 // saved is the reply to a create or an update (DATA-2).
-func (s *Server) saved(c *call, o *store.Object) response {
-	return response{status: http.StatusOK, body: encode(saved{
-		Success: true, Status: http.StatusOK, ID: o.ID, Type: o.Type,
+func (s *Server) saved(c *call, o *store.Object, status int) response {
+	return response{status: status, body: encode(saved{
+		Success: true, Status: status, ID: o.ID, Type: o.Type,
 		Location: c.base + "/1/data/" + o.Type + "/" + o.ID, Version: o.Version,
 	})}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // mock is a mock server under test, over real HTTP, with its self-check on:
@@ -57,17 +58,36 @@ func (r reply) json(t testing.TB) any {
 	return v
 }
 
-// results decodes a batch reply into its results.
+// results decodes a doc-profile batch reply into its results.
 func (r reply) results(t testing.TB) []map[string]any {
+	t.Helper()
+	return r.resultsIn(t, spec.Doc)
+}
+
+// resultsIn decodes a batch reply of the profile into its results.
+func (r reply) resultsIn(t testing.TB, profile string) []map[string]any {
 	t.Helper()
 	if r.status != http.StatusOK {
 		t.Fatalf("batch status %d, want 200: %s", r.status, r.body)
 	}
 	var out []map[string]any
+	target := any(&out)
+	var envelope struct {
+		Success   bool
+		Status    int
+		Responses *[]map[string]any
+	}
+	if profile == spec.SpaceDog2016 {
+		envelope.Responses = &out
+		target = &envelope
+	}
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.UseNumber()
-	if err := dec.Decode(&out); err != nil {
-		t.Fatalf("batch reply is not an array of objects: %v\n%s", err, r.body)
+	if err := dec.Decode(target); err != nil {
+		t.Fatalf("batch reply is not the %s profile's: %v\n%s", profile, err, r.body)
+	}
+	if profile == spec.SpaceDog2016 && (!envelope.Success || envelope.Status != 200) {
+		t.Fatalf("batch reply envelope: %s", r.body)
 	}
 	return out
 }
@@ -175,3 +195,12 @@ func assertEnvelope(t testing.TB, v any, status int) string {
 func jsonNumber(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// equalJSON compares two decoded JSON values.
+func equalJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}

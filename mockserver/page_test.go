@@ -46,7 +46,7 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(pretty.Bytes(), want) {
-		t.Errorf("reply differs from fixtures/%s (go test -run %s -update rewrites it):\n%s", name, t.Name(), pretty.Bytes())
+		t.Errorf("reply differs from fixtures/%s (go test ./mockserver -run %s -args -update rewrites it):\n%s", name, t.Name(), pretty.Bytes())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spacedog-oss/batchkit/fixtures"
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // SEC-3 and the corpus: every hostile input gets a 4xx with the envelope, or
@@ -20,13 +21,22 @@ func TestSEC3_HostileInputsGet4xxAndChangeNothing(t *testing.T) {
 	if len(cases) < 30 {
 		t.Fatalf("the corpus has %d cases, want at least 30", len(cases))
 	}
-	m := newMock(t, mockserver.Config{})
+	for _, profile := range spec.Profiles() {
+		t.Run(profile, func(t *testing.T) { hostile(t, profile, cases) })
+	}
+}
+
+func hostile(t *testing.T, profile string, cases []fixtures.Case) {
+	m := newMock(t, mockserver.Config{Profile: profile})
 	for _, host := range []string{"", "shop.localhost"} {
 		m.doHost(host, "POST", "/1/data/hostile?id=seed-1", obj{"name": "kept"})
 		m.doHost(host, "POST", "/1/data/other?id=seed-2", obj{"name": "kept"})
 	}
 	before := m.srv.Snapshot()
 	for _, c := range cases {
+		if !c.In(profile) {
+			continue
+		}
 		t.Run(c.Rule+" "+c.Name, func(t *testing.T) {
 			body, err := c.Body()
 			if err != nil {
@@ -40,7 +50,7 @@ func TestSEC3_HostileInputsGet4xxAndChangeNothing(t *testing.T) {
 			if c.Status >= 400 {
 				msg = assertEnvelope(t, r.json(t), c.Status)
 			} else {
-				res := r.results(t)
+				res := r.resultsIn(t, profile)
 				if len(res) != len(c.Results) {
 					t.Fatalf("%d results, want %d: %s", len(res), len(c.Results), r.body)
 				}

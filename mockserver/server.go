@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -35,6 +36,7 @@ type Config struct {
 	MaxBatch int    // sub-requests in a batch at most; 0 means DefaultMaxBatch
 	MaxBody  int64  // bytes of a request body at most; 0 means DefaultMaxBody
 	Backend  string // the backend of hosts that name none; "" means DefaultBackend
+	Profile  string // the wire profile, spec.Doc or spec.SpaceDog2016; "" means spec.Doc
 
 	Now   func() time.Time // the clock of meta times; nil means time.Now
 	NewID func() string    // generates object ids; nil means RandomIDs()
@@ -47,10 +49,11 @@ type Config struct {
 
 // Server is the mock: an http.Handler over an in-memory store.
 type Server struct {
-	cfg   Config
-	spec  *spec.Spec
-	store *store.Store
-	ops   map[string]func(*call) response
+	cfg     Config
+	profile profile
+	spec    *spec.Spec
+	store   *store.Store
+	ops     map[string]func(*call) response
 
 	validate, validateBatch openapi3filter.Options
 	subRequestSchema        *openapi3.Schema
@@ -82,11 +85,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.NewID == nil {
 		cfg.NewID = RandomIDs()
 	}
-	sp, err := spec.Load()
+	if cfg.Profile == "" {
+		cfg.Profile = spec.Doc
+	}
+	prof, ok := profileNamed(cfg.Profile)
+	if !ok {
+		return nil, fmt.Errorf("mockserver: no profile %q; the profiles are %s", cfg.Profile, strings.Join(spec.Profiles(), ", "))
+	}
+	sp, err := spec.LoadProfile(cfg.Profile)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, spec: sp, store: store.New(cfg.NewID)}
+	s := &Server{cfg: cfg, profile: prof, spec: sp, store: store.New(cfg.NewID)}
 	s.validate = openapi3filter.Options{
 		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 		SkipSettingDefaults: true,

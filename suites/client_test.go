@@ -16,6 +16,7 @@ import (
 	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/suites/internal/config"
 	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/wire"
 )
 
 // client talks to the target: every exchange goes through the spec checker,
@@ -26,6 +27,7 @@ type client struct {
 	http     *http.Client
 	checker  *exchange.Checker
 	cfg      config.Config
+	wire     wire.Format
 	prefix   string // this process's, random: the types of this run
 	types    atomic.Int64
 	lastSeen atomic.Int64
@@ -33,27 +35,23 @@ type client struct {
 }
 
 func newClient(base string, cfg config.Config) (*client, error) {
-	sp, err := spec.Load()
+	sp, err := spec.LoadProfile(cfg.Profile)
 	if err != nil {
 		return nil, err
 	}
-	checker := &exchange.Checker{Spec: sp, Results: docResults}
+	format, err := wire.For(cfg.Profile)
+	if err != nil {
+		return nil, err
+	}
+	checker := &exchange.Checker{Spec: sp, Wire: format}
 	return &client{
+		wire:    format,
 		base:    strings.TrimSuffix(base, "/"),
 		http:    &http.Client{Transport: checker},
 		checker: checker,
 		cfg:     cfg,
 		prefix:  "ck" + strings.ToLower(rand.Text()[:8]),
 	}, nil
-}
-
-// docResults splits a doc-profile batch reply: a bare array of results.
-func docResults(reply []byte) ([]json.RawMessage, error) {
-	var results []json.RawMessage
-	if err := json.Unmarshal(reply, &results); err != nil {
-		return nil, fmt.Errorf("a batch reply is a JSON array of results: %v", err)
-	}
-	return results, nil
 }
 
 // freshType names a type no other spec or run uses; its objects are deleted
@@ -92,24 +90,33 @@ func (r reply) Object() obj {
 	return o
 }
 
-// Results decodes a batch reply into its results.
-func (r reply) Results() []result {
+// Results decodes a batch reply into its results. Each result's body is
+// as the request would have answered on its own: a spacedog-2016 GET's is
+// unwrapped from its envelope.
+func (r reply) Results(items ...any) []result {
 	GinkgoHelper()
 	Expect(r.Status).To(Equal(http.StatusOK), "a batch answered %d: %s", r.Status, r.Body)
-	raws, err := docResults(r.Body)
+	raws, err := target.wire.Results(r.Body)
 	Expect(err).NotTo(HaveOccurred())
 	out := make([]result, len(raws))
 	for i, raw := range raws {
-		out[i] = result{Raw: raw, Body: reply{Status: statusOf(raw), Body: raw}.Object()}
+		alone := raw
+		if i < len(items) {
+			if s, ok := items[i].(sub); ok {
+				method, _ := s["method"].(string)
+				alone = target.wire.Alone(method, raw)
+			}
+		}
+		out[i] = result{Raw: raw, Alone: alone, Body: reply{Body: alone}.Object()}
 	}
 	return out
 }
 
 // result is one batch result: its status (its own status member, or 200
-// for a representation) and its body.
+// for a representation), as sent, and as it would have been on its own.
 type result struct {
-	Raw  json.RawMessage
-	Body obj
+	Raw, Alone json.RawMessage
+	Body       obj // Alone, decoded
 }
 
 func (r result) Status() int { return statusOf(r.Raw) }
@@ -175,7 +182,8 @@ func (c *client) send(method, path string, body any, user, password string) (rep
 }
 
 // batch posts the items as the batch caller; query is the query string.
-func (c *client) batch(query string, items ...any) reply {
+// Its reply knows the items, to read the results as the items' own.
+func (c *client) batch(query string, items ...any) batchReply {
 	GinkgoHelper()
 	if items == nil {
 		items = []any{}
@@ -184,7 +192,19 @@ func (c *client) batch(query string, items ...any) reply {
 	if query != "" {
 		path += "?" + query
 	}
-	return c.do("POST", path, items)
+	return batchReply{reply: c.do("POST", path, items), items: items}
+}
+
+// batchReply is a batch's reply and the items it answers.
+type batchReply struct {
+	reply
+	items []any
+}
+
+// Results decodes the reply into its results, read as the items' own.
+func (b batchReply) Results() []result {
+	GinkgoHelper()
+	return b.reply.Results(b.items...)
 }
 
 // requestsSinceLast counts the requests since its last call.
@@ -239,3 +259,6 @@ func basicAuth(user, password string) string {
 	r.SetBasicAuth(user, password)
 	return r.Header.Get("Authorization")
 }
+
+// created is a creation's status in the target's profile.
+func created() int { return target.wire.Created }

@@ -2,10 +2,13 @@ package suites_test
 
 import (
 	"fmt"
+	"net/http"
 	"regexp"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 var _ = Describe("Data reached through batches", func() {
@@ -19,7 +22,7 @@ var _ = Describe("Data reached through batches", func() {
 			put("/1/data/"+typ+"/p", obj{"price": "$1"}),
 			get("/1/data/"+typ+"/p"),
 		).Results()
-		Expect(statuses(res)).To(Equal([]int{200, 200, 200, 200}))
+		Expect(statuses(res)).To(Equal([]int{created(), 200, 200, 200}))
 		first, second := res[1].Body, res[3].Body
 		Expect(first).To(And(HaveKeyWithValue("name", "Teddy"), HaveKeyWithValue("tags", []any{"toy"})))
 		Expect(second).To(And(HaveKeyWithValue("name", "Teddy"), HaveKeyWithValue("price", "$1")))
@@ -44,7 +47,7 @@ var _ = Describe("Data reached through batches", func() {
 			post("/1/data/"+typ+"?id=x", obj{"a": 1}),
 			put("/1/data/"+typ+"/x", obj{"a": 2}),
 		).Results()
-		Expect(statuses(res)).To(Equal([]int{200, 200, 200}))
+		Expect(statuses(res)).To(Equal([]int{created(), created(), 200}))
 		for i, r := range res {
 			id, _ := r.Body["id"].(string)
 			Expect(id).NotTo(BeEmpty(), "result %d", i)
@@ -100,7 +103,7 @@ var _ = Describe("Data reached through batches", func() {
 			get("/1/data/"+typ),
 			get("/1/data/"+typ+"/x"),
 		).Results()
-		Expect(statuses(res)).To(Equal([]int{404, 404, 200, 200, 200, 200, 404}))
+		Expect(statuses(res)).To(Equal([]int{404, 404, created(), 200, 200, 200, 404}))
 		Expect(res[4].Body).To(Equal(obj{"success": true, "status": num(200)}))
 		Expect(res[5].Body).To(HaveKeyWithValue("total", num(0)))
 	})
@@ -124,6 +127,23 @@ var _ = Describe("Data reached through batches", func() {
 		Entry("an id that exists", rule("DATA-5"), 409, func(t string) sub { return post("/1/data/"+t+"?id=x", obj{"a": 2}) }),
 		Entry("a version that is not the current one", rule("DATA-5"), 409, func(t string) sub { return put("/1/data/"+t+"/x?version=2", obj{"a": 2}) }),
 	)
+
+	It("answers a creation with 201, directly and in a batch, as the 2016 server did", rule("DATA-2"), only(spec.SpaceDog2016), func() {
+		typ := target.freshType("created")
+		r := target.do("POST", "/1/data/"+typ, obj{})
+		Expect(r.Status).To(Equal(http.StatusCreated))
+		Expect(r.Object()).To(HaveKeyWithValue("status", num(201)))
+		res := target.batch("", post("/1/data/"+typ, obj{}), put("/1/data/"+typ+"/"+r.Object()["id"].(string), obj{"a": 1})).Results()
+		Expect(statuses(res)).To(Equal([]int{201, 200}))
+	})
+
+	It("says how long a listing took, as the 2016 server did", rule("DATA-3"), only(spec.SpaceDog2016), func() {
+		typ := target.freshType("took")
+		target.do("POST", "/1/data/"+typ, obj{})
+		Expect(target.do("GET", "/1/data/"+typ, nil).Object()).To(HaveKey("took"))
+		res := target.batch("", get("/1/data/"+typ)).Results()
+		Expect(res[0].Body).To(HaveKey("took"))
+	})
 
 	It("generates ids of 20 URL-safe characters", rule("DATA-6"), func() {
 		typ := target.freshType("ids")

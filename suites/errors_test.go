@@ -7,6 +7,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 var _ = Describe("Whole-batch errors", func() {
@@ -46,7 +48,7 @@ var _ = Describe("Failed sub-requests", func() {
 		typ := target.freshType("envelope")
 		target.do("POST", "/1/data/"+typ+"?id=one", obj{})
 		res := target.batch("",
-			get("/1/data/"+typ+"/missing"),
+			del("/1/data/"+typ+"/missing"),
 			get("/1/nowhere/at/all"),
 			sub{"method": "PATCH", "path": "/1/data/" + typ},
 			post("/1/data/"+typ, "not an object"),
@@ -68,13 +70,13 @@ var _ = Describe("Failed sub-requests", func() {
 				item,
 				post("/1/data/"+typ+"?id=after", obj{}),
 			).Results()
-			Expect(statuses(res)).To(Equal([]int{200, 400, 200}))
+			Expect(statuses(res)).To(Equal([]int{created(), 400, created()}))
 			msg := expectEnvelope(res[1].Body, http.StatusBadRequest)
 			Expect(msg).To(ContainSubstring("1"), "the message names the index")
 			Expect(strings.ToLower(msg)).To(ContainSubstring(field), "the message names the field")
 			Expect(target.do("GET", "/1/data/"+typ+"/after", nil).Status).To(Equal(http.StatusOK))
 		},
-		Entry("not an object", rule("ERR-4"), "object", []any{"GET", "/1/data"}),
+		Entry("not an object", rule("ERR-4"), only(spec.Doc), "object", []any{"GET", "/1/data"}),
 		Entry("without method", rule("ERR-4"), "method", sub{"path": "/1/data"}),
 		Entry("without path", rule("ERR-4"), "path", sub{"method": "GET"}),
 		Entry("with an empty method", rule("ERR-4"), "method", sub{"method": "", "path": "/1/data"}),
@@ -84,9 +86,17 @@ var _ = Describe("Failed sub-requests", func() {
 		Entry("with a header value that is not a string", rule("ERR-4"), "headers", get("/1/data").with("headers", obj{"X-A": 1})),
 		Entry("with parameters that are not an object", rule("ERR-4"), "parameters", get("/1/data").with("parameters", []any{"size"})),
 		Entry("with a parameter that is an object", rule("ERR-4"), "parameters", get("/1/data").with("parameters", obj{"size": obj{}})),
-		Entry("with both content and body", rule("ERR-4", "SUB-1"), "body", post("/1/data/x", obj{}).with("body", obj{})),
+		Entry("with both content and body", rule("ERR-4", "SUB-1"), only(spec.Doc), "body", post("/1/data/x", obj{}).with("body", obj{})),
 		Entry("written as the page's third item", rule("ERR-4"), "method", sub{"POST": "/v1/data/product", "body": obj{"name": "Mobby Dick"}}),
 	)
+
+	It("that is not an object rejects the whole batch before anything runs, as the 2016 server did", rule("ERR-4"), only(spec.SpaceDog2016), func() {
+		typ := target.freshType("notobject")
+		r := target.batch("", post("/1/data/"+typ+"?id=first", obj{}), []any{"GET", "/1/data"})
+		Expect(r.Status).To(Equal(http.StatusBadRequest))
+		expectEnvelope(r.Object(), http.StatusBadRequest)
+		Expect(target.do("GET", "/1/data/"+typ+"/first", nil).Status).To(Equal(http.StatusNotFound))
+	})
 
 	It("has no route: 404; a route without its method: 405", rule("ERR-5"), func() {
 		typ := target.freshType("routes")
@@ -122,6 +132,23 @@ var _ = Describe("Failed sub-requests", func() {
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{404, 404, 404, 404, 404}))
 		want := fmt.Sprintf("object [GVTkGHKsuJhkJMV-i2ke] of type [%s] not found", typ)
+		Expect(expectEnvelope(res[1].Body, 404)).To(Equal(want))
+	})
+
+	It("names a missing object and its type when it reads it", rule("ERR-7"), only(spec.Doc), func() {
+		typ := target.freshType("named")
+		target.do("POST", "/1/data/"+typ+"?id=real", obj{})
+		res := target.batch("", get("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke")).Results()
+		want := fmt.Sprintf("object [GVTkGHKsuJhkJMV-i2ke] of type [%s] not found", typ)
 		Expect(expectEnvelope(res[0].Body, 404)).To(Equal(want))
+	})
+
+	It("reads a missing object as a bare failure, as the 2016 server did", rule("ERR-7"), only(spec.SpaceDog2016), func() {
+		typ := target.freshType("bare")
+		target.do("POST", "/1/data/"+typ+"?id=real", obj{})
+		bare := obj{"success": false, "status": num(404)}
+		Expect(target.do("GET", "/1/data/"+typ+"/missing", nil).Object()).To(Equal(bare))
+		res := target.batch("", get("/1/data/"+typ+"/missing")).Results()
+		Expect(res[0].Body).To(Equal(bare))
 	})
 })

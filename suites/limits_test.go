@@ -8,6 +8,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 var _ = Describe("The batch size limit", Ordered, ContinueOnFailure, func() {
@@ -35,6 +37,14 @@ var _ = Describe("The batch size limit", Ordered, ContinueOnFailure, func() {
 	It("answers an empty batch with 200 and no result", rule("LIM-1"), func() {
 		r := target.batch("")
 		Expect(r.Results()).To(BeEmpty())
+	})
+
+	It("answers an empty batch with an empty array", rule("LIM-1"), only(spec.Doc), func() {
+		Expect(target.batch("").Body).To(MatchJSON(`[]`))
+	})
+
+	It("answers an empty batch with an empty envelope, as the 2016 server did", rule("LIM-1"), only(spec.SpaceDog2016), func() {
+		Expect(target.batch("").Body).To(MatchJSON(`{"success":true,"status":200,"responses":[]}`))
 	})
 
 	It("answers a batch of exactly the limit with 200, whatever the sub-requests' outcomes", rule("LIM-1"), func() {

@@ -30,6 +30,9 @@ func rule(ids ...string) Labels {
 	return Label(append(ids, level)...)
 }
 
+// only labels a spec that holds in one profile: it is skipped in another.
+func only(profile string) Labels { return Label(profile) }
+
 // levelOf is a spec's level: must when any of its rules is a MUST.
 func levelOf(labels []string) string {
 	switch {

@@ -70,7 +70,11 @@ var _ = Describe("Security", func() {
 			if strings.HasPrefix(c.Rule, "LIM-") {
 				continue // limits depend on the target's settings: the limit specs check them
 			}
-			It(fmt.Sprintf("answers %s with a 4xx and changes nothing", c.Name), rule("SEC-3", c.Rule), func() {
+			profiles := Label()
+			if len(c.Profiles) > 0 {
+				profiles = Label(c.Profiles...)
+			}
+			It(fmt.Sprintf("answers %s with a 4xx and changes nothing", c.Name), rule("SEC-3", c.Rule), profiles, func() {
 				body, err := c.Body()
 				Expect(err).NotTo(HaveOccurred())
 				body = bytes.ReplaceAll(body, []byte("/1/data/hostile"), []byte("/1/data/"+typ))

@@ -27,7 +27,7 @@ var _ = Describe("stopOnError", func() {
 		func(query string) {
 			typ := target.freshType("stopoff")
 			res := target.batch(query, failing(typ)...).Results()
-			Expect(statuses(res)).To(Equal([]int{200, 404, 200, 400, 200}))
+			Expect(statuses(res)).To(Equal([]int{created(), 404, created(), 400, created()}))
 			for _, id := range []string{"a", "b", "c"} {
 				Expect(exists(typ, id)).To(BeTrue(), "%s was not created", id)
 			}

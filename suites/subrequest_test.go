@@ -5,10 +5,12 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 var _ = Describe("Sub-request fields", func() {
-	It("take the payload from content or from body, and refuse both", rule("SUB-1"), func() {
+	It("take the payload from content or from body, and refuse both", rule("SUB-1"), only(spec.Doc), func() {
 		typ := target.freshType("payload")
 		res := target.batch("",
 			sub{"method": "POST", "path": "/1/data/" + typ + "?id=c", "content": obj{"via": "content"}},
@@ -16,10 +18,21 @@ var _ = Describe("Sub-request fields", func() {
 			sub{"method": "PUT", "path": "/1/data/" + typ + "/b", "body": obj{"more": true}},
 			sub{"method": "POST", "path": "/1/data/" + typ + "?id=both", "content": obj{}, "body": obj{}},
 		).Results()
-		Expect(statuses(res)).To(Equal([]int{200, 200, 200, 400}))
+		Expect(statuses(res)).To(Equal([]int{created(), created(), 200, 400}))
 		Expect(target.do("GET", "/1/data/"+typ+"/c", nil).Object()).To(HaveKeyWithValue("via", "content"))
 		Expect(target.do("GET", "/1/data/"+typ+"/b", nil).Object()).To(And(HaveKeyWithValue("via", "body"), HaveKeyWithValue("more", true)))
 		Expect(target.do("GET", "/1/data/"+typ+"/both", nil).Status).To(Equal(http.StatusNotFound))
+	})
+
+	It("take the payload from content only, ignoring body, as the 2016 server did", rule("SUB-1"), only(spec.SpaceDog2016), func() {
+		typ := target.freshType("payload")
+		res := target.batch("",
+			sub{"method": "POST", "path": "/1/data/" + typ + "?id=b", "body": obj{"via": "body"}},
+			sub{"method": "POST", "path": "/1/data/" + typ + "?id=both", "content": obj{"via": "content"}, "body": obj{"via": "body"}},
+		).Results()
+		Expect(statuses(res)).To(Equal([]int{400, created()}))
+		Expect(target.do("GET", "/1/data/"+typ+"/b", nil).Status).To(Equal(http.StatusNotFound))
+		Expect(target.do("GET", "/1/data/"+typ+"/both", nil).Object()).To(HaveKeyWithValue("via", "content"))
 	})
 
 	It("pass parameters as query parameters, winning over the path's own", rule("SUB-2"), func() {
@@ -31,7 +44,7 @@ var _ = Describe("Sub-request fields", func() {
 			put("/1/data/"+typ+"/p1", obj{"a": 3}).with("parameters", obj{"version": 1}),
 			get("/1/data/"+typ+"?size=50").with("parameters", obj{"size": 1, "from": "1"}),
 		).Results()
-		Expect(statuses(res)).To(Equal([]int{200, 200, 200, 409, 200}))
+		Expect(statuses(res)).To(Equal([]int{created(), created(), 200, 409, 200}))
 		Expect(res[0].Body).To(HaveKeyWithValue("id", "p1"))
 		Expect(res[1].Body).To(HaveKeyWithValue("id", "p2"))
 		Expect(target.do("GET", "/1/data/"+typ+"/ignored", nil).Status).To(Equal(http.StatusNotFound))
@@ -53,7 +66,7 @@ var _ = Describe("Sub-request fields", func() {
 			post("/1/data/"+typ+"?id=theirs", obj{}).with("headers", obj{"authorization": other}),
 			post("/1/data/"+typ+"?id=mine2", obj{}),
 		).Results()
-		Expect(statuses(res)).To(Equal([]int{200, 200, 200}))
+		Expect(statuses(res)).To(Equal([]int{created(), created(), created()}))
 		for id, by := range map[string]string{"mine": cfg.Username, "theirs": cfg.Username2, "mine2": cfg.Username} {
 			o := target.do("GET", "/1/data/"+typ+"/"+id, nil).Object()
 			Expect(o["meta"]).To(HaveKeyWithValue("createdBy", by), id)
@@ -70,7 +83,7 @@ var _ = Describe("Sub-request fields", func() {
 			put("/1/data/"+typ+"/x", obj{"a": 1}),
 			get("/1/data/"+typ+"/x"),
 		).Results()
-		Expect(statuses(res)).To(Equal([]int{200, 200, 200}))
+		Expect(statuses(res)).To(Equal([]int{created(), 200, 200}))
 		Expect(res[2].Body["meta"]).To(And(HaveKeyWithValue("createdBy", cfg.Username), HaveKeyWithValue("updatedBy", cfg.Username)))
 	})
 
@@ -82,6 +95,6 @@ var _ = Describe("Sub-request fields", func() {
 			sub{"method": "gEt", "path": "/v1/data/" + typ + "/a"},
 			sub{"method": "delete", "path": "/v1/data/" + typ + "/a/"},
 		).Results()
-		Expect(statuses(res)).To(Equal([]int{200, 200, 200, 200}))
+		Expect(statuses(res)).To(Equal([]int{created(), 200, 200, 200}))
 	})
 })

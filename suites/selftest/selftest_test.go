@@ -6,6 +6,7 @@ package selftest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // variant is a server for the suites to judge.
@@ -27,6 +29,7 @@ type variant struct {
 	wrap    func(http.Handler) http.Handler // nil: the mock as it is
 	fill    bool                            // store other data first
 	strict  bool                            // run with --strict
+	profile string                          // the suites' --profile; "" for doc
 	catches string                          // the rule whose failure the report must show; "" for a conforming server
 	passes  bool                            // the run passes all the same: a SHOULD rule outside --strict
 }
@@ -35,6 +38,9 @@ func variants() []variant {
 	return []variant{
 		{name: "the mock", catches: ""},
 		{name: "the mock holding other data", fill: true, catches: ""},
+		{name: "the 2016 mock", cfg: mockserver.Config{Profile: spec.SpaceDog2016}, profile: spec.SpaceDog2016, catches: ""},
+		{name: "the doc mock judged as a 2016 server", profile: spec.SpaceDog2016, catches: "LIM-1 | MUST | FAIL"},
+		{name: "the 2016 mock judged as a doc server", cfg: mockserver.Config{Profile: spec.SpaceDog2016}, catches: "LIM-1 | MUST | FAIL"},
 		{name: "a batch limit one too high", cfg: mockserver.Config{MaxBatch: 11}, catches: "LIM-2 | MUST | FAIL"},
 		{name: "stopOnError ignored", wrap: dropQuery("stopOnError"), catches: "STOP-2 | MUST | FAIL"},
 		{name: "results out of order", wrap: editReply(swapFirstTwo), catches: "ORD-1 | MUST | FAIL"},
@@ -76,7 +82,7 @@ func TestTheSuitesJudgeEachVariant(t *testing.T) {
 			reports := filepath.Join(dir, regexp.MustCompile(`\W+`).ReplaceAllString(v.name, "-"))
 			args := []string{"--ginkgo.no-color", "--target=" + srv.URL,
 				"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2",
-				"--report-dir=" + reports, "--strict=" + fmt.Sprint(v.strict)}
+				"--report-dir=" + reports, "--strict=" + fmt.Sprint(v.strict), "--profile=" + cmp.Or(v.profile, spec.Doc)}
 			out, err := exec.Command(bin, args...).CombinedOutput()
 			summary, _ := os.ReadFile(filepath.Join(reports, "conformance.md"))
 			if v.catches == "" {

@@ -14,11 +14,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spacedog-oss/batchkit/internal/flagenv"
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 func main() {
@@ -44,6 +47,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.IntVar(&o.cfg.MaxBatch, "max-batch", mockserver.DefaultMaxBatch, "sub-requests in a batch at most")
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", mockserver.DefaultMaxBody, "`bytes` of a request body at most")
 	fs.StringVar(&o.cfg.Backend, "backend", mockserver.DefaultBackend, "backend of hosts that name none (localhost, IP addresses)")
+	fs.StringVar(&o.cfg.Profile, "profile", spec.Doc, "wire `profile`: "+strings.Join(spec.Profiles(), " or "))
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: spacedog-mock [flags]\n\nServes SpaceDog's /1/batch and data API from memory.\n\n")
 		fs.PrintDefaults()
@@ -63,6 +67,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	}
 	if o.cfg.MaxBody < 1 {
 		return o, fmt.Errorf("--max-body must be at least 1, not %d", o.cfg.MaxBody)
+	}
+	if !slices.Contains(spec.Profiles(), o.cfg.Profile) {
+		return o, fmt.Errorf("--profile %q is not one of %s", o.cfg.Profile, strings.Join(spec.Profiles(), ", "))
 	}
 	return o, nil
 }

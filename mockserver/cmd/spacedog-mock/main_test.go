@@ -28,7 +28,8 @@ func TestFlagsAndEnvironment(t *testing.T) {
 		want    options
 		wantErr string
 	}{
-		{name: "defaults", want: options{addr: "localhost:8080", cfg: mockserver.Config{MaxBatch: 10, MaxBody: 1 << 20, Backend: "default"}}},
+		{name: "defaults", want: options{addr: "localhost:8080", cfg: mockserver.Config{MaxBatch: 10, MaxBody: 1 << 20, Backend: "default", Profile: "doc"}}},
+		{name: "the 2016 profile", args: []string{"--profile=spacedog-2016"}, want: options{addr: "localhost:8080", cfg: mockserver.Config{MaxBatch: 10, MaxBody: 1 << 20, Backend: "default", Profile: "spacedog-2016"}}},
 		{name: "flags", args: []string{"--addr", ":9", "--max-batch", "20", "--max-body", "99", "--backend", "shop"},
 			want: options{addr: ":9", cfg: mockserver.Config{MaxBatch: 20, MaxBody: 99, Backend: "shop"}}},
 		{name: "environment", env: map[string]string{"SPACEDOG_MOCK_ADDR": ":7", "SPACEDOG_MOCK_MAX_BATCH": "20", "SPACEDOG_MOCK_MAX_BODY": "5", "SPACEDOG_MOCK_BACKEND": "blog"},
@@ -40,6 +41,7 @@ func TestFlagsAndEnvironment(t *testing.T) {
 		{name: "a zero limit", args: []string{"--max-batch=0"}, wantErr: "--max-batch must be at least 1"},
 		{name: "a negative body", args: []string{"--max-body=-1"}, wantErr: "--max-body must be at least 1"},
 		{name: "an argument", args: []string{"serve"}, wantErr: "unexpected arguments"},
+		{name: "an unknown profile", env: map[string]string{"SPACEDOG_MOCK_PROFILE": "v3"}, wantErr: `--profile "v3"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := parse(tc.args, env(tc.env), io.Discard)
@@ -52,7 +54,8 @@ func TestFlagsAndEnvironment(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.addr != tc.want.addr || got.cfg.MaxBatch != tc.want.cfg.MaxBatch || got.cfg.MaxBody != tc.want.cfg.MaxBody || got.cfg.Backend != tc.want.cfg.Backend {
+			if got.addr != tc.want.addr || got.cfg.MaxBatch != tc.want.cfg.MaxBatch || got.cfg.MaxBody != tc.want.cfg.MaxBody || got.cfg.Backend != tc.want.cfg.Backend ||
+				(tc.want.cfg.Profile != "" && got.cfg.Profile != tc.want.cfg.Profile) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})

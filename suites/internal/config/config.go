@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/spacedog-oss/batchkit/internal/flagenv"
+	"github.com/spacedog-oss/batchkit/spec"
 )
-
-// Profiles are the wire formats the suites know (CONTRACT §7).
-func Profiles() []string { return []string{"doc"} }
 
 // MinBatch is the largest batch some specs send: a target must take it.
 const MinBatch = 8
@@ -37,7 +36,7 @@ const EnvPrefix = "SPACEDOG_"
 // Register defines the flags on fs, with their defaults, writing into c.
 func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Target, "target", "", "base `URL` of the server under test (default: a mock started in-process)")
-	fs.StringVar(&c.Profile, "profile", "doc", "wire profile of the target: doc")
+	fs.StringVar(&c.Profile, "profile", spec.Doc, "wire `profile` of the target: "+strings.Join(spec.Profiles(), " or "))
 	fs.IntVar(&c.MaxBatch, "max-batch", 10, "the target's batch size limit")
 	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "the target's body size limit in `bytes`")
 	fs.StringVar(&c.Username, "username", "", "Basic username of the batch caller")
@@ -60,8 +59,8 @@ func (c *Config) Complete(fs *flag.FlagSet, getenv func(string) string) error {
 			return fmt.Errorf("--target %q is not an http(s) URL", c.Target)
 		}
 	}
-	if !slices.Contains(Profiles(), c.Profile) {
-		return fmt.Errorf("--profile %q is not one of %v", c.Profile, Profiles())
+	if !slices.Contains(spec.Profiles(), c.Profile) {
+		return fmt.Errorf("--profile %q is not one of %s", c.Profile, strings.Join(spec.Profiles(), ", "))
 	}
 	if c.MaxBatch < MinBatch {
 		return fmt.Errorf("--max-batch must be at least %d (the suites send batches of %d), not %d", MinBatch, MinBatch, c.MaxBatch)

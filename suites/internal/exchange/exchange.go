@@ -19,15 +19,15 @@ import (
 	"sync/atomic"
 
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/wire"
 )
 
 // Checker is an http.RoundTripper that fails any exchange that breaks the
 // spec: RoundTrip returns a *Violation then, which the client reports.
 type Checker struct {
-	Spec *spec.Spec
-	// Results splits a batch reply into its results (the profile's envelope).
-	Results func(reply []byte) ([]json.RawMessage, error)
-	Next    http.RoundTripper // nil means http.DefaultTransport
+	Spec *spec.Spec        // the profile's document
+	Wire wire.Format       // the profile's format
+	Next http.RoundTripper // nil means http.DefaultTransport
 
 	count  atomic.Int64
 	mu     sync.Mutex
@@ -134,7 +134,7 @@ func (c *Checker) check(req *http.Request, reqBody []byte, status int, header ht
 	if json.Unmarshal(reqBody, &items) != nil {
 		return fmt.Errorf("the target answered 200 to a batch body that is not a JSON array")
 	}
-	results, err := c.Results(body)
+	results, err := c.Wire.Results(body)
 	if err != nil {
 		return err
 	}
@@ -150,23 +150,28 @@ func (c *Checker) check(req *http.Request, reqBody []byte, status int, header ht
 }
 
 // checkResult validates a batch result by the operation its sub-request
-// routes to. A failure is the envelope, whatever the route: an item can fail
-// before it reaches one.
+// routes to, as the result would have been on its own. A failure that the
+// operation does not document is the envelope: an item can fail before it
+// reaches its route (malformed, nested, a path that leaves the target).
 func (c *Checker) checkResult(item, res json.RawMessage) error {
 	status := statusOf(res)
 	var sub struct{ Method, Path string }
 	_ = json.Unmarshal(item, &sub)
 	rawPath, rawQuery, _ := strings.Cut(sub.Path, "?")
 	path, perr := url.PathUnescape(rawPath)
-	if status >= http.StatusBadRequest || sub.Method == "" || perr != nil {
+	if sub.Method == "" || perr != nil {
 		return c.Spec.CheckEnvelope(status, res)
 	}
 	route, err := c.Spec.FindRoute(sub.Method, path)
-	if err != nil {
+	switch {
+	case err != nil && status < http.StatusBadRequest:
 		return fmt.Errorf("a %d result for %s %s, which has no route", status, sub.Method, sub.Path)
+	case err != nil || status >= http.StatusBadRequest && route.Operation.Responses.Status(status) == nil:
+		return c.Spec.CheckEnvelope(status, res)
 	}
 	req := &http.Request{Method: route.Method, URL: &url.URL{Path: path, RawQuery: rawQuery}, Header: http.Header{}}
-	return c.Spec.CheckResponse(route, req, status, http.Header{"Content-Type": {"application/json"}}, res)
+	alone := c.Wire.Alone(route.Method, res)
+	return c.Spec.CheckResponse(route, req, status, http.Header{"Content-Type": {"application/json"}}, alone)
 }
 
 // routed is the request as the route saw it: method upper case, path normalised.

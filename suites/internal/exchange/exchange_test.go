@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -9,12 +8,8 @@ import (
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/wire"
 )
-
-func bare(reply []byte) ([]json.RawMessage, error) {
-	var r []json.RawMessage
-	return r, json.Unmarshal(reply, &r)
-}
 
 // serve answers every request with the same status and body.
 func serve(t *testing.T, status int, body string) string {
@@ -56,7 +51,8 @@ func TestTheCheckerJudgesResponsesAndBatchResults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := serve(t, tc.status, tc.reply)
-			c := &Checker{Spec: sp, Results: bare}
+			doc, _ := wire.For(spec.Doc)
+			c := &Checker{Spec: sp, Wire: doc}
 			req, _ := http.NewRequest(tc.method, url+tc.path, strings.NewReader(tc.body))
 			req.SetBasicAuth("fred", "secret")
 			_, err := (&http.Client{Transport: c}).Do(req)

@@ -1,0 +1,143 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/spacedog-oss/batchkit/fixtures"
+	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
+)
+
+// The spacedog-2016 profile answers every difference of CONTRACT §7, and
+// everything else as the doc profile does.
+
+func mock2016(t *testing.T) *mock {
+	return newMock(t, mockserver.Config{Profile: spec.SpaceDog2016})
+}
+
+func TestProfile2016_TheBatchReplyIsAnEnvelope(t *testing.T) {
+	m := mock2016(t)
+	if r := m.do("POST", "/1/batch", "[]"); r.status != 200 || string(r.body) != `{"success":true,"status":200,"responses":[]}` {
+		t.Errorf("empty batch: %d %s", r.status, r.body)
+	}
+	res := m.batch("", get("/1/data/thing/x")).resultsIn(t, spec.SpaceDog2016)
+	if len(res) != 1 {
+		t.Fatalf("%d results", len(res))
+	}
+}
+
+func TestProfile2016_ASuccessfulGetIsWrappedInABatchOnly(t *testing.T) {
+	m := mock2016(t)
+	m.do("POST", "/1/data/thing?id=x", obj{"a": 1})
+	direct := m.do("GET", "/1/data/thing/x", nil)
+	res := m.batch("", get("/1/data/thing/x"), get("/1/data/thing"), del("/1/data/thing/nope")).resultsIn(t, spec.SpaceDog2016)
+	var want any
+	dec := json.NewDecoder(bytesReader(direct.body))
+	dec.UseNumber()
+	dec.Decode(&want)
+	if res[0]["success"] != true || res[0]["status"] != jsonNumber(200) || !equalJSON(res[0]["content"], want) {
+		t.Errorf("wrapped GET %v, want content %v", res[0], want)
+	}
+	if res[1]["content"].(obj)["total"] != jsonNumber(1) {
+		t.Errorf("wrapped listing %v", res[1])
+	}
+	if _, wrapped := res[2]["content"]; wrapped || res[2]["status"] != jsonNumber(404) {
+		t.Errorf("a failed DELETE is not wrapped: %v", res[2])
+	}
+	if _, ok := direct.json(t).(obj)["meta"]; !ok {
+		t.Errorf("a direct GET is the representation itself: %s", direct.body)
+	}
+}
+
+func TestProfile2016_ACreationAnswers201(t *testing.T) {
+	m := mock2016(t)
+	r := m.do("POST", "/1/data/thing?id=x", obj{})
+	if r.status != http.StatusCreated || r.json(t).(obj)["status"] != jsonNumber(201) {
+		t.Errorf("direct create: %d %s", r.status, r.body)
+	}
+	res := m.batch("", post("/1/data/thing", obj{}), put("/1/data/thing/x", obj{"a": 1})).resultsIn(t, spec.SpaceDog2016)
+	if res[0]["status"] != jsonNumber(201) || res[1]["status"] != jsonNumber(200) {
+		t.Errorf("batched create then update: %v %v, want 201 then 200", res[0]["status"], res[1]["status"])
+	}
+}
+
+func TestProfile2016_ThePayloadIsReadFromContentOnly(t *testing.T) {
+	m := mock2016(t)
+	res := m.batch("",
+		sub{"method": "POST", "path": "/1/data/thing?id=b", "body": obj{"via": "body"}},
+		sub{"method": "POST", "path": "/1/data/thing?id=both", "content": obj{"via": "content"}, "body": obj{"via": "body"}},
+	).resultsIn(t, spec.SpaceDog2016)
+	if res[0]["status"] != jsonNumber(400) || res[1]["status"] != jsonNumber(201) {
+		t.Fatalf("body alone, then both: %v", res)
+	}
+	if o := m.do("GET", "/1/data/thing/both", nil).json(t).(obj); o["via"] != "content" {
+		t.Errorf("with both, the object is %v, want content's", o)
+	}
+}
+
+func TestProfile2016_AListingSaysHowLongItTook(t *testing.T) {
+	m := mock2016(t)
+	m.do("POST", "/1/data/thing", obj{})
+	for _, l := range []obj{
+		m.do("GET", "/1/data/thing", nil).json(t).(obj),
+		m.do("GET", "/1/data", nil).json(t).(obj),
+		m.batch("", get("/1/data/thing")).resultsIn(t, spec.SpaceDog2016)[0]["content"].(obj),
+	} {
+		if took, ok := l["took"].(json.Number); !ok || took < "0" {
+			t.Errorf("listing without took: %v", l)
+		}
+	}
+}
+
+func TestProfile2016_AGetOfAMissingObjectIsABareFailure(t *testing.T) {
+	m := mock2016(t)
+	m.do("POST", "/1/data/thing?id=x", obj{})
+	for _, path := range []string{"/1/data/thing/nope", "/1/data/unknown/x"} {
+		if r := m.do("GET", path, nil); r.status != 404 || string(r.body) != `{"success":false,"status":404}` {
+			t.Errorf("GET %s: %d %s", path, r.status, r.body)
+		}
+	}
+	res := m.do("POST", "/1/batch", []any{get("/1/data/thing/nope"), del("/1/data/thing/nope")})
+	want := `{"success":true,"status":200,"responses":[{"success":false,"status":404},{"success":false,"status":404,"error":{"type":"io.spacedog.services.NotFoundException","message":"object [nope] of type [thing] not found"}}]}`
+	if string(res.body) != want {
+		t.Errorf("batch:\n%s\nwant\n%s", res.body, want)
+	}
+}
+
+func TestProfile2016_AnElementThatIsNotAnObjectRejectsTheBatch(t *testing.T) {
+	m := mock2016(t)
+	r := m.batch("", post("/1/data/thing?id=first", obj{}), 42)
+	if r.status != http.StatusBadRequest {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	assertEnvelope(t, r.json(t), 400)
+	if m.do("GET", "/1/data/thing/first", nil).status != 404 {
+		t.Error("an item before the bad element ran")
+	}
+}
+
+func TestAnUnknownProfileIsRefused(t *testing.T) {
+	if _, err := mockserver.New(mockserver.Config{Profile: "spacedog-2017"}); err == nil {
+		t.Error("New took an unknown profile")
+	}
+}
+
+func TestThe2016ServersExchange(t *testing.T) {
+	req, err := fixtures.File("spacedog-2016/request.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := deterministic()
+	cfg.Profile = spec.SpaceDog2016
+	m := newMock(t, cfg)
+	fred := basic("fred")
+	thunder := obj{"name": "Thunder Buzz", "price": "$13.45"}
+	m.doHost("mybackend.spacedog.io", "POST", "/1/data/product?id=AVTkKLKsuJhkJMV-I3kz", thunder, "Authorization", fred)
+	for range 3 {
+		m.doHost("mybackend.spacedog.io", "PUT", "/1/data/product/AVTkKLKsuJhkJMV-I3kz", thunder, "Authorization", fred)
+	}
+	r := m.doHost("mybackend.spacedog.io", "POST", "/1/batch", req, "Authorization", fred)
+	golden(t, "spacedog-2016/reply.json", r.body)
+}

@@ -1,0 +1,38 @@
+package wire
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestFormats(t *testing.T) {
+	doc, _ := For("doc")
+	old, _ := For("spacedog-2016")
+	if _, err := For("v3"); err == nil {
+		t.Error("an unknown profile has a format")
+	}
+	if r, err := doc.Results([]byte(`[{"a":1}]`)); err != nil || len(r) != 1 {
+		t.Errorf("doc results: %v %v", r, err)
+	}
+	if _, err := doc.Results([]byte(`{"success":true,"status":200,"responses":[]}`)); err == nil {
+		t.Error("doc took an envelope")
+	}
+	if r, err := old.Results([]byte(`{"success":true,"status":200,"responses":[{"a":1}]}`)); err != nil || len(r) != 1 {
+		t.Errorf("2016 results: %v %v", r, err)
+	}
+	for _, bad := range []string{`[]`, `{"success":true,"status":200}`, `{"status":200,"responses":[]}`} {
+		if _, err := old.Results([]byte(bad)); err == nil {
+			t.Errorf("2016 took %s", bad)
+		}
+	}
+	wrapped := json.RawMessage(`{"success":true,"status":200,"content":{"a":1}}`)
+	if got := string(old.Alone("get", wrapped)); got != `{"a":1}` {
+		t.Errorf("2016 unwrapped %s", got)
+	}
+	if got := string(old.Alone("DELETE", wrapped)); got != string(wrapped) {
+		t.Errorf("2016 unwrapped a DELETE: %s", got)
+	}
+	if got := string(doc.Alone("GET", wrapped)); got != string(wrapped) {
+		t.Errorf("doc unwrapped %s", got)
+	}
+}
