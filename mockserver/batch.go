@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // batch runs a batch's items one after another in array order (ORD-1,
@@ -27,6 +28,9 @@ func (s *Server) batch(c *call) response {
 	stop := strings.EqualFold(c.query.Get("stopOnError"), "true") // validated: true or false
 	results := make([][]byte, 0, len(items))
 	for i, raw := range items {
+		if c.dropAfter >= 0 && i >= c.dropAfter {
+			break // a fault drops the connection here
+		}
 		status, result := s.item(c, i, raw)
 		results = append(results, result)
 		if stop && status >= http.StatusBadRequest {
@@ -75,10 +79,24 @@ func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 	if err != nil {
 		res := failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
 		s.checkEnvelope(res)
+		batch.note(SubEntry{Index: i, Status: res.status})
 		return res.status, res.body
 	}
-	res := s.dispatch(sub)
-	return res.status, s.profile.result(strings.ToUpper(sub.method), res)
+	method := strings.ToUpper(sub.method)
+	note := SubEntry{Index: i, Method: method, Path: sub.rawPath}
+	var res response
+	if f := s.faults.match(method, spec.NormalizePath(sub.rawPath), i); f != nil && batch.origin != nil {
+		f.wait(batch.origin)
+		if f.Status != 0 {
+			res, note.Fault = f.answer(), true
+		}
+	}
+	if !note.Fault {
+		res = s.dispatch(sub)
+	}
+	note.Status = res.status
+	batch.note(note)
+	return res.status, s.profile.result(method, res)
 }
 
 // subRequest makes the call of a batch item, checked against the spec's
@@ -148,6 +166,7 @@ func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, err
 		item:     i,
 		backend:  batch.backend,
 		base:     batch.base,
+		origin:   batch.origin,
 	}, nil
 }
 
@@ -255,7 +274,12 @@ func paramValues(v any) []string {
 
 // kindOf names the kind of a JSON value that is not an object.
 func kindOf(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
 	switch raw[0] {
+	case '{':
+		return "an object"
 	case '[':
 		return "an array"
 	case '"':

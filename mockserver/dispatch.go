@@ -29,6 +29,10 @@ type call struct {
 	backend string // from the Host of the direct request (CONTRACT §1)
 	base    string // scheme://host that locations start with
 
+	origin    *http.Request // the direct request this call is or belongs to
+	entry     *Entry        // its journal entry, where a batch notes its items
+	dropAfter int           // a fault: the items a batch runs before its connection drops; -1: none
+
 	// Set by dispatch for the operation.
 	query   url.Values
 	params  map[string]string // path parameters
@@ -92,6 +96,11 @@ func (s *Server) run(c *call, route *spec.Route, req *http.Request) response {
 	if err != nil {
 		return failure(http.StatusBadRequest, "%s%v", "query string: ", err)
 	}
+	if s.cfg.Users != nil && op != "batch" {
+		if res, ok := s.authenticate(req); !ok {
+			return res
+		}
+	}
 	opts := &s.validate
 	if op == "batch" {
 		// A batch's items are validated one by one (batch.go), so that a
@@ -146,4 +155,24 @@ func cleanPath(raw string) (string, error) {
 		return "", fmt.Errorf("[%s] holds an encoded control character", raw)
 	}
 	return path, nil
+}
+
+// note records a batch item in the journal entry of its batch.
+func (c *call) note(sub SubEntry) {
+	if c.entry != nil {
+		c.entry.SubRequests = append(c.entry.SubRequests, sub)
+	}
+}
+
+// authenticate checks a request's Basic credentials against the users the
+// mock enforces: without valid ones, a 401 (for a batch item, in place).
+func (s *Server) authenticate(req *http.Request) (response, bool) {
+	user, password, ok := req.BasicAuth()
+	switch {
+	case !ok:
+		return failure(http.StatusUnauthorized, "credentials required: send the Basic credentials of a user"), false
+	case s.cfg.Users[user] == "" || s.cfg.Users[user] != password:
+		return failure(http.StatusUnauthorized, "invalid credentials for user [%s]", user), false
+	}
+	return response{}, true
 }

@@ -13,6 +13,7 @@ type response struct {
 	status int
 	body   []byte
 	allow  []string // methods of the path, for a 405's Allow header
+	drop   bool     // a fault: close the connection instead of answering
 }
 
 // errorTypes names the server-side exception behind each status, as

@@ -8,11 +8,9 @@
 package mockserver
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -45,7 +43,18 @@ type Config struct {
 	// batch result, against the spec, and reports each violation to it.
 	// Tests set it so that a mock that breaks its own spec fails them.
 	SelfCheck func(error)
+
+	// What a frontend developer's mock adds; none of it changes the contract.
+	CORSOrigins []string          // origins pages may call from; "*" for any; none: no CORS
+	JournalSize int               // requests /_mock/requests keeps; 0 means DefaultJournalSize
+	Latency     Latency           // added to every API response
+	Faults      []Fault           // the fault rules in force at start
+	Users       map[string]string // username → password: credentials are enforced; nil: any is trusted
+	Logger      *slog.Logger      // one line per request; nil: no log
 }
+
+// DefaultJournalSize is how many requests the journal keeps by default.
+const DefaultJournalSize = 1000
 
 // Server is the mock: an http.Handler over an in-memory store.
 type Server struct {
@@ -55,8 +64,13 @@ type Server struct {
 	store   *store.Store
 	ops     map[string]func(*call) response
 
+	cors    cors
+	journal journal
+	faults  faults
+
 	validate, validateBatch openapi3filter.Options
 	subRequestSchema        *openapi3.Schema
+	typeName, objectID      *openapi3.Schema
 }
 
 // Snapshot is a copy of every stored object: backend → type → id → object.
@@ -67,14 +81,25 @@ type Object = store.Object
 
 // New returns a mock with an empty store.
 func New(cfg Config) (*Server, error) {
-	if cfg.MaxBatch < 0 || cfg.MaxBody < 0 {
-		return nil, fmt.Errorf("mockserver: limits must not be negative (max batch %d, max body %d)", cfg.MaxBatch, cfg.MaxBody)
+	if cfg.MaxBatch < 0 || cfg.MaxBody < 0 || cfg.JournalSize < 0 {
+		return nil, fmt.Errorf("mockserver: sizes must not be negative (max batch %d, max body %d, journal %d)", cfg.MaxBatch, cfg.MaxBody, cfg.JournalSize)
 	}
 	if cfg.MaxBatch == 0 {
 		cfg.MaxBatch = DefaultMaxBatch
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.JournalSize == 0 {
+		cfg.JournalSize = DefaultJournalSize
+	}
+	for i, f := range cfg.Faults {
+		if err := f.check(); err != nil {
+			return nil, fmt.Errorf("mockserver: fault rule [%d]: %w", i, err)
+		}
+	}
+	if err := cfg.Latency.check(); err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	if cfg.Backend == "" {
 		cfg.Backend = DefaultBackend
@@ -96,7 +121,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, profile: prof, spec: sp, store: store.New(cfg.NewID)}
+	s := &Server{cfg: cfg, profile: prof, spec: sp, store: store.New(cfg.NewID),
+		cors: cors{origins: cfg.CORSOrigins}, journal: journal{size: cfg.JournalSize}}
+	s.faults.set(cfg.Faults)
 	s.validate = openapi3filter.Options{
 		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 		SkipSettingDefaults: true,
@@ -104,8 +131,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.validateBatch = s.validate
 	s.validateBatch.ExcludeRequestBody = true
-	if s.subRequestSchema = sp.Schema("SubRequest"); s.subRequestSchema == nil {
-		return nil, errors.New("mockserver: the spec has no SubRequest schema")
+	s.subRequestSchema, s.typeName, s.objectID = sp.Schema("SubRequest"), sp.Schema("TypeName"), sp.Schema("ObjectId")
+	if s.subRequestSchema == nil || s.typeName == nil || s.objectID == nil {
+		return nil, errors.New("mockserver: the spec lacks a SubRequest, TypeName or ObjectId schema")
 	}
 	s.ops = map[string]func(*call) response{
 		"batch":            s.batch,
@@ -131,33 +159,6 @@ func New(cfg Config) (*Server, error) {
 // Snapshot copies what the store holds now.
 func (s *Server) Snapshot() Snapshot { return s.store.Snapshot() }
 
-// ServeHTTP answers a direct request: a data route or a batch.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, s.cfg.MaxBody)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		res := failure(http.StatusBadRequest, "cannot read the request body: %v", err)
-		if errors.As(err, &tooBig) {
-			res = failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
-		}
-		s.checkEnvelope(res)
-		res.write(w)
-		return
-	}
-	c := &call{
-		method:   r.Method,
-		rawPath:  r.URL.EscapedPath(),
-		rawQuery: r.URL.RawQuery,
-		header:   r.Header.Clone(), // dispatch sets Content-Type
-		body:     body,
-		host:     r.Host,
-		item:     -1,
-		backend:  backendOf(r.Host, s.cfg.Backend),
-		base:     baseURL(r),
-	}
-	s.dispatch(c).write(w)
-}
-
 func (s *Server) checkEnvelope(res response) {
 	if s.cfg.SelfCheck == nil {
 		return
@@ -167,14 +168,6 @@ func (s *Server) checkEnvelope(res response) {
 	}
 }
 
-// readBody reads a request body of at most max bytes, in one allocation when
-// the client said its length.
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, max)
-	if r.ContentLength < 0 || r.ContentLength > max {
-		return io.ReadAll(body)
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, r.ContentLength+1)) // +1: room to see EOF
-	_, err := buf.ReadFrom(body)
-	return buf.Bytes(), err
-}
+// Changes counts the writes to the store since the mock started: it moves
+// on every change of the stored data, and only then.
+func (s *Server) Changes() uint64 { return s.store.Changes() }

@@ -10,11 +10,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
+	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -27,7 +27,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "spacedog-mock:", err)
 		os.Exit(2)
 	}
@@ -35,12 +35,16 @@ func main() {
 
 // options are the command's settings, from flags and the environment.
 type options struct {
-	addr string
-	cfg  mockserver.Config
+	addr      string
+	cfg       mockserver.Config
+	seedFile  string
+	stateFile string
+	logJSON   bool
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	var o options
+	var cors, latency, faults, seed, clock, clockStep, users, usersFile string
 	fs := flag.NewFlagSet("spacedog-mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", "localhost:8080", "`address` to listen on (host:port; port 0 picks a free one)")
@@ -48,6 +52,18 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", mockserver.DefaultMaxBody, "`bytes` of a request body at most")
 	fs.StringVar(&o.cfg.Backend, "backend", mockserver.DefaultBackend, "backend of hosts that name none (localhost, IP addresses)")
 	fs.StringVar(&o.cfg.Profile, "profile", spec.Doc, "wire `profile`: "+strings.Join(spec.Profiles(), " or "))
+	fs.StringVar(&cors, "cors-origins", "*", "comma-separated `origins` pages may call from; * for any; empty: no CORS")
+	fs.IntVar(&o.cfg.JournalSize, "journal-size", mockserver.DefaultJournalSize, "requests GET /_mock/requests keeps")
+	fs.StringVar(&o.seedFile, "seed-file", "", "JSON `file` of objects to load at start: backend → type → objects")
+	fs.StringVar(&o.stateFile, "state-file", "", "JSON `file` the data is loaded from at start and saved to after changes and at exit")
+	fs.StringVar(&latency, "latency", "", "`delay` added to every API response: 50ms, or a range 20ms-80ms")
+	fs.StringVar(&faults, "faults", "", "fault rules at start: a JSON array, or @file")
+	fs.StringVar(&seed, "seed", "", "`number` seeding generated ids, so that runs repeat them")
+	fs.StringVar(&clock, "clock", "", "fixed `time` of the clock, like 2016-05-24T19:05:53.068Z")
+	fs.StringVar(&clockStep, "clock-step", "", "`duration` the fixed clock moves on at each write, like 1s")
+	fs.StringVar(&users, "users", "", "enforced credentials: `user:password` pairs, comma-separated")
+	fs.StringVar(&usersFile, "users-file", "", "enforced credentials: a `file` of user:password lines")
+	fs.BoolVar(&o.logJSON, "log-json", false, "log one JSON line per request instead of text")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: spacedog-mock [flags]\n\nServes SpaceDog's /1/batch and data API from memory.\n\n")
 		fs.PrintDefaults()
@@ -68,40 +84,115 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	if o.cfg.MaxBody < 1 {
 		return o, fmt.Errorf("--max-body must be at least 1, not %d", o.cfg.MaxBody)
 	}
+	if o.cfg.JournalSize < 1 {
+		return o, fmt.Errorf("--journal-size must be at least 1, not %d", o.cfg.JournalSize)
+	}
 	if !slices.Contains(spec.Profiles(), o.cfg.Profile) {
 		return o, fmt.Errorf("--profile %q is not one of %s", o.cfg.Profile, strings.Join(spec.Profiles(), ", "))
+	}
+	for _, origin := range strings.Split(cors, ",") {
+		if origin = strings.TrimSpace(origin); origin != "" {
+			o.cfg.CORSOrigins = append(o.cfg.CORSOrigins, origin)
+		}
+	}
+	var err error
+	if o.cfg.Latency, err = mockserver.ParseLatency(latency); err != nil {
+		return o, fmt.Errorf("--latency: %w", err)
+	}
+	if o.cfg.Faults, err = parseFaults(faults); err != nil {
+		return o, fmt.Errorf("--faults: %w", err)
+	}
+	if seed != "" {
+		n, err := strconv.ParseUint(seed, 10, 64)
+		if err != nil {
+			return o, fmt.Errorf("--seed %q: a whole number", seed)
+		}
+		o.cfg.NewID = mockserver.SeededIDs(n)
+	}
+	if o.cfg.Now, err = parseClock(clock, clockStep); err != nil {
+		return o, err
+	}
+	if o.cfg.Users, err = parseUsers(users, usersFile); err != nil {
+		return o, err
 	}
 	return o, nil
 }
 
-// run serves until ctx is done, then shuts down, letting requests in flight
-// finish.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	o, err := parse(args, getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
+func parseFaults(s string) ([]mockserver.Fault, error) {
+	if s == "" {
+		return nil, nil
+	}
+	data := []byte(s)
+	if file, ok := strings.CutPrefix(s, "@"); ok {
+		var err error
+		if data, err = os.ReadFile(file); err != nil {
+			return nil, err
+		}
+	}
+	return mockserver.ParseFaults(data)
+}
+
+func parseClock(clock, step string) (func() time.Time, error) {
+	if clock == "" {
+		if step != "" {
+			return nil, errors.New("--clock-step goes with --clock")
+		}
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, clock)
+	if err != nil {
+		return nil, fmt.Errorf("--clock %q: a time like 2016-05-24T19:05:53.068Z", clock)
+	}
+	var d time.Duration
+	if step != "" {
+		if d, err = time.ParseDuration(step); err != nil || d < 0 {
+			return nil, fmt.Errorf("--clock-step %q: a duration like 1s", step)
+		}
+	}
+	return mockserver.FixedClock(t, d), nil
+}
+
+// parseUsers reads user:password pairs from the flag and from the file's
+// lines (blank lines and # comments aside).
+func parseUsers(list, file string) (map[string]string, error) {
+	if list == "" && file == "" {
+		return nil, nil
+	}
+	users := map[string]string{}
+	add := func(where, pair string) error {
+		user, password, ok := strings.Cut(pair, ":")
+		if !ok || user == "" || password == "" {
+			return fmt.Errorf("%s: %q is not user:password", where, pair)
+		}
+		users[user] = password
 		return nil
 	}
-	if err != nil {
-		return err
+	for _, pair := range strings.Split(list, ",") {
+		if pair = strings.TrimSpace(pair); pair != "" {
+			if err := add("--users", pair); err != nil {
+				return nil, err
+			}
+		}
 	}
-	mock, err := mockserver.New(o.cfg)
-	if err != nil {
-		return err
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--users-file: %w", err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				if err := add(fmt.Sprintf("%s:%d", file, i+1), line); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return err
+	return users, nil
+}
+
+func logger(w io.Writer, asJSON bool) *slog.Logger {
+	if asJSON {
+		return slog.New(slog.NewJSONHandler(w, nil))
 	}
-	srv := &http.Server{Handler: mock, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "spacedog-mock serving on http://%s\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdown)
+	return slog.New(slog.NewTextHandler(w, nil))
 }

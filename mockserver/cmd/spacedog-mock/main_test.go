@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -65,55 +63,15 @@ func TestFlagsAndEnvironment(t *testing.T) {
 // The command as users run it: built, started on a free port, asked for a
 // batch, stopped with SIGTERM, and gone cleanly.
 func TestTheCommandServesAndStopsOnSIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the command")
-	}
-	bin := filepath.Join(t.TempDir(), "spacedog-mock")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--max-batch", "2")
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Process.Kill()
-			line, err := bufio.NewReader(stdout).ReadString('\n')
-			if err != nil {
-				t.Fatal(err)
-			}
-			url, ok := strings.CutPrefix(strings.TrimSpace(line), "spacedog-mock serving on ")
-			if !ok {
-				t.Fatalf("first line %q does not give the URL", line)
-			}
+			m := start(t, "--max-batch", "2")
 			body := `[{"method":"GET","path":"/1/data"},{"method":"GET","path":"/1/data"},{"method":"GET","path":"/1/data"}]`
-			resp, err := http.Post(url+"/1/batch", "application/json", strings.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
+			status, reply := m.post("/1/batch", body)
+			if status != 400 || !strings.Contains(reply, "limited to 2") {
+				t.Errorf("--max-batch 2 not applied: %d %s", status, reply)
 			}
-			reply, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 400 || !strings.Contains(string(reply), "limited to 2") {
-				t.Errorf("--max-batch 2 not applied: %d %s", resp.StatusCode, reply)
-			}
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("exit after %v: %v", sig, err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatalf("still running 10s after %v", sig)
-			}
+			m.stop(sig)
 		})
 	}
 }
@@ -122,7 +80,7 @@ func TestRunStopsWhenItsContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r, w := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0"}, env(nil), w) }()
+	go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0"}, env(nil), w, io.Discard) }()
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +106,7 @@ func TestRunStopsWhenItsContextEnds(t *testing.T) {
 }
 
 func TestAnAddressThatCannotBeListenedOnIsAnError(t *testing.T) {
-	err := run(context.Background(), []string{"--addr", "256.0.0.1:1"}, env(nil), io.Discard)
+	err := run(context.Background(), []string{"--addr", "256.0.0.1:1"}, env(nil), io.Discard, io.Discard)
 	if err == nil {
 		t.Fatal("no error for an address that cannot be listened on")
 	}

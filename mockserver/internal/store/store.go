@@ -15,6 +15,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -58,6 +59,7 @@ func encodeFields(fields map[string]any) []byte {
 // Store holds every backend's data. The zero value is not usable: use New.
 type Store struct {
 	newID    func() string
+	changes  atomic.Uint64
 	mu       sync.Mutex
 	backends map[string]*Backend
 }
@@ -153,6 +155,7 @@ func (b *Backend) Create(typ, id string, fields map[string]any, by string, at ti
 	o := &Object{ID: id, Type: typ, Version: 1, CreatedBy: by, UpdatedBy: by,
 		CreatedAt: at, UpdatedAt: at, Fields: fields, fieldsJSON: encodeFields(fields), seq: b.seq}
 	objs[id] = o
+	b.store.changes.Add(1)
 	return o, nil
 }
 
@@ -197,6 +200,7 @@ func (b *Backend) Update(typ, id string, fields map[string]any, strict bool, ver
 	o.Fields, o.Version, o.UpdatedBy, o.UpdatedAt = fields, old.Version+1, by, at
 	o.fieldsJSON = encodeFields(fields)
 	objs[id] = &o
+	b.store.changes.Add(1)
 	return &o, nil
 }
 
@@ -212,6 +216,7 @@ func (b *Backend) Delete(typ, id string) error {
 		return notFound(typ, id)
 	}
 	delete(objs, id)
+	b.store.changes.Add(1)
 	return nil
 }
 
@@ -223,6 +228,7 @@ func (b *Backend) DeleteType(typ string) error {
 		return typeNotFound(typ)
 	}
 	b.types[typ] = map[string]*Object{}
+	b.store.changes.Add(1)
 	return nil
 }
 
@@ -233,6 +239,7 @@ func (b *Backend) DeleteAll() {
 	for t := range b.types {
 		b.types[t] = map[string]*Object{}
 	}
+	b.store.changes.Add(1)
 }
 
 // List returns how many objects of the type (every type when typ is "")
@@ -255,4 +262,92 @@ func (b *Backend) List(typ string, from, size int) (total int, page []*Object, e
 	from = min(from, len(all))
 	end := from + min(size, len(all)-from) // no from+size: it can overflow
 	return len(all), all[from:end], nil
+}
+
+// Changes counts the writes since the store was made: it moves on each
+// change of any backend's data, and only then.
+func (s *Store) Changes() uint64 { return s.changes.Load() }
+
+// Dump is the whole store, in order: backend → type → objects, oldest
+// first. A type with no object is a known, empty type.
+type Dump map[string]map[string][]*Object
+
+// Export copies the store's content, each type's objects oldest first.
+func (s *Store) Export() Dump {
+	s.mu.Lock()
+	backends := maps.Clone(s.backends)
+	s.mu.Unlock()
+	out := Dump{}
+	for name, b := range backends {
+		b.mu.RLock()
+		types := map[string][]*Object{}
+		for t, objs := range b.types {
+			list := slices.Collect(maps.Values(objs))
+			slices.SortFunc(list, func(x, y *Object) int { return cmp.Compare(x.seq, y.seq) })
+			types[t] = list
+		}
+		b.mu.RUnlock()
+		out[name] = types
+	}
+	return out
+}
+
+// Import adds a dump's objects to the store, in the dump's order, after
+// the objects already there. An object whose id its type already holds is
+// an error, and then nothing is imported. It is meant for start-up: writes
+// running meanwhile may interleave with it.
+func (s *Store) Import(d Dump) error {
+	for name, types := range d {
+		for typ, objs := range types {
+			seen := map[string]bool{}
+			for _, o := range objs {
+				if seen[o.ID] {
+					return fmt.Errorf("%s/%s: id [%s] twice: %w", name, typ, o.ID, ErrConflict)
+				}
+				seen[o.ID] = true
+				if _, err := s.Backend(name).Get(typ, o.ID); err == nil {
+					return fmt.Errorf("%s/%s: id [%s] is stored already: %w", name, typ, o.ID, ErrConflict)
+				}
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(d)) {
+		b := s.Backend(name)
+		if b.types == nil {
+			b = s.register(b)
+		}
+		b.mu.Lock()
+		for _, typ := range slices.Sorted(maps.Keys(d[name])) {
+			if b.types[typ] == nil {
+				b.types[typ] = map[string]*Object{}
+			}
+			for _, o := range d[name][typ] {
+				c := *o
+				c.Type = typ
+				if c.Fields == nil {
+					c.Fields = map[string]any{}
+				}
+				c.fieldsJSON = encodeFields(c.Fields)
+				b.seq++
+				c.seq = b.seq
+				b.types[typ][c.ID] = &c
+			}
+		}
+		b.mu.Unlock()
+	}
+	s.changes.Add(1)
+	return nil
+}
+
+// Reset forgets the named backend's data, types included; with no name,
+// every backend's.
+func (s *Store) Reset(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if name == "" {
+		s.backends = map[string]*Backend{}
+	} else {
+		delete(s.backends, name)
+	}
+	s.changes.Add(1)
 }

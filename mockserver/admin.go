@@ -1,0 +1,103 @@
+package mockserver
+
+import (
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/spacedog-oss/batchkit/spec"
+)
+
+// AdminPrefix starts the mock's own routes. They answer direct requests
+// only: a batch item goes through dispatch, which knows the spec's routes
+// alone, so no batch can reach them (SEC-2).
+const AdminPrefix = "/_mock/"
+
+// admin serves the admin routes: health, reset, the request journal, the
+// stored state, the spec and the fault rules.
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+	routes := map[string]map[string]func(http.ResponseWriter, *http.Request){
+		"health":       {"GET": s.health},
+		"reset":        {"POST": s.reset},
+		"requests":     {"GET": s.requests, "DELETE": s.clearRequests},
+		"state":        {"GET": s.state},
+		"openapi.yaml": {"GET": s.openapi},
+		"faults":       {"GET": s.getFaults, "PUT": s.putFaults, "DELETE": s.clearFaults},
+	}
+	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
+	methods, ok := routes[name]
+	if !ok {
+		failure(http.StatusNotFound, "no admin route [%s]; the admin routes are %s%s", r.URL.Path, AdminPrefix,
+			strings.Join(slices.Sorted(maps.Keys(routes)), ", "+AdminPrefix)).write(w)
+		return
+	}
+	handle, ok := methods[r.Method]
+	if !ok {
+		allow := slices.Sorted(maps.Keys(methods))
+		res := failure(http.StatusMethodNotAllowed, "method [%s] not allowed on path [%s]; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))
+		res.allow = allow
+		res.write(w)
+		return
+	}
+	handle(w, r)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	response{status: http.StatusOK, body: encode(v)}.write(w)
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, map[string]any{"status": "ok", "profile": s.profile.name, "maxBatch": s.cfg.MaxBatch})
+}
+
+// reset forgets the data of every backend, or of ?backend=NAME.
+func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
+	s.store.Reset(r.URL.Query().Get("backend"))
+	done().write(w)
+}
+
+func (s *Server) requests(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.journal.list()) }
+
+func (s *Server) clearRequests(w http.ResponseWriter, r *http.Request) {
+	s.journal.clear()
+	done().write(w)
+}
+
+func (s *Server) state(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, s.State(r.URL.Query().Get("backend")))
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	doc, err := spec.YAML(s.profile.name)
+	if err != nil { // the spec loaded at New: cannot happen
+		failure(http.StatusInternalServerError, "%v", err).write(w)
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Write(doc)
+}
+
+func (s *Server) getFaults(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.faults.list()) }
+
+// putFaults replaces the fault rules with the body's.
+func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		failure(http.StatusBadRequest, "body: %v", err).write(w)
+		return
+	}
+	rules, err := ParseFaults(body)
+	if err != nil {
+		failure(http.StatusBadRequest, "body: %v", err).write(w)
+		return
+	}
+	s.faults.set(rules)
+	writeJSON(w, rules)
+}
+
+func (s *Server) clearFaults(w http.ResponseWriter, r *http.Request) {
+	s.faults.set(nil)
+	done().write(w)
+}

@@ -1,0 +1,160 @@
+package mockserver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spacedog-oss/batchkit/spec"
+)
+
+// ServeHTTP answers a request: a CORS preflight, an admin route, or the API
+// (a data route or a batch), which it journals and logs.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cors.preflight(w, r) {
+		return
+	}
+	s.cors.decorate(w, r)
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		s.admin(w, r)
+		return
+	}
+	start := time.Now()
+	e := Entry{Time: start.UTC().Format(timeFormat), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Backend: backendOf(r.Host, s.cfg.Backend), User: userOf(r)}
+	res := s.serveAPI(r, &e)
+	s.cfg.Latency.wait(r)
+	e.Status, e.Dropped, e.DurationMs = res.status, res.drop, millis(time.Since(start))
+	s.journal.add(e)
+	s.log(e)
+	if res.drop {
+		panic(http.ErrAbortHandler) // net/http closes the connection, answering nothing
+	}
+	res.write(w)
+}
+
+// serveAPI reads the body and runs the request through the fault rules and
+// dispatch.
+func (s *Server) serveAPI(r *http.Request, e *Entry) response {
+	body, err := readBody(r, s.cfg.MaxBody)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		res := failure(http.StatusBadRequest, "cannot read the request body: %v", err)
+		if errors.As(err, &tooBig) {
+			res = failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
+		}
+		s.checkEnvelope(res)
+		return res
+	}
+	c := &call{
+		method:    r.Method,
+		rawPath:   r.URL.EscapedPath(),
+		rawQuery:  r.URL.RawQuery,
+		header:    r.Header.Clone(), // dispatch sets Content-Type
+		body:      body,
+		host:      r.Host,
+		item:      -1,
+		backend:   e.Backend,
+		base:      baseURL(r),
+		entry:     e,
+		dropAfter: -1,
+		origin:    r,
+	}
+	if f := s.faults.match(r.Method, spec.NormalizePath(r.URL.Path), -1); f != nil {
+		f.wait(r)
+		switch {
+		case f.Status != 0:
+			return f.answer()
+		case f.DropAfter != nil && *f.DropAfter == 0:
+			return response{drop: true}
+		case f.DropAfter != nil:
+			c.dropAfter = *f.DropAfter
+		}
+	}
+	res := s.dispatch(c)
+	if c.dropAfter >= 0 {
+		res.drop = true // a direct request ran; a batch stopped after dropAfter items
+	}
+	return res
+}
+
+// readBody reads a request body of at most max bytes, in one allocation when
+// the client said its length.
+func readBody(r *http.Request, max int64) ([]byte, error) {
+	body := http.MaxBytesReader(nil, r.Body, max)
+	if r.ContentLength < 0 || r.ContentLength > max {
+		return io.ReadAll(body)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, r.ContentLength+1)) // +1: room to see EOF
+	_, err := buf.ReadFrom(body)
+	return buf.Bytes(), err
+}
+
+// log writes one line for the request, with a batch's sub-request statuses.
+func (s *Server) log(e Entry) {
+	if s.cfg.Logger == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", e.Method), slog.String("path", e.Path), slog.Int("status", e.Status),
+		slog.Float64("ms", e.DurationMs), slog.String("backend", e.Backend), slog.String("user", e.User),
+	}
+	if e.Query != "" {
+		attrs = append(attrs, slog.String("query", e.Query))
+	}
+	if e.SubRequests != nil {
+		statuses := make([]int, len(e.SubRequests))
+		for i, sub := range e.SubRequests {
+			statuses[i] = sub.Status
+		}
+		attrs = append(attrs, slog.Any("subStatuses", statuses))
+	}
+	if e.Dropped {
+		attrs = append(attrs, slog.Bool("dropped", true))
+	}
+	s.cfg.Logger.LogAttrs(nil, slog.LevelInfo, "request", attrs...)
+}
+
+// Latency is a delay added to every API response: Min, or a time drawn
+// evenly between Min and Max.
+type Latency struct{ Min, Max time.Duration }
+
+// ParseLatency reads "50ms" or a range "20ms-80ms".
+func ParseLatency(s string) (Latency, error) {
+	if s == "" {
+		return Latency{}, nil
+	}
+	lo, hi, isRange := strings.Cut(s, "-")
+	min, err := time.ParseDuration(lo)
+	if err != nil {
+		return Latency{}, fmt.Errorf("latency %q: %v", s, err)
+	}
+	l := Latency{Min: min, Max: min}
+	if isRange {
+		if l.Max, err = time.ParseDuration(hi); err != nil {
+			return Latency{}, fmt.Errorf("latency %q: %v", s, err)
+		}
+	}
+	return l, l.check()
+}
+
+func (l Latency) check() error {
+	if l.Min < 0 || l.Max < l.Min || l.Max > maxDelay {
+		return fmt.Errorf("latency %s-%s: from 0 to %s, the least first", l.Min, l.Max, maxDelay)
+	}
+	return nil
+}
+
+func (l Latency) wait(r *http.Request) {
+	d := l.Min
+	if l.Max > l.Min {
+		d += rand.N(l.Max - l.Min + 1)
+	}
+	(&Fault{Delay: Duration(d)}).wait(r)
+}

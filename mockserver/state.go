@@ -1,0 +1,212 @@
+package mockserver
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
+)
+
+// State is what a seed file and a state file hold, and what GET /_mock/state
+// answers: backend → type → objects, oldest first, each as it reads back,
+// its fields and its meta. In a seed, meta and each of its members may be
+// left out: the id is then generated, the version is 1, the author
+// anonymous and the time now. A type with no object is known and empty.
+type State map[string]map[string][]json.RawMessage
+
+// State returns the store's content: every backend's, or the named one's.
+func (s *Server) State(backend string) State {
+	out := State{}
+	for name, types := range s.store.Export() {
+		if backend != "" && name != backend {
+			continue
+		}
+		out[name] = map[string][]json.RawMessage{}
+		for typ, objs := range types {
+			list := make([]json.RawMessage, len(objs))
+			for i, o := range objs {
+				list[i] = json.RawMessage(objectJSON(o))
+			}
+			out[name][typ] = list
+		}
+	}
+	return out
+}
+
+// Load adds a state's objects to the store. A fault is an error that names
+// the object (backend/type[index]) and what is wrong; then nothing is added.
+func (s *Server) Load(st State) error {
+	dump := store.Dump{}
+	for _, name := range slices.Sorted(maps.Keys(st)) {
+		if !backendName.MatchString(name) {
+			return fmt.Errorf("backend %q: a backend is named by a host's first label: lower-case letters, digits and dashes", name)
+		}
+		dump[name] = map[string][]*store.Object{}
+		for _, typ := range slices.Sorted(maps.Keys(st[name])) {
+			if err := s.typeName.VisitJSON(typ, openapi3.DisableSchemaErrorDetails()); err != nil {
+				return fmt.Errorf("%s: type %q: must match %s", name, typ, s.typeName.Pattern)
+			}
+			list := []*store.Object{}
+			for i, raw := range st[name][typ] {
+				o, err := s.seedObject(typ, raw)
+				if err != nil {
+					return fmt.Errorf("%s/%s[%d]: %w", name, typ, i, err)
+				}
+				list = append(list, o)
+			}
+			dump[name][typ] = list
+		}
+	}
+	return s.store.Import(dump)
+}
+
+var backendName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// seedObject reads one object of a state: its fields, and its meta where given.
+func (s *Server) seedObject(typ string, raw json.RawMessage) (*store.Object, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var fields map[string]any
+	if err := dec.Decode(&fields); err != nil || fields == nil {
+		return nil, errors.New("must be a JSON object")
+	}
+	var meta struct {
+		ID                   string
+		Type                 string
+		Version              int64
+		CreatedBy, UpdatedBy string
+		CreatedAt, UpdatedAt string
+	}
+	if m, ok := fields["meta"]; ok {
+		data, _ := json.Marshal(m)
+		if err := json.Unmarshal(data, &meta); err != nil {
+			return nil, fmt.Errorf("meta: %v", err)
+		}
+		delete(fields, "meta")
+	}
+	now := s.now()
+	o := &store.Object{ID: meta.ID, Type: typ, Version: max(meta.Version, 1),
+		CreatedBy: cmp.Or(meta.CreatedBy, "anonymous"), Fields: fields}
+	o.UpdatedBy = cmp.Or(meta.UpdatedBy, o.CreatedBy)
+	if o.ID == "" {
+		o.ID = s.cfg.NewID()
+	} else if err := s.objectID.VisitJSON(o.ID, openapi3.DisableSchemaErrorDetails()); err != nil {
+		return nil, fmt.Errorf("meta.id %q: must match %s", o.ID, s.objectID.Pattern)
+	}
+	if meta.Type != "" && meta.Type != typ {
+		return nil, fmt.Errorf("meta.type %q: the object is listed under type %q", meta.Type, typ)
+	}
+	if meta.Version < 0 {
+		return nil, fmt.Errorf("meta.version %d: must be at least 1", meta.Version)
+	}
+	var err error
+	if o.CreatedAt, err = seedTime(meta.CreatedAt, now); err != nil {
+		return nil, fmt.Errorf("meta.createdAt: %w", err)
+	}
+	if o.UpdatedAt, err = seedTime(meta.UpdatedAt, o.CreatedAt); err != nil {
+		return nil, fmt.Errorf("meta.updatedAt: %w", err)
+	}
+	return o, nil
+}
+
+func seedTime(s string, def time.Time) (time.Time, error) {
+	if s == "" {
+		return def, nil
+	}
+	t, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not UTC ISO-8601 with milliseconds, like 2016-05-24T19:05:53.068Z", s)
+	}
+	return t, nil
+}
+
+// ParseState reads a seed or state file's content. A fault names the file,
+// and where it is: the line and column of a syntax error, the path
+// (backend/type) of a part of the wrong kind.
+func ParseState(file string, data []byte) (State, error) {
+	st, err := parseState(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return st, nil
+}
+
+func parseState(data []byte) (State, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var top json.RawMessage
+	if err := dec.Decode(&top); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return nil, fmt.Errorf("%s: %v", lineColumn(data, syn.Offset-1), err)
+		}
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%s: more JSON after the state", lineColumn(data, dec.InputOffset()))
+	}
+	var backends map[string]json.RawMessage
+	if err := json.Unmarshal(top, &backends); err != nil || backends == nil {
+		return nil, errors.New("the state must be an object of backends, not " + kindOf(top))
+	}
+	st := State{}
+	for _, name := range slices.Sorted(maps.Keys(backends)) {
+		var types map[string]json.RawMessage
+		if err := json.Unmarshal(backends[name], &types); err != nil || types == nil {
+			return nil, fmt.Errorf("%s: must be an object of types, not %s", name, kindOf(backends[name]))
+		}
+		st[name] = map[string][]json.RawMessage{}
+		for _, typ := range slices.Sorted(maps.Keys(types)) {
+			var objs []json.RawMessage
+			if err := json.Unmarshal(types[typ], &objs); err != nil {
+				return nil, fmt.Errorf("%s/%s: must be a list of objects, not %s", name, typ, kindOf(types[typ]))
+			}
+			st[name][typ] = objs
+		}
+	}
+	return st, nil
+}
+
+// lineColumn places a byte offset of data at its line and column, from 1.
+func lineColumn(data []byte, offset int64) string {
+	before := data[:max(0, min(int(offset), len(data)))]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// WriteStateFile writes a state to a file atomically: to a temporary file
+// beside it, then renamed over it, so that a crash leaves the old or the
+// new state, never half of one.
+func WriteStateFile(path string, st State) error {
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a rename, there is nothing left to remove
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
