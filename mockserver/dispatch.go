@@ -94,7 +94,7 @@ func (s *Server) run(c *call, route *spec.Route, req *http.Request) response {
 	}
 	query, err := url.ParseQuery(c.rawQuery)
 	if err != nil {
-		return failure(http.StatusBadRequest, "%s%v", "query string: ", err)
+		return failure(http.StatusBadRequest, "query string: %v", err)
 	}
 	if s.cfg.Users != nil && op != "batch" {
 		if res, ok := s.authenticate(req); !ok {

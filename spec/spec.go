@@ -35,13 +35,9 @@ func Profiles() []string { return []string{Doc, SpaceDog2016} }
 
 // YAML returns the profile's document, as it is served to clients.
 func YAML(profile string) ([]byte, error) {
-	all, err := profiles()
+	p, err := profileNamed(profile)
 	if err != nil {
 		return nil, err
-	}
-	p, ok := all[profile]
-	if !ok {
-		return nil, unknownProfile(profile)
 	}
 	return bytes.Clone(p.yaml), nil
 }
@@ -60,19 +56,23 @@ func Load() (*Spec, error) { return LoadProfile(Doc) }
 // LoadProfile returns a profile's document, parsed and validated. The work
 // is done once per process: the result is immutable and shared.
 func LoadProfile(profile string) (*Spec, error) {
-	all, err := profiles()
+	p, err := profileNamed(profile)
 	if err != nil {
 		return nil, err
-	}
-	p, ok := all[profile]
-	if !ok {
-		return nil, unknownProfile(profile)
 	}
 	return p.spec, nil
 }
 
-func unknownProfile(name string) error {
-	return fmt.Errorf("spec: no profile %q; the profiles are %s", name, strings.Join(Profiles(), ", "))
+func profileNamed(name string) (rendered, error) {
+	all, err := profiles()
+	if err != nil {
+		return rendered{}, err
+	}
+	p, ok := all[name]
+	if !ok {
+		return rendered{}, fmt.Errorf("spec: no profile %q; the profiles are %s", name, strings.Join(Profiles(), ", "))
+	}
+	return p, nil
 }
 
 type rendered struct {
