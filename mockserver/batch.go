@@ -79,7 +79,7 @@ func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 	if err != nil {
 		res := failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
 		s.checkEnvelope(res)
-		batch.note(SubEntry{Index: i, Status: res.status})
+		batch.note(SubEntry{Index: i, Status: res.status, Result: journalBody(res.body)})
 		return res.status, res.body
 	}
 	method := strings.ToUpper(sub.method)
@@ -94,9 +94,10 @@ func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 	if !note.Fault {
 		res = s.dispatch(sub)
 	}
-	note.Status = res.status
+	result := s.profile.result(method, res)
+	note.Status, note.Result = res.status, journalBody(result)
 	batch.note(note)
-	return res.status, s.profile.result(method, res)
+	return res.status, result
 }
 
 // subRequest makes the call of a batch item, checked against the spec's

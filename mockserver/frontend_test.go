@@ -131,6 +131,16 @@ func TestTheJournalListsRequestsNewestFirstWithBatchItems(t *testing.T) {
 	if b.SubRequests[0].Method != "GET" || b.SubRequests[0].Path != "/1/data/thing/x" {
 		t.Errorf("item 0: %+v", b.SubRequests[0])
 	}
+	if !strings.Contains(string(b.SubRequests[1].Result), "not found") || !strings.Contains(string(b.Request), `"path":"/1/data/thing/nope"`) ||
+		!strings.HasPrefix(string(b.Response), "[") {
+		t.Errorf("bodies: request %s, response %s, item 1 %s", b.Request, b.Response, b.SubRequests[1].Result)
+	}
+	m.do("POST", "/1/data/thing", obj{"pad": strings.Repeat("x", 5000)})
+	var big []mockserver.Entry
+	decode(t, m.do("GET", "/_mock/requests", nil).body, &big)
+	if req := string(big[0].Request); !strings.Contains(req, "bytes in all") || len(req) > 5000 {
+		t.Errorf("a large body is kept whole in the journal: %d bytes", len(req))
+	}
 	for range 5 {
 		m.do("GET", "/1/data", nil)
 	}

@@ -1,6 +1,9 @@
 package mockserver
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -8,26 +11,29 @@ import (
 // Entry is one request in the journal: a direct request, and for a batch
 // its sub-requests as children.
 type Entry struct {
-	ID          int64      `json:"id"`
-	Time        string     `json:"time"`
-	Method      string     `json:"method"`
-	Path        string     `json:"path"`
-	Query       string     `json:"query,omitempty"`
-	Backend     string     `json:"backend"`
-	User        string     `json:"user"`
-	Status      int        `json:"status"`
-	DurationMs  float64    `json:"durationMs"`
-	Dropped     bool       `json:"dropped,omitempty"` // a fault dropped the connection
-	SubRequests []SubEntry `json:"subRequests,omitempty"`
+	ID          int64           `json:"id"`
+	Time        string          `json:"time"`
+	Method      string          `json:"method"`
+	Path        string          `json:"path"`
+	Query       string          `json:"query,omitempty"`
+	Backend     string          `json:"backend"`
+	User        string          `json:"user"`
+	Status      int             `json:"status"`
+	DurationMs  float64         `json:"durationMs"`
+	Dropped     bool            `json:"dropped,omitempty"`  // a fault dropped the connection
+	Request     json.RawMessage `json:"request,omitempty"`  // the body sent (see journalBody)
+	Response    json.RawMessage `json:"response,omitempty"` // the body answered
+	SubRequests []SubEntry      `json:"subRequests,omitempty"`
 }
 
 // SubEntry is a batch item in the journal.
 type SubEntry struct {
-	Index  int    `json:"index"`
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	Status int    `json:"status"`
-	Fault  bool   `json:"fault,omitempty"` // a fault rule answered it
+	Index  int             `json:"index"`
+	Method string          `json:"method"`
+	Path   string          `json:"path"`
+	Status int             `json:"status"`
+	Fault  bool            `json:"fault,omitempty"` // a fault rule answered it
+	Result json.RawMessage `json:"result,omitempty"`
 }
 
 // journal keeps the last requests, newest first when listed.
@@ -69,3 +75,23 @@ func (j *journal) clear() {
 }
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// journalMax bounds each body the journal keeps: it holds up to
+// --journal-size requests, and bodies may be large.
+const journalMax = 4 << 10
+
+// journalBody is a body as the journal shows it: the JSON itself when it is
+// JSON and small, else a string of its beginning and its size.
+func journalBody(b []byte) json.RawMessage {
+	switch {
+	case len(b) == 0:
+		return nil
+	case len(b) <= journalMax && json.Valid(b):
+		return bytes.Clone(b)
+	}
+	s := string(b[:min(len(b), journalMax)])
+	if len(b) > journalMax {
+		s += fmt.Sprintf("... (%d bytes in all)", len(b))
+	}
+	return encode(s)
+}
