@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -46,7 +47,8 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	if !cfg.InProcess() {
 		return []byte(cfg.Target)
 	}
-	mock, err := mockserver.New(mockserver.Config{MaxBatch: cfg.MaxBatch, MaxBody: cfg.MaxBody, Profile: cfg.Profile})
+	mock, err := mockserver.New(mockserver.Config{MaxBatch: cfg.MaxBatch, MaxBody: cfg.MaxBody, Profile: cfg.Profile,
+		SelfCheck: selfCheck.report})
 	Expect(err).NotTo(HaveOccurred())
 	srv := httptest.NewServer(mock)
 	DeferCleanup(srv.Close) // after every process is done
@@ -64,7 +66,30 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 
 var _ = SynchronizedAfterSuite(func() {
 	AddReportEntry(summary.EntryRequests, fmt.Sprint(target.requestsSinceLast()), ReportEntryVisibilityNever)
-}, func() {})
+}, func() {
+	Expect(selfCheck.all()).To(BeEmpty(), "the in-process mock broke its own spec")
+})
+
+// selfCheck gathers the in-process mock's violations of its own spec: its
+// server goroutines cannot fail a spec, the suite's end can.
+var selfCheck violations
+
+type violations struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (v *violations) report(err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.errs = append(v.errs, err.Error())
+}
+
+func (v *violations) all() []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.errs
+}
 
 // Around each spec: what it sent, and on failure its last exchanges.
 var _ = BeforeEach(func() {
