@@ -58,7 +58,7 @@ func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 		method:    r.Method,
 		rawPath:   r.URL.EscapedPath(),
 		rawQuery:  r.URL.RawQuery,
-		header:    r.Header.Clone(), // dispatch sets Content-Type
+		header:    directHeader(r.Header),
 		body:      body,
 		host:      r.Host,
 		item:      -1,
@@ -84,6 +84,15 @@ func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 		res.drop = true // a direct request ran; a batch stopped after dropAfter items
 	}
 	return res
+}
+
+// directHeader is a direct request's header as dispatch takes it: a copy,
+// which dispatch may give a JSON Content-Type, without Content-Length, which
+// would be wrong for the batch's items that share it.
+func directHeader(h http.Header) http.Header {
+	h = h.Clone()
+	h.Del("Content-Length")
+	return h
 }
 
 // readBody reads a request body of at most max bytes, in one allocation when

@@ -27,6 +27,9 @@ func (s *Server) batch(c *call) response {
 	}
 	stop := strings.EqualFold(c.query.Get("stopOnError"), "true") // validated: true or false
 	results := make([][]byte, 0, len(items))
+	if c.entry != nil {
+		c.entry.SubRequests = make([]SubEntry, 0, len(items))
+	}
 	for i, raw := range items {
 		if c.dropAfter >= 0 && i >= c.dropAfter {
 			break // a fault drops the connection here
@@ -123,10 +126,13 @@ func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, err
 		}
 	}
 	// The payload's schema takes any value, so a placeholder stands in for it.
-	item := map[string]any{}
-	for k, v := range map[string]any{"method": f.Method, "path": f.Path, "parameters": params, "headers": f.Headers} {
-		if v != nil { // a null member counts as a missing one
-			item[k] = v
+	item := make(map[string]any, 6)
+	for _, m := range [...]struct {
+		name  string
+		value any
+	}{{"method", f.Method}, {"path", f.Path}, {"parameters", params}, {"headers", f.Headers}} {
+		if m.value != nil { // a null member counts as a missing one
+			item[m.name] = m.value
 		}
 	}
 	if f.Content != nil {
@@ -221,10 +227,15 @@ func methodHint(raw json.RawMessage) string {
 
 // mergeHeaders lays an item's headers over the batch request's, for that item
 // alone (SUB-3). Names are case-insensitive; CR and LF are refused (SEC-1).
+//
+// An item without headers of its own shares the batch's: items run one at
+// a time, and dispatch only ever sets Content-Type to JSON, as the batch's.
 func mergeHeaders(batch http.Header, own any) (http.Header, error) {
-	h := batch.Clone()
-	h.Del("Content-Length")
 	headers, _ := own.(map[string]any) // the schema made its values strings
+	if len(headers) == 0 {
+		return batch, nil
+	}
+	h := batch.Clone()
 	for _, name := range slices.Sorted(maps.Keys(headers)) {
 		value := headers[name].(string)
 		if !isToken(name) {

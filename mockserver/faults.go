@@ -124,9 +124,10 @@ func (fs *faults) list() []Fault {
 
 // match returns the first rule that holds, or nil.
 func (fs *faults) match(method, p string, index int) *Fault {
-	for _, f := range fs.list() {
-		if f.matches(method, p, index) {
-			return &f
+	rules := fs.list()
+	for i := range rules {
+		if rules[i].matches(method, p, index) {
+			return &rules[i]
 		}
 	}
 	return nil

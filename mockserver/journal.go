@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -81,13 +80,14 @@ func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 const journalMax = 4 << 10
 
 // journalBody is a body as the journal shows it: the JSON itself when it is
-// JSON and small, else a string of its beginning and its size.
+// JSON and small, else a string of its beginning and its size. Bodies are
+// never modified once made, so the journal shares them.
 func journalBody(b []byte) json.RawMessage {
 	switch {
 	case len(b) == 0:
 		return nil
 	case len(b) <= journalMax && json.Valid(b):
-		return bytes.Clone(b)
+		return b
 	}
 	s := string(b[:min(len(b), journalMax)])
 	if len(b) > journalMax {
