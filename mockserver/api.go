@@ -29,7 +29,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e := Entry{Time: start.UTC().Format(timeFormat), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Backend: backendOf(r.Host, s.cfg.Backend), User: userOf(r)}
 	res := s.serveAPI(r, &e)
-	e.Response = journalBody(res.body)
+	e.Response = journalBody(res.body, true)
 	s.cfg.Latency.wait(r)
 	e.Status, e.Dropped, e.DurationMs = res.status, res.drop, millis(time.Since(start))
 	s.journal.add(e)
@@ -53,7 +53,7 @@ func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 		s.checkEnvelope(res)
 		return res
 	}
-	e.Request = journalBody(body)
+	e.Request = journalBody(body, false)
 	c := &call{
 		method:    r.Method,
 		rawPath:   r.URL.EscapedPath(),

@@ -82,7 +82,7 @@ func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 	if err != nil {
 		res := failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
 		s.checkEnvelope(res)
-		batch.note(SubEntry{Index: i, Status: res.status, Result: journalBody(res.body)})
+		batch.note(SubEntry{Index: i, Status: res.status, Result: journalBody(res.body, true)})
 		return res.status, res.body
 	}
 	method := strings.ToUpper(sub.method)
@@ -98,7 +98,7 @@ func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 		res = s.dispatch(sub)
 	}
 	result := s.profile.result(method, res)
-	note.Status, note.Result = res.status, journalBody(result)
+	note.Status, note.Result = res.status, journalBody(result, true)
 	batch.note(note)
 	return res.status, result
 }

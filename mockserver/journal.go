@@ -35,12 +35,12 @@ type SubEntry struct {
 	Result json.RawMessage `json:"result,omitempty"`
 }
 
-// journal keeps the last requests, newest first when listed.
+// journal keeps the last requests in a ring, newest first when listed.
 type journal struct {
 	mu      sync.Mutex
 	size    int
-	next    int64
-	entries []Entry // oldest first; at most size
+	next    int64   // the ID of the last entry added
+	entries []Entry // a ring: entry ID n is at (n-1) % size
 }
 
 func (j *journal) add(e Entry) {
@@ -51,18 +51,19 @@ func (j *journal) add(e Entry) {
 	defer j.mu.Unlock()
 	j.next++
 	e.ID = j.next
-	if len(j.entries) == j.size {
-		j.entries = append(j.entries[:0], j.entries[1:]...)
+	if len(j.entries) < j.size {
+		j.entries = append(j.entries, e)
+		return
 	}
-	j.entries = append(j.entries, e)
+	j.entries[(j.next-1)%int64(j.size)] = e
 }
 
 func (j *journal) list() []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]Entry, len(j.entries))
-	for i, e := range j.entries {
-		out[len(out)-1-i] = e
+	out := make([]Entry, 0, len(j.entries))
+	for id := j.next; id > j.next-int64(len(j.entries)); id-- {
+		out = append(out, j.entries[(id-1)%int64(j.size)])
 	}
 	return out
 }
@@ -71,6 +72,7 @@ func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.entries = nil
+	j.next = 0
 }
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -81,12 +83,13 @@ const journalMax = 4 << 10
 
 // journalBody is a body as the journal shows it: the JSON itself when it is
 // JSON and small, else a string of its beginning and its size. Bodies are
-// never modified once made, so the journal shares them.
-func journalBody(b []byte) json.RawMessage {
+// never modified once made, so the journal shares them. The mock's own
+// bodies are JSON by construction; a client's are checked.
+func journalBody(b []byte, ours bool) json.RawMessage {
 	switch {
 	case len(b) == 0:
 		return nil
-	case len(b) <= journalMax && json.Valid(b):
+	case len(b) <= journalMax && (ours || json.Valid(b)):
 		return b
 	}
 	s := string(b[:min(len(b), journalMax)])
