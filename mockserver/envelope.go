@@ -16,15 +16,24 @@ type response struct {
 	drop   bool     // a fault: close the connection instead of answering
 }
 
-// errorTypes names the server-side exception behind each status, as
+// errorType names the server-side exception behind a status, as
 // SpaceDog's envelopes did.
-var errorTypes = map[int]string{
-	http.StatusBadRequest:            "java.lang.IllegalArgumentException",
-	http.StatusUnauthorized:          "io.spacedog.services.AuthenticationException",
-	http.StatusNotFound:              "io.spacedog.services.NotFoundException",
-	http.StatusMethodNotAllowed:      "io.spacedog.services.MethodNotAllowedException",
-	http.StatusConflict:              "io.spacedog.services.ConflictException",
-	http.StatusRequestEntityTooLarge: "io.spacedog.services.PayloadTooLargeException",
+func errorType(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "java.lang.IllegalArgumentException"
+	case http.StatusUnauthorized:
+		return "io.spacedog.services.AuthenticationException"
+	case http.StatusNotFound:
+		return "io.spacedog.services.NotFoundException"
+	case http.StatusMethodNotAllowed:
+		return "io.spacedog.services.MethodNotAllowedException"
+	case http.StatusConflict:
+		return "io.spacedog.services.ConflictException"
+	case http.StatusRequestEntityTooLarge:
+		return "io.spacedog.services.PayloadTooLargeException"
+	}
+	return "java.lang.RuntimeException"
 }
 
 type envelope struct {
@@ -40,12 +49,8 @@ type errorBody struct {
 
 // failure is the error envelope (ERR-3) with a message saying what is wrong.
 func failure(status int, format string, args ...any) response {
-	typ := errorTypes[status]
-	if typ == "" {
-		typ = "java.lang.RuntimeException"
-	}
 	msg := fmt.Sprintf(format, args...)
-	return response{status: status, body: encode(envelope{Status: status, Error: &errorBody{Type: typ, Message: msg}})}
+	return response{status: status, body: encode(envelope{Status: status, Error: &errorBody{Type: errorType(status), Message: msg}})}
 }
 
 // done is the body of a successful delete.
