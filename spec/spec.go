@@ -208,18 +208,6 @@ func (s *Spec) allowed(req *http.Request) []string {
 	return allow
 }
 
-// Operation returns the operation with the given operationId, or nil.
-func (s *Spec) Operation(id string) *openapi3.Operation {
-	for _, item := range s.Doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if op.OperationID == id {
-				return op
-			}
-		}
-	}
-	return nil
-}
-
 // Schema returns the component schema of that name, or nil.
 func (s *Spec) Schema(name string) *openapi3.Schema {
 	if ref := s.Doc.Components.Schemas[name]; ref != nil {
