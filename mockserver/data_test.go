@@ -176,7 +176,7 @@ func TestBackendsNeverSeeEachOthersData(t *testing.T) {
 	if r := m.doHost("other.localhost", "GET", "/1/data/thing/x", nil); r.status != 404 {
 		t.Errorf("another backend sees x: %d", r.status)
 	}
-	snap := m.srv.Snapshot()
+	snap := m.srv.State("")
 	if len(snap) != 3 || snap["shop"] == nil || snap["blog"] == nil || snap["main"] == nil {
 		t.Errorf("backends %v", snap)
 	}

@@ -93,7 +93,7 @@ func TestERR6_ABatchInABatchIs400(t *testing.T) {
 			t.Errorf("result %d: %q", i, msg)
 		}
 	}
-	if len(m.srv.Snapshot()) != 0 {
+	if len(m.srv.State("")) != 0 {
 		t.Error("a nested batch ran")
 	}
 }

@@ -54,7 +54,7 @@ func TestLIM2_OverTheLimitIsRejectedAndNothingRuns(t *testing.T) {
 			if res := m.batch("", creates(want, "atlimit")...).results(t); len(res) != want {
 				t.Fatalf("%d results at the limit of %d", len(res), want)
 			}
-			before := m.srv.Snapshot()
+			before := m.srv.State("")
 			r := m.batch("", creates(want+1, "overlimit")...)
 			if r.status != http.StatusBadRequest {
 				t.Fatalf("%d sub-requests: status %d, want 400", want+1, r.status)
@@ -63,7 +63,7 @@ func TestLIM2_OverTheLimitIsRejectedAndNothingRuns(t *testing.T) {
 			if !strings.Contains(msg, fmt.Sprintf("batch are limited to %d sub requests", want)) {
 				t.Errorf("message %q does not name the limit", msg)
 			}
-			if !reflect.DeepEqual(before, m.srv.Snapshot()) {
+			if !reflect.DeepEqual(before, m.srv.State("")) {
 				t.Error("a rejected batch changed the store")
 			}
 		})
@@ -89,7 +89,7 @@ func TestLIM3_ABodyOverTheSizeLimitGets413(t *testing.T) {
 			assertEnvelope(t, r.json(t), http.StatusRequestEntityTooLarge)
 		})
 	}
-	if snap := m.srv.Snapshot(); len(snap) != 0 {
+	if snap := m.srv.State(""); len(snap) != 0 {
 		t.Errorf("an oversized body stored something: %v", snap)
 	}
 }

@@ -32,7 +32,7 @@ func hostile(t *testing.T, profile string, cases []fixtures.Case) {
 		m.doHost(host, "POST", "/1/data/hostile?id=seed-1", obj{"name": "kept"})
 		m.doHost(host, "POST", "/1/data/other?id=seed-2", obj{"name": "kept"})
 	}
-	before := m.srv.Snapshot()
+	before := m.srv.State("")
 	for _, c := range cases {
 		if !c.In(profile) {
 			continue
@@ -66,7 +66,7 @@ func hostile(t *testing.T, profile string, cases []fixtures.Case) {
 			if !strings.Contains(msg, c.Message) {
 				t.Errorf("message %q does not say %q", msg, c.Message)
 			}
-			if after := m.srv.Snapshot(); !reflect.DeepEqual(before, after) {
+			if after := m.srv.State(""); !reflect.DeepEqual(before, after) {
 				t.Errorf("the store changed")
 			}
 		})

@@ -73,12 +73,6 @@ type Server struct {
 	typeName, objectID      *openapi3.Schema
 }
 
-// Snapshot is a copy of every stored object: backend → type → id → object.
-type Snapshot = store.Snapshot
-
-// Object is a stored object, as a Snapshot holds it.
-type Object = store.Object
-
 // New returns a mock with an empty store.
 func New(cfg Config) (*Server, error) {
 	if cfg.MaxBatch < 0 || cfg.MaxBody < 0 || cfg.JournalSize < 0 {
@@ -155,9 +149,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	return s, nil
 }
-
-// Snapshot copies what the store holds now.
-func (s *Server) Snapshot() Snapshot { return s.store.Snapshot() }
 
 func (s *Server) checkEnvelope(res response) {
 	if s.cfg.SelfCheck == nil {

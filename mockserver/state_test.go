@@ -88,7 +88,7 @@ func TestBadSeedsAreRefusedNamingFilePositionAndFault(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one saying %q", err, tc.want)
 			}
-			if len(m.srv.Snapshot()) != 0 {
+			if len(m.srv.State("")) != 0 {
 				t.Error("a refused seed loaded something")
 			}
 		})

@@ -93,27 +93,6 @@ func (s *Store) register(b *Backend) *Backend {
 	return b
 }
 
-// Snapshot is a copy of the whole store: backend → type → id → object.
-type Snapshot map[string]map[string]map[string]*Object
-
-// Snapshot copies the store's current content.
-func (s *Store) Snapshot() Snapshot {
-	s.mu.Lock()
-	backends := maps.Clone(s.backends)
-	s.mu.Unlock()
-	snap := Snapshot{}
-	for name, b := range backends {
-		b.mu.RLock()
-		types := map[string]map[string]*Object{}
-		for t, objs := range b.types {
-			types[t] = maps.Clone(objs)
-		}
-		b.mu.RUnlock()
-		snap[name] = types
-	}
-	return snap
-}
-
 // Backend is one tenant's data. Each method is atomic.
 type Backend struct {
 	store *Store

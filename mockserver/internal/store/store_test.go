@@ -22,7 +22,7 @@ func TestConcurrentFirstWritesToABackend(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if n := len(s.Snapshot()["new"]["t"]); n != 8 {
+		if n := len(s.Export()["new"]["t"]); n != 8 {
 			t.Fatalf("%d objects of 8 concurrent first writes", n)
 		}
 	}
@@ -41,7 +41,7 @@ func TestReadsLeaveNoBackendBehind(t *testing.T) {
 		t.Errorf("List all: %d %v", total, err)
 	}
 	b.DeleteAll()
-	if len(s.Snapshot()) != 0 {
+	if len(s.Export()) != 0 {
 		t.Error("reads registered a backend")
 	}
 }
