@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // ServeHTTP answers a request: a CORS preflight, an admin route, or the API
@@ -67,17 +65,6 @@ func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 		entry:     e,
 		dropAfter: -1,
 		origin:    r,
-	}
-	if f := s.faults.match(r.Method, spec.NormalizePath(r.URL.Path), -1); f != nil {
-		f.wait(r)
-		switch {
-		case f.Status != 0:
-			return f.answer()
-		case f.DropAfter != nil && *f.DropAfter == 0:
-			return response{drop: true}
-		case f.DropAfter != nil:
-			c.dropAfter = *f.DropAfter
-		}
 	}
 	res := s.dispatch(c)
 	if c.dropAfter >= 0 {

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // batch runs a batch's items one after another in array order (ORD-1,
@@ -86,20 +85,9 @@ func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 		return res.status, res.body
 	}
 	method := strings.ToUpper(sub.method)
-	note := SubEntry{Index: i, Method: method, Path: sub.rawPath}
-	var res response
-	if f := s.faults.match(method, spec.NormalizePath(sub.rawPath), i); f != nil && batch.origin != nil {
-		f.wait(batch.origin)
-		if f.Status != 0 {
-			res, note.Fault = f.answer(), true
-		}
-	}
-	if !note.Fault {
-		res = s.dispatch(sub)
-	}
+	res := s.dispatch(sub)
 	result := s.profile.result(method, res)
-	note.Status, note.Result = res.status, journalBody(result, true)
-	batch.note(note)
+	batch.note(SubEntry{Index: i, Method: method, Path: sub.rawPath, Status: res.status, Fault: res.fault, Result: journalBody(result, true)})
 	return res.status, result
 }
 

@@ -59,6 +59,9 @@ func (s *Server) dispatch(c *call) response {
 		s.checkEnvelope(res)
 		return res
 	}
+	if res, ok := s.fault(c, path); ok {
+		return res
+	}
 	req := &http.Request{
 		Method: c.method,
 		URL:    &url.URL{Path: path, RawQuery: c.rawQuery},

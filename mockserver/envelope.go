@@ -14,6 +14,7 @@ type response struct {
 	body   []byte
 	allow  []string // methods of the path, for a 405's Allow header
 	drop   bool     // a fault: close the connection instead of answering
+	fault  bool     // a fault rule answered, not the operation
 }
 
 // errorType names the server-side exception behind a status, as

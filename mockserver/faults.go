@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // Fault is a rule that makes the mock misbehave on purpose, for clients to
@@ -107,7 +109,32 @@ func (f Fault) answer() response {
 	if msg == "" {
 		msg = fmt.Sprintf("fault injected by the mock: %d", f.Status)
 	}
-	return failure(f.Status, "%s", msg)
+	res := failure(f.Status, "%s", msg)
+	res.fault = true
+	return res
+}
+
+// fault applies the first rule that holds for a call, direct or a batch
+// item, on its decoded path: it waits the rule's delay, then answers its
+// status, or drops the connection (dropAfter 0), or lets a batch run
+// dropAfter items before the connection drops. It reports whether the rule
+// answered in place of the operation.
+func (s *Server) fault(c *call, path string) (response, bool) {
+	f := s.faults.match(c.method, spec.NormalizePath(path), c.item)
+	if f == nil {
+		return response{}, false
+	}
+	f.wait(c.origin)
+	switch {
+	case f.Status != 0:
+		return f.answer(), true
+	case f.DropAfter == nil:
+		return response{}, false
+	case *f.DropAfter == 0:
+		return response{drop: true}, true
+	}
+	c.dropAfter = *f.DropAfter
+	return response{}, false
 }
 
 // faults holds the rules in force; they are replaced whole.
