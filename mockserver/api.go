@@ -154,5 +154,5 @@ func (l Latency) wait(r *http.Request) {
 	if l.Max > l.Min {
 		d += rand.N(l.Max - l.Min + 1)
 	}
-	(&Fault{Delay: Duration(d)}).wait(r)
+	sleep(r, d)
 }

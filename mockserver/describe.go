@@ -15,10 +15,6 @@ import (
 // batch item: a sub-request answers as it would on its own (ORD-4), and its
 // place in the reply is its index.
 func describe(err error) string {
-	var me openapi3.MultiError
-	if errors.As(err, &me) && len(me) > 0 {
-		err = me[0]
-	}
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) {
 		return err.Error()

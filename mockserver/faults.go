@@ -124,7 +124,7 @@ func (s *Server) fault(c *call, path string) (response, bool) {
 	if f == nil {
 		return response{}, false
 	}
-	f.wait(c.origin)
+	sleep(c.origin, time.Duration(f.Delay))
 	switch {
 	case f.Status != 0:
 		return f.answer(), true
@@ -160,12 +160,12 @@ func (fs *faults) match(method, p string, index int) *Fault {
 	return nil
 }
 
-// wait sleeps for the fault's delay, or until the client goes away.
-func (f *Fault) wait(r *http.Request) {
-	if f == nil || f.Delay == 0 {
+// sleep waits d, or until the client of r goes away.
+func sleep(r *http.Request, d time.Duration) {
+	if d <= 0 {
 		return
 	}
-	t := time.NewTimer(time.Duration(f.Delay))
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
