@@ -119,15 +119,7 @@ type result struct {
 	Body       obj // Alone, decoded
 }
 
-func (r result) Status() int { return statusOf(r.Raw) }
-
-func statusOf(raw json.RawMessage) int {
-	var s struct{ Status *int }
-	if json.Unmarshal(raw, &s) == nil && s.Status != nil {
-		return *s.Status
-	}
-	return http.StatusOK
-}
+func (r result) Status() int { return wire.Status(r.Raw) }
 
 type obj = map[string]any
 

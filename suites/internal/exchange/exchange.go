@@ -154,7 +154,7 @@ func (c *Checker) check(req *http.Request, reqBody []byte, status int, header ht
 // operation does not document is the envelope: an item can fail before it
 // reaches its route (malformed, nested, a path that leaves the target).
 func (c *Checker) checkResult(item, res json.RawMessage) error {
-	status := statusOf(res)
+	status := wire.Status(res)
 	var sub struct{ Method, Path string }
 	_ = json.Unmarshal(item, &sub)
 	rawPath, rawQuery, _ := strings.Cut(sub.Path, "?")
@@ -180,15 +180,6 @@ func routed(req *http.Request, route *spec.Route) *http.Request {
 	r.Method = route.Method
 	r.URL.Path = spec.NormalizePath(req.URL.Path)
 	return r
-}
-
-// statusOf is a result's own status member, or 200 for a representation.
-func statusOf(res json.RawMessage) int {
-	var s struct{ Status *int }
-	if json.Unmarshal(res, &s) == nil && s.Status != nil {
-		return *s.Status
-	}
-	return http.StatusOK
 }
 
 var secrets = regexp.MustCompile(`(?i)("authorization"\s*:\s*")[^"]*(")`)

@@ -56,6 +56,16 @@ func envelope(reply []byte) ([]json.RawMessage, error) {
 	return *e.Responses, nil
 }
 
+// Status is a batch result's status: its own status member, or 200 for a
+// representation (an object or a listing), which has none.
+func Status(result json.RawMessage) int {
+	var s struct{ Status *int }
+	if json.Unmarshal(result, &s) == nil && s.Status != nil {
+		return *s.Status
+	}
+	return http.StatusOK
+}
+
 // unwrapReads takes a successful GET's representation out of its envelope.
 func unwrapReads(method string, r json.RawMessage) json.RawMessage {
 	if !bytes.EqualFold([]byte(method), []byte(http.MethodGet)) {

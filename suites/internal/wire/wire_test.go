@@ -36,3 +36,11 @@ func TestFormats(t *testing.T) {
 		t.Errorf("doc unwrapped %s", got)
 	}
 }
+
+func TestStatus(t *testing.T) {
+	for raw, want := range map[string]int{`{"success":false,"status":404}`: 404, `{"name":"x","meta":{}}`: 200, `{"total":0,"results":[]}`: 200} {
+		if got := Status(json.RawMessage(raw)); got != want {
+			t.Errorf("Status(%s) = %d, want %d", raw, got, want)
+		}
+	}
+}
