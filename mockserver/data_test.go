@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
@@ -81,7 +82,7 @@ func TestDATA3_AListingCountsEveryMatchAndPagesThem(t *testing.T) {
 	// Oldest first, so pages do not overlap.
 	var seen []string
 	for from := 0; from < 7; from += 3 {
-		for _, o := range m.do("GET", "/1/data/a?size=3&from="+itoa(from), nil).json(t).(obj)["results"].([]any) {
+		for _, o := range m.do("GET", "/1/data/a?size=3&from="+strconv.Itoa(from), nil).json(t).(obj)["results"].([]any) {
 			seen = append(seen, o.(obj)["meta"].(obj)["id"].(string))
 		}
 	}

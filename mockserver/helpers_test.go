@@ -194,10 +194,6 @@ func assertEnvelope(t testing.TB, v any, status int) string {
 
 func jsonNumber(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
-
 // equalJSON compares two decoded JSON values.
 func equalJSON(a, b any) bool {
 	x, _ := json.Marshal(a)

@@ -114,7 +114,7 @@ func TestORD4_ASubRequestAnswersAsTheSameRequestOnItsOwn(t *testing.T) {
 		items = append(items, item)
 	}
 	// Both mocks serve on 127.0.0.1 with other ports: locations differ by port.
-	res := m2results(t, batched.batch("", items...))
+	res := rawResults(t, batched.batch("", items...))
 	for i, s := range steps {
 		r := direct.do(s.method, s.target, s.body)
 		want := bytes.ReplaceAll(r.body, []byte(direct.url), []byte(batched.url))
@@ -124,8 +124,8 @@ func TestORD4_ASubRequestAnswersAsTheSameRequestOnItsOwn(t *testing.T) {
 	}
 }
 
-// m2results splits a batch reply into its results' bytes, as sent.
-func m2results(t *testing.T, r reply) []json.RawMessage {
+// rawResults splits a batch reply into its results' bytes, as sent.
+func rawResults(t *testing.T, r reply) []json.RawMessage {
 	t.Helper()
 	var out []json.RawMessage
 	if err := json.Unmarshal(r.body, &out); err != nil || r.status != 200 {

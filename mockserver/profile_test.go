@@ -1,6 +1,7 @@
 package mockserver_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -34,7 +35,7 @@ func TestProfile2016_ASuccessfulGetIsWrappedInABatchOnly(t *testing.T) {
 	direct := m.do("GET", "/1/data/thing/x", nil)
 	res := m.batch("", get("/1/data/thing/x"), get("/1/data/thing"), del("/1/data/thing/nope")).resultsIn(t, spec.SpaceDog2016)
 	var want any
-	dec := json.NewDecoder(bytesReader(direct.body))
+	dec := json.NewDecoder(bytes.NewReader(direct.body))
 	dec.UseNumber()
 	dec.Decode(&want)
 	if res[0]["success"] != true || res[0]["status"] != jsonNumber(200) || !equalJSON(res[0]["content"], want) {
