@@ -42,9 +42,14 @@ type options struct {
 	logJSON   bool
 }
 
+// texts are the flags given as text that parse turns into the Config.
+type texts struct {
+	cors, latency, faults, seed, clock, clockStep, users, usersFile string
+}
+
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	var o options
-	var cors, latency, faults, seed, clock, clockStep, users, usersFile string
+	var x texts
 	fs := flag.NewFlagSet("spacedog-mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", "localhost:8080", "`address` to listen on (host:port; port 0 picks a free one)")
@@ -52,17 +57,17 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", mockserver.DefaultMaxBody, "`bytes` of a request body at most")
 	fs.StringVar(&o.cfg.Backend, "backend", mockserver.DefaultBackend, "backend of hosts that name none (localhost, IP addresses)")
 	fs.StringVar(&o.cfg.Profile, "profile", spec.Doc, "wire `profile`: "+strings.Join(spec.Profiles(), " or "))
-	fs.StringVar(&cors, "cors-origins", "*", "comma-separated `origins` pages may call from; * for any; empty: no CORS")
+	fs.StringVar(&x.cors, "cors-origins", "*", "comma-separated `origins` pages may call from; * for any; empty: no CORS")
 	fs.IntVar(&o.cfg.JournalSize, "journal-size", mockserver.DefaultJournalSize, "requests GET /_mock/requests keeps")
 	fs.StringVar(&o.seedFile, "seed-file", "", "JSON `file` of objects to load at start: backend → type → objects")
 	fs.StringVar(&o.stateFile, "state-file", "", "JSON `file` the data is loaded from at start and saved to after changes and at exit")
-	fs.StringVar(&latency, "latency", "", "`delay` added to every API response: 50ms, or a range 20ms-80ms")
-	fs.StringVar(&faults, "faults", "", "fault rules at start: a JSON array, or @file")
-	fs.StringVar(&seed, "seed", "", "`number` seeding generated ids, so that runs repeat them")
-	fs.StringVar(&clock, "clock", "", "fixed `time` of the clock, like 2016-05-24T19:05:53.068Z")
-	fs.StringVar(&clockStep, "clock-step", "", "`duration` the fixed clock moves on at each write, like 1s")
-	fs.StringVar(&users, "users", "", "enforced credentials: `user:password` pairs, comma-separated")
-	fs.StringVar(&usersFile, "users-file", "", "enforced credentials: a `file` of user:password lines")
+	fs.StringVar(&x.latency, "latency", "", "`delay` added to every API response: 50ms, or a range 20ms-80ms")
+	fs.StringVar(&x.faults, "faults", "", "fault rules at start: a JSON array, or @file")
+	fs.StringVar(&x.seed, "seed", "", "`number` seeding generated ids, so that runs repeat them")
+	fs.StringVar(&x.clock, "clock", "", "fixed `time` of the clock, like 2016-05-24T19:05:53.068Z")
+	fs.StringVar(&x.clockStep, "clock-step", "", "`duration` the fixed clock moves on at each write, like 1s")
+	fs.StringVar(&x.users, "users", "", "enforced credentials: `user:password` pairs, comma-separated")
+	fs.StringVar(&x.usersFile, "users-file", "", "enforced credentials: a `file` of user:password lines")
 	fs.BoolVar(&o.logJSON, "log-json", false, "log one JSON line per request instead of text")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: spacedog-mock [flags]\n\nServes SpaceDog's /1/batch and data API from memory.\n\n")
@@ -90,32 +95,35 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	if !slices.Contains(spec.Profiles(), o.cfg.Profile) {
 		return o, fmt.Errorf("--profile %q is not one of %s", o.cfg.Profile, strings.Join(spec.Profiles(), ", "))
 	}
-	for _, origin := range strings.Split(cors, ",") {
+	return o, x.apply(&o.cfg)
+}
+
+// apply reads the text flags into the Config.
+func (x texts) apply(cfg *mockserver.Config) error {
+	for _, origin := range strings.Split(x.cors, ",") {
 		if origin = strings.TrimSpace(origin); origin != "" {
-			o.cfg.CORSOrigins = append(o.cfg.CORSOrigins, origin)
+			cfg.CORSOrigins = append(cfg.CORSOrigins, origin)
 		}
 	}
 	var err error
-	if o.cfg.Latency, err = mockserver.ParseLatency(latency); err != nil {
-		return o, fmt.Errorf("--latency: %w", err)
+	if cfg.Latency, err = mockserver.ParseLatency(x.latency); err != nil {
+		return fmt.Errorf("--latency: %w", err)
 	}
-	if o.cfg.Faults, err = parseFaults(faults); err != nil {
-		return o, fmt.Errorf("--faults: %w", err)
+	if cfg.Faults, err = parseFaults(x.faults); err != nil {
+		return fmt.Errorf("--faults: %w", err)
 	}
-	if seed != "" {
-		n, err := strconv.ParseUint(seed, 10, 64)
+	if x.seed != "" {
+		n, err := strconv.ParseUint(x.seed, 10, 64)
 		if err != nil {
-			return o, fmt.Errorf("--seed %q: a whole number", seed)
+			return fmt.Errorf("--seed %q: a whole number", x.seed)
 		}
-		o.cfg.NewID = mockserver.SeededIDs(n)
+		cfg.NewID = mockserver.SeededIDs(n)
 	}
-	if o.cfg.Now, err = parseClock(clock, clockStep); err != nil {
-		return o, err
+	if cfg.Now, err = parseClock(x.clock, x.clockStep); err != nil {
+		return err
 	}
-	if o.cfg.Users, err = parseUsers(users, usersFile); err != nil {
-		return o, err
-	}
-	return o, nil
+	cfg.Users, err = parseUsers(x.users, x.usersFile)
+	return err
 }
 
 func parseFaults(s string) ([]mockserver.Fault, error) {
