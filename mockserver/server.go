@@ -8,6 +8,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -73,39 +74,38 @@ type Server struct {
 	typeName, objectID      *openapi3.Schema
 }
 
-// New returns a mock with an empty store.
-func New(cfg Config) (*Server, error) {
+// complete checks a Config and fills in its defaults.
+func (cfg Config) complete() (Config, error) {
 	if cfg.MaxBatch < 0 || cfg.MaxBody < 0 || cfg.JournalSize < 0 {
-		return nil, fmt.Errorf("mockserver: sizes must not be negative (max batch %d, max body %d, journal %d)", cfg.MaxBatch, cfg.MaxBody, cfg.JournalSize)
-	}
-	if cfg.MaxBatch == 0 {
-		cfg.MaxBatch = DefaultMaxBatch
-	}
-	if cfg.MaxBody == 0 {
-		cfg.MaxBody = DefaultMaxBody
-	}
-	if cfg.JournalSize == 0 {
-		cfg.JournalSize = DefaultJournalSize
+		return cfg, fmt.Errorf("mockserver: sizes must not be negative (max batch %d, max body %d, journal %d)", cfg.MaxBatch, cfg.MaxBody, cfg.JournalSize)
 	}
 	for i, f := range cfg.Faults {
 		if err := f.check(); err != nil {
-			return nil, fmt.Errorf("mockserver: fault rule [%d]: %w", i, err)
+			return cfg, fmt.Errorf("mockserver: fault rule [%d]: %w", i, err)
 		}
 	}
 	if err := cfg.Latency.check(); err != nil {
-		return nil, fmt.Errorf("mockserver: %w", err)
+		return cfg, fmt.Errorf("mockserver: %w", err)
 	}
-	if cfg.Backend == "" {
-		cfg.Backend = DefaultBackend
-	}
+	cfg.MaxBatch = cmp.Or(cfg.MaxBatch, DefaultMaxBatch)
+	cfg.MaxBody = cmp.Or(cfg.MaxBody, DefaultMaxBody)
+	cfg.JournalSize = cmp.Or(cfg.JournalSize, DefaultJournalSize)
+	cfg.Backend = cmp.Or(cfg.Backend, DefaultBackend)
+	cfg.Profile = cmp.Or(cfg.Profile, spec.Doc)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.NewID == nil {
 		cfg.NewID = RandomIDs()
 	}
-	if cfg.Profile == "" {
-		cfg.Profile = spec.Doc
+	return cfg, nil
+}
+
+// New returns a mock with an empty store.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.complete()
+	if err != nil {
+		return nil, err
 	}
 	prof, ok := profileNamed(cfg.Profile)
 	if !ok {
