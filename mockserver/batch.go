@@ -141,15 +141,8 @@ func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, err
 	if err != nil {
 		return nil, err
 	}
-	if params, ok := params.(map[string]any); ok {
-		q, err := url.ParseQuery(rawQuery)
-		if err != nil {
-			return nil, fmt.Errorf("field [path]: bad query string: %v", err)
-		}
-		for name, v := range params {
-			q[name] = paramValues(v)
-		}
-		rawQuery = q.Encode()
+	if rawQuery, err = withParameters(rawQuery, params); err != nil {
+		return nil, err
 	}
 	return &call{
 		method:   f.Method.(string),
@@ -163,6 +156,23 @@ func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, err
 		base:     batch.base,
 		origin:   batch.origin,
 	}, nil
+}
+
+// withParameters lays an item's parameters over its path's query string,
+// winning over the same names (SUB-2).
+func withParameters(rawQuery string, parameters any) (string, error) {
+	params, ok := parameters.(map[string]any) // the schema made it an object, if given
+	if !ok {
+		return rawQuery, nil
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "", fmt.Errorf("field [path]: bad query string: %v", err)
+	}
+	for name, v := range params {
+		q[name] = paramValues(v)
+	}
+	return q.Encode(), nil
 }
 
 // payload is the item's payload, from the fields the profile reads it from.
