@@ -3,8 +3,9 @@
 #   suites/against-binary.sh BINARY PROFILE REPORT_DIR
 # The mock listens on a free port and is stopped when the suites end.
 set -euo pipefail
-bin=$1 profile=$2 reports=$3
-rm -rf "$reports" && mkdir -p "$reports"
+bin=$1 profile=$2
+rm -rf "$3" && mkdir -p "$3"
+reports=$(cd "$3" && pwd) # absolute: the suites run in their own folder
 "$bin" --addr 127.0.0.1:0 --profile "$profile" >"$reports/mock.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
