@@ -8,17 +8,12 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
 //go:embed openapi.yaml spacedog-2016.patch.yaml
@@ -47,7 +42,7 @@ func YAML(profile string) ([]byte, error) {
 type Spec struct {
 	Doc     *openapi3.T
 	Profile string
-	router  routers.Router
+	router  *router
 }
 
 // Load returns the doc profile's document.
@@ -117,95 +112,11 @@ func parse(data []byte) (*Spec, error) {
 	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
 		return nil, fmt.Errorf("spec: openapi.yaml is not valid: %w", err)
 	}
-	// Servers name SpaceDog's hosts; cleared, the router matches paths on any host.
-	doc.Servers = nil
-	router, err := gorillamux.NewRouter(doc)
+	router, err := newRouter(doc)
 	if err != nil {
-		return nil, fmt.Errorf("spec: build router: %w", err)
+		return nil, err
 	}
 	return &Spec{Doc: doc, router: router}, nil
-}
-
-// Errors of FindRoute, matched with errors.Is.
-var (
-	ErrNoRoute          = errors.New("no route")
-	ErrMethodNotAllowed = errors.New("method not allowed")
-)
-
-// RouteError says why a method and path have no operation.
-type RouteError struct {
-	Method, Path string
-	Allow        []string // the path's methods, for ErrMethodNotAllowed
-	Err          error
-}
-
-func (e *RouteError) Error() string {
-	if errors.Is(e.Err, ErrMethodNotAllowed) {
-		return fmt.Sprintf("method [%s] not allowed on path [%s]; allowed: %s", e.Method, e.Path, strings.Join(e.Allow, ", "))
-	}
-	return fmt.Sprintf("no route for path [%s]", e.Path)
-}
-
-func (e *RouteError) Unwrap() error { return e.Err }
-
-// Route is an operation of the document found for a request.
-type Route struct {
-	*routers.Route
-	PathParams map[string]string
-}
-
-// OperationID is the operation's operationId.
-func (r *Route) OperationID() string { return r.Operation.OperationID }
-
-// NormalizePath maps a path to the form the document's paths use: the legacy
-// root /v1/ becomes /1/ and a trailing slash is dropped (SUB-5).
-func NormalizePath(p string) string {
-	if rest, ok := strings.CutPrefix(p, "/v1/"); ok {
-		p = "/1/" + rest
-	} else if p == "/v1" {
-		p = "/1"
-	}
-	if len(p) > 1 {
-		p = strings.TrimSuffix(p, "/")
-	}
-	return p
-}
-
-// FindRoute finds the operation of a method (any case) and a path, after
-// NormalizePath. The error is a *RouteError.
-func (s *Spec) FindRoute(method, path string) (*Route, error) {
-	return s.RouteRequest(&http.Request{Method: method, URL: &url.URL{Path: path}, Host: "localhost"})
-}
-
-// RouteRequest finds the operation of a request. It puts the request's
-// method in upper case and its path through NormalizePath, in place, so that
-// the request then matches the route. The error is a *RouteError.
-func (s *Spec) RouteRequest(req *http.Request) (*Route, error) {
-	path := req.URL.Path
-	req.Method = strings.ToUpper(req.Method)
-	req.URL.Path = NormalizePath(path)
-	route, params, err := s.router.FindRoute(req)
-	switch {
-	case err == nil:
-		return &Route{Route: route, PathParams: params}, nil
-	case errors.Is(err, routers.ErrMethodNotAllowed):
-		return nil, &RouteError{Method: req.Method, Path: path, Allow: s.allowed(req), Err: ErrMethodNotAllowed}
-	default:
-		return nil, &RouteError{Method: req.Method, Path: path, Err: ErrNoRoute}
-	}
-}
-
-// allowed lists the methods the request's path has, for an Allow header.
-func (s *Spec) allowed(req *http.Request) []string {
-	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
-		r := *req
-		r.Method = m
-		if _, _, err := s.router.FindRoute(&r); err == nil {
-			allow = append(allow, m)
-		}
-	}
-	return allow
 }
 
 // Schema returns the component schema of that name, or nil.

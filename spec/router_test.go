@@ -1,0 +1,100 @@
+package spec
+
+import (
+	"errors"
+	"maps"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// TestFindRouteSplitsBeforeDecoding: an encoded "/" is part of its segment
+// (CONTRACT §9, SEC-1), so a path names one object or none.
+func TestFindRouteSplitsBeforeDecoding(t *testing.T) {
+	s, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path, op string
+		params   map[string]string
+		err      error
+	}{
+		{"/1/data/t/k%2F", "getObject", map[string]string{"type": "t", "id": "k/"}, nil},
+		{"/1/data/t/k%2f/", "getObject", map[string]string{"type": "t", "id": "k/"}, nil},
+		{"/1/data/t%2Fu", "listObjects", map[string]string{"type": "t/u"}, nil},
+		{"/1/data/t/%2E%2E", "getObject", map[string]string{"type": "t", "id": ".."}, nil},
+		{"/1/data/t/a%20b", "getObject", map[string]string{"type": "t", "id": "a b"}, nil},
+		{"/1/dat%61/t", "listObjects", map[string]string{"type": "t"}, nil},
+		{"/1/data%2Ft", "", nil, ErrNoRoute},
+		{"/1/data//k", "", nil, ErrNoRoute},
+		{"/1/data/t/k/x", "", nil, ErrNoRoute},
+		{"/1/data/t/%zz", "", nil, ErrBadPath},
+	} {
+		r, err := s.FindRoute("GET", tc.path)
+		if tc.err != nil {
+			if !errors.Is(err, tc.err) {
+				t.Errorf("FindRoute(GET %s) = %v, want %v", tc.path, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || r.OperationID() != tc.op || !maps.Equal(r.PathParams, tc.params) {
+			t.Errorf("FindRoute(GET %s) = %v %v, %v; want %s %v", tc.path, r, paramsOf(r), err, tc.op, tc.params)
+		}
+	}
+}
+
+// TestFindRouteAgreesWithKinOpenAPI: on paths without encoded separators,
+// the compiled routes find what kin-openapi's own router finds, the
+// validator of record.
+func TestFindRouteAgreesWithKinOpenAPI(t *testing.T) {
+	for _, profile := range Profiles() {
+		s, err := LoadProfile(profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := *s.Doc
+		doc.Servers = nil // kin's router would match SpaceDog's hosts only
+		kin, err := gorillamux.NewRouter(&doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths := []string{"/", "/1", "/1/batch", "/1/batch/x", "/1/data", "/1/data/t", "/1/data/t/k",
+			"/1/data/t/k/x", "/1/data/batch", "/1/data/data/data", "/2/data", "/_mock/state",
+			"/1/data/t%20x", "/1/data/t/k%21", "/1/Data/t", "/1/data/_t/k.x~y"}
+		for _, path := range paths {
+			for _, method := range []string{"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"} {
+				ours, oerr := s.FindRoute(method, path)
+				u, _ := url.Parse(path)
+				route, params, kerr := kin.FindRoute(&http.Request{Method: method, URL: u, Host: "localhost"})
+				switch {
+				case kerr == nil && oerr == nil:
+					if ours.Path != route.Path || !maps.Equal(ours.PathParams, decoded(params)) {
+						t.Errorf("%s %s %s: ours %s %v, kin-openapi's %s %v", profile, method, path, ours.Path, ours.PathParams, route.Path, params)
+					}
+				case errors.Is(kerr, routers.ErrMethodNotAllowed) != errors.Is(oerr, ErrMethodNotAllowed),
+					errors.Is(kerr, routers.ErrPathNotFound) != errors.Is(oerr, ErrNoRoute):
+					t.Errorf("%s %s %s: ours %v, kin-openapi's %v", profile, method, path, oerr, kerr)
+				}
+			}
+		}
+	}
+}
+
+func decoded(params map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range params {
+		out[k], _ = url.PathUnescape(v)
+	}
+	return out
+}
+
+func paramsOf(r *Route) map[string]string {
+	if r == nil {
+		return nil
+	}
+	return r.PathParams
+}
