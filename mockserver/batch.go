@@ -94,50 +94,41 @@ func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 // subRequest makes the call of a batch item, checked against the spec's
 // SubRequest schema and the rules a schema cannot say (SUB-1, SEC-1).
 func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, error) {
-	var f struct {
-		Method, Path, Headers any
-		Parameters            json.RawMessage // decoded below, numbers kept exact
-		Content, Body         json.RawMessage // passed on as sent, never decoded here
-	}
 	if raw[0] != '{' {
 		return nil, fmt.Errorf("must be a JSON object, not %s", kindOf(raw))
 	}
-	if err := json.Unmarshal(raw, &f); err != nil { // raw is a valid JSON object already: cannot happen
+	// A map of raw values, not a struct: field names are exact (CONTRACT §9),
+	// where encoding/json would match "METHOD" to a field Method.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil { // raw is a valid JSON object already: cannot happen
 		return nil, err
-	}
-	var params any
-	if f.Parameters != nil {
-		dec := json.NewDecoder(bytes.NewReader(f.Parameters))
-		dec.UseNumber()
-		if err := dec.Decode(&params); err != nil {
-			return nil, err
-		}
 	}
 	// The payload's schema takes any value, so a placeholder stands in for it.
 	item := make(map[string]any, 6)
-	for _, m := range [...]struct {
-		name  string
-		value any
-	}{{"method", f.Method}, {"path", f.Path}, {"parameters", params}, {"headers", f.Headers}} {
-		if m.value != nil { // a null member counts as a missing one
-			item[m.name] = m.value
+	for _, name := range [...]string{"method", "path", "parameters", "headers"} {
+		v, err := decodeField(fields[name])
+		if err != nil {
+			return nil, fmt.Errorf("field [%s]: %v", name, err)
+		}
+		if v != nil { // a null member counts as a missing one
+			item[name] = v
 		}
 	}
-	if f.Content != nil {
-		item["content"] = true
-	}
-	if f.Body != nil {
-		item["body"] = true
+	for _, name := range [...]string{"content", "body"} {
+		if fields[name] != nil {
+			item[name] = true
+		}
 	}
 	if err := s.subRequestSchema.VisitJSON(item, openapi3.DisableSchemaErrorDetails()); err != nil {
-		return nil, itemSchemaError(raw, err)
+		return nil, itemSchemaError(fields, err)
 	}
-	body, err := s.payload(map[string]json.RawMessage{"content": f.Content, "body": f.Body})
+	params := item["parameters"]
+	body, err := s.payload(fields)
 	if err != nil {
 		return nil, err
 	}
-	rawPath, rawQuery, _ := strings.Cut(f.Path.(string), "?")
-	header, err := mergeHeaders(batch.header, f.Headers)
+	rawPath, rawQuery, _ := strings.Cut(item["path"].(string), "?")
+	header, err := mergeHeaders(batch.header, item["headers"])
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +136,7 @@ func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, err
 		return nil, err
 	}
 	return &call{
-		method:   f.Method.(string),
+		method:   item["method"].(string),
 		rawPath:  rawPath,
 		rawQuery: rawQuery,
 		header:   header,
@@ -190,28 +181,50 @@ func (s *Server) payload(fields map[string]json.RawMessage) (json.RawMessage, er
 	return body, nil
 }
 
+// decodeField decodes an item's field, numbers kept exact; nil for a
+// missing or null one.
+func decodeField(raw json.RawMessage) (any, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
 // itemSchemaError says which field of an item breaks the SubRequest schema.
-func itemSchemaError(raw json.RawMessage, err error) error {
+func itemSchemaError(fields map[string]json.RawMessage, err error) error {
 	var se *openapi3.SchemaError
 	if !errors.As(err, &se) {
 		return err
 	}
 	ptr := se.JSONPointer()
 	if se.SchemaField == "required" && len(ptr) == 1 {
-		msg := fmt.Sprintf("field [%s] is missing", ptr[0])
+		msg := fmt.Sprintf("field [%s] is missing", ptr[0]) + caseHint(fields, ptr[0])
 		if ptr[0] == "method" {
-			msg += methodHint(raw)
+			msg += methodHint(fields)
 		}
 		return errors.New(msg)
 	}
 	return errors.New(schemaMessage("", se))
 }
 
+// caseHint names a key that is the missing field in another case: names
+// are exact (CONTRACT §9), but the mistake deserves a word.
+func caseHint(item map[string]json.RawMessage, field string) string {
+	for _, key := range slices.Sorted(maps.Keys(item)) {
+		if key != field && strings.EqualFold(key, field) {
+			return fmt.Sprintf("; this item has a key %q: field names are case-sensitive, write %q", key, field)
+		}
+	}
+	return ""
+}
+
 // methodHint helps with the reference page's own mistake, an item written
 // {"POST": "/v1/data/product"}.
-func methodHint(raw json.RawMessage) string {
-	var item map[string]json.RawMessage
-	_ = json.Unmarshal(raw, &item)
+func methodHint(item map[string]json.RawMessage) string {
 	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
 		for key, v := range item {
 			var path string

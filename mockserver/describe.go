@@ -50,6 +50,9 @@ func schemaMessage(prefix string, se *openapi3.SchemaError) string {
 func schemaReason(se *openapi3.SchemaError) string {
 	switch {
 	case se.SchemaField == "pattern":
+		if says, ok := se.Schema.Extensions["x-pattern-says"].(string); ok {
+			return fmt.Sprintf("must be %s, not %q", says, se.Value)
+		}
 		return "must match " + se.Schema.Pattern
 	case (se.SchemaField == "anyOf" || se.SchemaField == "oneOf") && se.Schema.Description != "":
 		return "must be " + se.Schema.Description

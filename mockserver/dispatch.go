@@ -53,32 +53,25 @@ func (c *call) where(field string) string {
 // validation, then the operation its operationId names. Direct requests and
 // sub-requests alike come this way and only this way.
 func (s *Server) dispatch(c *call) response {
-	path, err := cleanPath(c.rawPath)
-	if err != nil {
+	if err := checkPath(c.rawPath); err != nil {
 		res := failure(http.StatusBadRequest, "%s%v", c.where("path"), err)
 		s.checkEnvelope(res)
 		return res
 	}
-	if res, ok := s.fault(c, path); ok {
+	if res, ok := s.fault(c); ok {
+		return res
+	}
+	route, err := s.spec.FindRoute(c.method, c.rawPath)
+	if err != nil {
+		res := s.routeFailure(c, err)
+		s.checkEnvelope(res)
 		return res
 	}
 	req := &http.Request{
-		Method: c.method,
-		URL:    &url.URL{Path: path, RawQuery: c.rawQuery},
+		Method: route.Method,
+		URL:    &url.URL{Path: route.Path, RawQuery: c.rawQuery},
 		Header: c.header, // the call's own: a sub-request's is merged afresh
 		Host:   c.host,
-	}
-	route, err := s.spec.RouteRequest(req)
-	if err != nil {
-		var re *spec.RouteError
-		errors.As(err, &re)
-		res := failure(http.StatusNotFound, "%v", err)
-		if errors.Is(err, spec.ErrMethodNotAllowed) {
-			res = failure(http.StatusMethodNotAllowed, "%v", err)
-			res.allow = re.Allow
-		}
-		s.checkEnvelope(res)
-		return res
 	}
 	res := s.run(c, route, req)
 	if s.cfg.SelfCheck != nil {
@@ -90,10 +83,38 @@ func (s *Server) dispatch(c *call) response {
 	return res
 }
 
+// routeFailure answers a call that has no operation: a nested batch, by
+// its path alone (ERR-6), a path that does not decode, no route (404) or
+// another method (405).
+func (s *Server) routeFailure(c *call, err error) response {
+	var re *spec.RouteError
+	errors.As(err, &re)
+	switch {
+	case c.item >= 0 && re.Template == batchPath:
+		return nested(c)
+	case errors.Is(err, spec.ErrBadPath):
+		return failure(http.StatusBadRequest, "%s%v", c.where("path"), err)
+	case errors.Is(err, spec.ErrMethodNotAllowed):
+		res := failure(http.StatusMethodNotAllowed, "%v", err)
+		res.allow = re.Allow
+		return res
+	}
+	return failure(http.StatusNotFound, "%v", err)
+}
+
+// batchPath is the document's path of the batch route.
+const batchPath = "/1/batch"
+
+// nested refuses a batch item whose path is the batch route, whatever its
+// method: nesting is refused before the method is looked at (ERR-6).
+func nested(c *call) response {
+	return failure(http.StatusBadRequest, "%sa batch cannot hold a batch (%s)", c.where("path"), c.rawPath)
+}
+
 func (s *Server) run(c *call, route *spec.Route, req *http.Request) response {
 	op := route.OperationID()
-	if op == "batch" && c.item >= 0 {
-		return failure(http.StatusBadRequest, "%sa batch cannot hold a batch (%s)", c.where("path"), c.rawPath)
+	if route.Path == batchPath && c.item >= 0 {
+		return nested(c)
 	}
 	query, err := url.ParseQuery(c.rawQuery)
 	if err != nil {
@@ -137,27 +158,31 @@ func (s *Server) run(c *call, route *spec.Route, req *http.Request) response {
 	return s.ops[op](c)
 }
 
-// cleanPath checks a path as sent (SEC-1) and decodes it.
-func cleanPath(raw string) (string, error) {
+// checkPath checks a path as sent (SEC-1): a path on this host, with no
+// control character, no backslash (URL parsers read /\host as //host) and
+// no ".." segment, encoded or not. Segments are decoded one by one, after
+// the split, so an encoded "/" never separates them (CONTRACT §9).
+func checkPath(raw string) error {
 	if strings.HasPrefix(raw, "//") {
-		return "", fmt.Errorf("[%s] is a URL of another host, not a path on this one", raw)
+		return fmt.Errorf("[%s] is a URL of another host, not a path on this one", raw)
 	}
 	if strings.ContainsFunc(raw, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", fmt.Errorf("[%q] holds a control character", raw)
+		return fmt.Errorf("[%q] holds a control character", raw)
 	}
-	path, err := url.PathUnescape(raw)
-	if err != nil {
-		return "", fmt.Errorf("[%s] is not a valid path: %v", raw, err)
-	}
-	for seg := range strings.SplitSeq(path, "/") {
-		if seg == ".." {
-			return "", fmt.Errorf("[%s] holds a '..' segment", raw)
+	for seg := range strings.SplitSeq(raw, "/") {
+		dec, err := url.PathUnescape(seg)
+		switch {
+		case err != nil:
+			return fmt.Errorf("[%s] is not a valid path: %v", raw, err)
+		case strings.ContainsRune(dec, '\\'):
+			return fmt.Errorf("[%s] holds a backslash, which URL parsers read as a slash", raw)
+		case dec == "..":
+			return fmt.Errorf("[%s] holds a '..' segment", raw)
+		case strings.ContainsFunc(dec, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			return fmt.Errorf("[%s] holds an encoded control character", raw)
 		}
 	}
-	if strings.ContainsFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", fmt.Errorf("[%s] holds an encoded control character", raw)
-	}
-	return path, nil
+	return nil
 }
 
 // note records a batch item in the journal entry of its batch.

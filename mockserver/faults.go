@@ -115,12 +115,12 @@ func (f Fault) answer() response {
 }
 
 // fault applies the first rule that holds for a call, direct or a batch
-// item, on its decoded path: it waits the rule's delay, then answers its
+// item, on its path as sent: it waits the rule's delay, then answers its
 // status, or drops the connection (dropAfter 0), or lets a batch run
 // dropAfter items before the connection drops. It reports whether the rule
 // answered in place of the operation.
-func (s *Server) fault(c *call, path string) (response, bool) {
-	f := s.faults.match(c.method, spec.NormalizePath(path), c.item)
+func (s *Server) fault(c *call) (response, bool) {
+	f := s.faults.match(c.method, spec.NormalizePath(c.rawPath), c.item)
 	if f == nil {
 		return response{}, false
 	}

@@ -120,7 +120,7 @@ func (c *Checker) remember(ex Exchange) {
 
 // check validates a response, then each result of a batch reply.
 func (c *Checker) check(req *http.Request, reqBody []byte, status int, header http.Header, body []byte) error {
-	route, err := c.Spec.FindRoute(req.Method, req.URL.Path)
+	route, err := c.Spec.FindRoute(req.Method, req.URL.EscapedPath())
 	if err != nil {
 		return c.Spec.CheckEnvelope(status, body)
 	}
@@ -155,21 +155,24 @@ func (c *Checker) check(req *http.Request, reqBody []byte, status int, header ht
 // reaches its route (malformed, nested, a path that leaves the target).
 func (c *Checker) checkResult(item, res json.RawMessage) error {
 	status := wire.Status(res)
+	// Exact field names, as the contract reads an item (§9): no struct.
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(item, &fields)
 	var sub struct{ Method, Path string }
-	_ = json.Unmarshal(item, &sub)
+	_ = json.Unmarshal(fields["method"], &sub.Method)
+	_ = json.Unmarshal(fields["path"], &sub.Path)
 	rawPath, rawQuery, _ := strings.Cut(sub.Path, "?")
-	path, perr := url.PathUnescape(rawPath)
-	if sub.Method == "" || perr != nil {
+	if sub.Method == "" || sub.Path == "" {
 		return c.Spec.CheckEnvelope(status, res)
 	}
-	route, err := c.Spec.FindRoute(sub.Method, path)
+	route, err := c.Spec.FindRoute(sub.Method, rawPath)
 	switch {
 	case err != nil && status < http.StatusBadRequest:
 		return fmt.Errorf("a %d result for %s %s, which has no route", status, sub.Method, sub.Path)
 	case err != nil || status >= http.StatusBadRequest && route.Operation.Responses.Status(status) == nil:
 		return c.Spec.CheckEnvelope(status, res)
 	}
-	req := &http.Request{Method: route.Method, URL: &url.URL{Path: path, RawQuery: rawQuery}, Header: http.Header{}}
+	req := &http.Request{Method: route.Method, URL: &url.URL{Path: route.Path, RawQuery: rawQuery}, Header: http.Header{}}
 	alone := c.Wire.Alone(route.Method, res)
 	return c.Spec.CheckResponse(route, req, status, http.Header{"Content-Type": {"application/json"}}, alone)
 }
