@@ -3,8 +3,6 @@ package spec
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -147,33 +145,6 @@ func checkOperations(t *testing.T, profile string) {
 				}
 			}
 		}
-	}
-}
-
-// The rule registry is a copy of the contract's list: it must not drift.
-func TestRulesAreTheContracts(t *testing.T) {
-	contract, err := os.ReadFile("../../shared/CONTRACT.md")
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("../shared/CONTRACT.md is not beside this checkout")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	for _, m := range regexp.MustCompile(`\*\*([A-Z]+-[0-9]+) \((MUST|SHOULD)\)\*\*`).FindAllStringSubmatch(string(contract), -1) {
-		want = append(want, m[1]+" "+m[2])
-	}
-	s, err := Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range s.Rules() {
-		got = append(got, r.ID+" "+r.Level)
-	}
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("x-rules = %v\nCONTRACT.md = %v", got, want)
 	}
 }
 
