@@ -2,8 +2,11 @@
 GO      ?= go
 ARGS    ?=
 REPORTS ?= reports
+BASE    ?= HEAD
+OASDIFF_FLAGS   ?=
+CONFORMANCE_BIN ?= bin/spacedog-conformance
 
-.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench build
+.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench build spec-check conformance-bin
 
 ## mock: serve the mock on localhost:8080 (flags in ARGS="--max-batch 20")
 mock:
@@ -27,11 +30,11 @@ unit:
 suites-2016:
 	$(GO) test -race -count=1 ./suites -args --profile=spacedog-2016
 
-## suites-binary: the suites, black-box, against bin/spacedog-mock on a free
-## port; JUnit and conformance reports in $(REPORTS)/binary-PROFILE
-suites-binary: build
-	suites/against-binary.sh bin/spacedog-mock doc $(REPORTS)/binary-doc
-	suites/against-binary.sh bin/spacedog-mock spacedog-2016 $(REPORTS)/binary-spacedog-2016
+## suites-binary: the suites' binary, black-box, against bin/spacedog-mock
+## on a free port; JUnit and conformance reports in $(REPORTS)/binary-PROFILE
+suites-binary: build conformance-bin
+	suites/against-binary.sh bin/spacedog-mock $(CONFORMANCE_BIN) doc $(REPORTS)/binary-doc
+	suites/against-binary.sh bin/spacedog-mock $(CONFORMANCE_BIN) spacedog-2016 $(REPORTS)/binary-spacedog-2016
 
 ## bench: the mock's benchmarks (README, Performance)
 bench:
@@ -40,3 +43,14 @@ bench:
 ## build: the mock's binary in bin/
 build:
 	$(GO) build -o bin/spacedog-mock ./mockserver/cmd/spacedog-mock
+
+## conformance-bin: the suites compiled into one static executable, for CI
+## images without Go; it takes the suites' flags and SPACEDOG_* variables,
+## and Ginkgo's as --ginkgo.junit-report=FILE (README, Without Go)
+conformance-bin:
+	CGO_ENABLED=0 $(GO) test -c -o $(CONFORMANCE_BIN) ./suites
+
+## spec-check: fail when a profile's document breaks its clients between
+## BASE (a git ref) and the working tree, with oasdiff's findings
+spec-check:
+	spec/check-breaking.sh $(BASE) $(OASDIFF_FLAGS)

@@ -78,21 +78,11 @@ type rendered struct {
 // profiles renders and loads every profile's document: openapi.yaml is the
 // doc profile's; another's is openapi.yaml with its merge patch applied.
 var profiles = sync.OnceValues(func() (map[string]rendered, error) {
-	doc, err := files.ReadFile("openapi.yaml")
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]rendered{}
 	for _, name := range Profiles() {
-		data := doc
-		if name != Doc {
-			patch, err := files.ReadFile(name + ".patch.yaml")
-			if err != nil {
-				return nil, err
-			}
-			if data, err = applyPatch(doc, patch); err != nil {
-				return nil, fmt.Errorf("spec: profile %s: %w", name, err)
-			}
+		data, err := Render(files, name)
+		if err != nil {
+			return nil, err
 		}
 		s, err := parse(data)
 		if err != nil {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs the suites black-box, over TCP, against the built mock in one profile:
-#   suites/against-binary.sh BINARY PROFILE REPORT_DIR
-# The mock listens on a free port and is stopped when the suites end.
+# Runs the suites' binary black-box, over TCP, against the built mock in one
+# profile:
+#   suites/against-binary.sh MOCK SUITES PROFILE REPORT_DIR
+# SUITES is bin/spacedog-conformance (make conformance-bin). The mock listens
+# on a free port and is stopped when the suites end.
 set -euo pipefail
-bin=$1 profile=$2
-rm -rf "$3" && mkdir -p "$3"
-reports=$(cd "$3" && pwd) # absolute: the suites run in their own folder
-"$bin" --addr 127.0.0.1:0 --profile "$profile" >"$reports/mock.log" 2>&1 &
+mock=$1 suites=$2 profile=$3
+rm -rf "$4" && mkdir -p "$4"
+reports=$(cd "$4" && pwd)
+"$mock" --addr 127.0.0.1:0 --profile "$profile" >"$reports/mock.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 url=
@@ -21,7 +23,7 @@ if [ -z "$url" ]; then
   exit 1
 fi
 echo "suites ($profile) against $url"
-go tool ginkgo --no-color --junit-report=junit.xml --output-dir="$reports" ./suites -- \
+"$suites" --ginkgo.no-color --ginkgo.junit-report="$reports/junit.xml" \
   --target="$url" --profile="$profile" \
   --username=fred --password=secret --username2=vince --password2=secret2 \
   --report-dir="$reports"
