@@ -55,6 +55,7 @@ func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 	c := &call{
 		method:    r.Method,
 		rawPath:   r.URL.EscapedPath(),
+		shown:     r.URL.Path,
 		rawQuery:  r.URL.RawQuery,
 		header:    directHeader(r.Header),
 		body:      body,

@@ -33,6 +33,9 @@ func (s *Server) batch(c *call) response {
 		if c.dropAfter >= 0 && i >= c.dropAfter {
 			break // a fault drops the connection here
 		}
+		if raw[0] != '{' && s.profile.notObject != nil {
+			return s.profile.notObject(raw) // what ran before stays done (ORD-3)
+		}
 		status, result := s.item(c, i, raw)
 		results = append(results, result)
 		if stop && status >= http.StatusBadRequest {
@@ -46,29 +49,22 @@ func (s *Server) batch(c *call) response {
 // rejected (ERR-1, LIM-2); then nothing runs.
 func (s *Server) items(body []byte) ([]json.RawMessage, response) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, failure(http.StatusBadRequest, "body: a JSON array of sub-requests is required")
+		return nil, s.profile.failure(http.StatusBadRequest, "body: a JSON array of sub-requests is required")
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(body, &items); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return nil, failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not %s", typeErr.Value)
+			return nil, s.profile.failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not %s", typeErr.Value)
 		}
-		return nil, failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
+		return nil, s.profile.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
 	}
 	if items == nil {
-		return nil, failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not null")
-	}
-	if s.profile.objectsOnly {
-		for i, raw := range items {
-			if raw[0] != '{' {
-				return nil, failure(http.StatusBadRequest, "batch item [%d]: must be a JSON object, not %s; nothing ran", i, kindOf(raw))
-			}
-		}
+		return nil, s.profile.failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not null")
 	}
 	if len(items) > s.cfg.MaxBatch {
-		return nil, failure(http.StatusBadRequest, "batch are limited to %d sub requests; this one has %d",
-			s.cfg.MaxBatch, len(items))
+		// LIM-2: the server's words; SpaceDog said them with a RuntimeException.
+		return nil, failureOf(http.StatusBadRequest, "java.lang.RuntimeException", s.profile.tooMany(s.cfg.MaxBatch, len(items)))
 	}
 	return items, response{}
 }
@@ -79,7 +75,7 @@ func (s *Server) items(body []byte) ([]json.RawMessage, response) {
 func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 	sub, err := s.subRequest(batch, i, raw)
 	if err != nil {
-		res := failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
+		res := s.profile.failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
 		s.checkEnvelope(res)
 		batch.note(SubEntry{Index: i, Status: res.status, Result: journalBody(res.body, true)})
 		return res.status, res.body
@@ -135,10 +131,16 @@ func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, err
 	if rawQuery, err = withParameters(rawQuery, params); err != nil {
 		return nil, err
 	}
+	var identity http.Header
+	if s.profile.batchIdentity {
+		identity = batch.header
+	}
 	return &call{
+		identity: identity,
 		method:   item["method"].(string),
 		rawPath:  rawPath,
 		rawQuery: rawQuery,
+		shown:    item["path"].(string),
 		header:   header,
 		body:     body,
 		host:     batch.host,

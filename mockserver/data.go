@@ -18,18 +18,18 @@ func (s *Server) listAllObjects(c *call) response { return s.list(c, "") }
 func (s *Server) listObjects(c *call) response { return s.list(c, c.params["type"]) }
 
 func (s *Server) list(c *call, typ string) response {
-	from, err := intParam(c, "from", 0)
+	from, err := s.intParam(c, "from", 0)
 	if err != nil {
 		return *err
 	}
-	size, err := intParam(c, "size", 10)
+	size, err := s.intParam(c, "size", 10)
 	if err != nil {
 		return *err
 	}
 	start := time.Now()
 	total, page, lerr := s.store.Backend(c.backend).List(typ, int(from), int(size))
 	if lerr != nil {
-		return storeFailure(lerr)
+		return s.storeFailure(lerr)
 	}
 	results := make([]rawJSON, len(page))
 	for i, o := range page {
@@ -50,9 +50,9 @@ type listing struct {
 }
 
 func (s *Server) createObject(c *call) response {
-	o, err := s.store.Backend(c.backend).Create(c.params["type"], c.query.Get("id"), fields(c.payload), c.user, s.now())
+	o, err := s.store.Backend(c.backend).Create(c.params["type"], c.query.Get("id"), fields(c.payload), c.user, s.now(), s.profile.overwrite)
 	if err != nil {
-		return storeFailure(err)
+		return s.storeFailure(err)
 	}
 	return s.saved(c, o, s.profile.created)
 }
@@ -63,13 +63,13 @@ func (s *Server) getObject(c *call) response {
 		return response{status: http.StatusNotFound, body: encode(envelope{Status: http.StatusNotFound})}
 	}
 	if err != nil {
-		return storeFailure(err)
+		return s.storeFailure(err)
 	}
 	return response{status: http.StatusOK, body: objectJSON(o)}
 }
 
 func (s *Server) updateObject(c *call) response {
-	version, ferr := intParam(c, "version", 0)
+	version, ferr := s.intParam(c, "version", 0)
 	if ferr != nil {
 		return *ferr
 	}
@@ -77,26 +77,44 @@ func (s *Server) updateObject(c *call) response {
 	o, err := s.store.Backend(c.backend).Update(c.params["type"], c.params["id"], fields(c.payload),
 		strict, version, c.user, s.now())
 	if err != nil {
-		return storeFailure(err)
+		return s.storeFailure(err)
 	}
 	return s.saved(c, o, http.StatusOK)
 }
 
 func (s *Server) deleteObject(c *call) response {
-	if err := s.store.Backend(c.backend).Delete(c.params["type"], c.params["id"]); err != nil {
-		return storeFailure(err)
+	typ, id := c.params["type"], c.params["id"]
+	err := s.store.Backend(c.backend).Delete(typ, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return s.profile.missingDelete(typ, id, err)
+	case err != nil:
+		return s.storeFailure(err)
 	}
 	return done()
 }
 
 func (s *Server) deleteObjects(c *call) response {
-	if err := s.store.Backend(c.backend).DeleteType(c.params["type"]); err != nil {
-		return storeFailure(err)
+	n, err := s.store.Backend(c.backend).DeleteType(c.params["type"])
+	if err != nil {
+		return s.storeFailure(err)
+	}
+	if s.profile.totalDeleted {
+		return response{status: http.StatusOK, body: encode(deleted{Success: true, Status: http.StatusOK, TotalDeleted: n})}
 	}
 	return done()
 }
 
+type deleted struct {
+	Success      bool `json:"success"`
+	Status       int  `json:"status"`
+	TotalDeleted int  `json:"totalDeleted"`
+}
+
 func (s *Server) deleteAllObjects(c *call) response {
+	if s.profile.deleteAll != nil {
+		return s.profile.deleteAll()
+	}
 	s.store.Backend(c.backend).DeleteAll()
 	return done()
 }
@@ -116,27 +134,27 @@ func fields(payload map[string]any) map[string]any {
 
 // intParam reads an integer query parameter the spec has validated; a value
 // out of int64 range still fails here.
-func intParam(c *call, name string, def int64) (int64, *response) {
+func (s *Server) intParam(c *call, name string, def int64) (int64, *response) {
 	v := c.query.Get(name)
 	if v == "" {
 		return def, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		res := failure(http.StatusBadRequest, "query parameter [%s]: not a non-negative integer: %s", name, v)
+		res := s.profile.failure(http.StatusBadRequest, "query parameter [%s]: not a non-negative integer: %s", name, v)
 		return 0, &res
 	}
 	return n, nil
 }
 
-func storeFailure(err error) response {
+func (s *Server) storeFailure(err error) response {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return failure(http.StatusNotFound, "%v", err)
+		return s.profile.failure(http.StatusNotFound, "%v", err)
 	case errors.Is(err, store.ErrConflict):
-		return failure(http.StatusConflict, "%v", err)
+		return s.profile.failure(http.StatusConflict, "%v", err)
 	default:
-		return failure(http.StatusInternalServerError, "%v", err)
+		return s.profile.failure(http.StatusInternalServerError, "%v", err)
 	}
 }
 

@@ -21,6 +21,7 @@ type call struct {
 	method   string
 	rawPath  string // as sent: percent-encoded, maybe /v1/ or with a trailing /
 	rawQuery string
+	shown    string // the path as the request named it, for messages
 	header   http.Header
 	body     []byte
 	host     string
@@ -38,6 +39,10 @@ type call struct {
 	params  map[string]string // path parameters
 	payload map[string]any    // the validated JSON body, for operations that take one
 	user    string
+
+	// identity, when set, is the header whose credentials the call runs
+	// with, in place of its own: a profile's batch items run as the batch.
+	identity http.Header
 }
 
 // where prefixes the message of a fault in the request's form, which a batch
@@ -53,8 +58,10 @@ func (c *call) where(field string) string {
 // validation, then the operation its operationId names. Direct requests and
 // sub-requests alike come this way and only this way.
 func (s *Server) dispatch(c *call) response {
+	// A path's faults read the same directly and in a batch (ORD-4): the
+	// item is well-formed, its index is its place in the reply.
 	if err := checkPath(c.rawPath); err != nil {
-		res := failure(http.StatusBadRequest, "%s%v", c.where("path"), err)
+		res := s.profile.failure(http.StatusBadRequest, "path: %v", err)
 		s.checkEnvelope(res)
 		return res
 	}
@@ -91,15 +98,15 @@ func (s *Server) routeFailure(c *call, err error) response {
 	errors.As(err, &re)
 	switch {
 	case c.item >= 0 && re.Template == batchPath:
-		return nested(c)
+		return s.nested(c)
 	case errors.Is(err, spec.ErrBadPath):
-		return failure(http.StatusBadRequest, "%s%v", c.where("path"), err)
+		return s.profile.failure(http.StatusBadRequest, "path: %v", err)
 	case errors.Is(err, spec.ErrMethodNotAllowed):
-		res := failure(http.StatusMethodNotAllowed, "%v", err)
+		res := s.profile.routeError(http.StatusMethodNotAllowed, c.method, c.shown, err)
 		res.allow = re.Allow
 		return res
 	}
-	return failure(http.StatusNotFound, "%v", err)
+	return s.profile.routeError(http.StatusNotFound, c.method, c.shown, err)
 }
 
 // batchPath is the document's path of the batch route.
@@ -107,21 +114,29 @@ const batchPath = "/1/batch"
 
 // nested refuses a batch item whose path is the batch route, whatever its
 // method: nesting is refused before the method is looked at (ERR-6).
-func nested(c *call) response {
-	return failure(http.StatusBadRequest, "%sa batch cannot hold a batch (%s)", c.where("path"), c.rawPath)
+func (s *Server) nested(c *call) response {
+	return s.profile.failure(http.StatusBadRequest, "%sa batch cannot hold a batch (%s)", c.where("path"), c.rawPath)
 }
 
 func (s *Server) run(c *call, route *spec.Route, req *http.Request) response {
 	op := route.OperationID()
 	if route.Path == batchPath && c.item >= 0 {
-		return nested(c)
+		return s.nested(c)
 	}
 	query, err := url.ParseQuery(c.rawQuery)
 	if err != nil {
-		return failure(http.StatusBadRequest, "query string: %v", err)
+		return s.profile.failure(http.StatusBadRequest, "query string: %v", err)
 	}
-	if s.cfg.Users != nil && op != "batch" {
-		if res, ok := s.authenticate(req); !ok {
+	who := req // whose credentials the call runs with
+	if c.identity != nil {
+		who = &http.Request{Header: c.identity}
+	}
+	_, _, hasCredentials := who.BasicAuth()
+	// A batch's items are checked one by one (SUB-4), unless the profile
+	// checks the batch's credentials once, for all of them.
+	checkBatch := op == "batch" && s.profile.batchIdentity && hasCredentials
+	if s.cfg.Users != nil && (op != "batch" || checkBatch) {
+		if res, ok := s.authenticate(who); !ok {
 			return res
 		}
 	}
@@ -132,7 +147,7 @@ func (s *Server) run(c *call, route *spec.Route, req *http.Request) response {
 		opts = &s.validateBatch
 	} else if route.Operation.RequestBody != nil && len(c.body) > 0 && !json.Valid(c.body) {
 		if err := json.Unmarshal(c.body, new(json.RawMessage)); err != nil {
-			return failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
+			return s.profile.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
 		}
 	}
 	if len(c.body) > 0 {
@@ -149,12 +164,12 @@ func (s *Server) run(c *call, route *spec.Route, req *http.Request) response {
 		Options:     opts,
 	}
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-		return failure(http.StatusBadRequest, "%s", describe(err))
+		return s.profile.failure(http.StatusBadRequest, "%s", describe(err))
 	}
 	if v, ok := req.Body.(interface{ ValidatedValue() any }); ok {
 		c.payload, _ = v.ValidatedValue().(map[string]any)
 	}
-	c.query, c.params, c.user = query, route.PathParams, userOf(req)
+	c.query, c.params, c.user = query, route.PathParams, userOf(who)
 	return s.ops[op](c)
 }
 
@@ -198,9 +213,9 @@ func (s *Server) authenticate(req *http.Request) (response, bool) {
 	user, password, ok := req.BasicAuth()
 	switch {
 	case !ok:
-		return failure(http.StatusUnauthorized, "credentials required: send the Basic credentials of a user"), false
+		return s.profile.failure(http.StatusUnauthorized, "credentials required: send the Basic credentials of a user"), false
 	case s.cfg.Users[user] == "" || s.cfg.Users[user] != password:
-		return failure(http.StatusUnauthorized, "invalid credentials for user [%s]", user), false
+		return s.profile.failure(http.StatusUnauthorized, "invalid credentials for user [%s]", user), false
 	}
 	return response{}, true
 }

@@ -17,26 +17,6 @@ type response struct {
 	fault  bool     // a fault rule answered, not the operation
 }
 
-// errorType names the server-side exception behind a status, as
-// SpaceDog's envelopes did.
-func errorType(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return "java.lang.IllegalArgumentException"
-	case http.StatusUnauthorized:
-		return "io.spacedog.services.AuthenticationException"
-	case http.StatusNotFound:
-		return "io.spacedog.services.NotFoundException"
-	case http.StatusMethodNotAllowed:
-		return "io.spacedog.services.MethodNotAllowedException"
-	case http.StatusConflict:
-		return "io.spacedog.services.ConflictException"
-	case http.StatusRequestEntityTooLarge:
-		return "io.spacedog.services.PayloadTooLargeException"
-	}
-	return "java.lang.RuntimeException"
-}
-
 type envelope struct {
 	Success bool       `json:"success"`
 	Status  int        `json:"status"`
@@ -44,14 +24,19 @@ type envelope struct {
 }
 
 type errorBody struct {
-	Type    string `json:"type"`
+	Type    string `json:"type,omitempty"` // none on a 2016 route error
 	Message string `json:"message"`
 }
 
-// failure is the error envelope (ERR-3) with a message saying what is wrong.
+// failure is the error envelope (ERR-3), typed as in the doc profile, for
+// replies outside the API: the admin routes' and a body that cannot be read.
 func failure(status int, format string, args ...any) response {
-	msg := fmt.Sprintf(format, args...)
-	return response{status: status, body: encode(envelope{Status: status, Error: &errorBody{Type: errorType(status), Message: msg}})}
+	return failureOf(status, docErrorType(status), fmt.Sprintf(format, args...))
+}
+
+// failureOf is the error envelope with its exception type and message.
+func failureOf(status int, typ, msg string) response {
+	return response{status: status, body: encode(envelope{Status: status, Error: &errorBody{Type: typ, Message: msg}})}
 }
 
 // done is the body of a successful delete.

@@ -192,6 +192,19 @@ func assertEnvelope(t testing.TB, v any, status int) string {
 	return msg
 }
 
+// assertEnvelopeIn is assertEnvelope in a profile: a spacedog-2016 route
+// error (404, 405) has a message and no type (CONTRACT §7).
+func assertEnvelopeIn(t testing.TB, profile string, v any, status int) string {
+	t.Helper()
+	if m, _ := v.(map[string]any); profile == spec.SpaceDog2016 && (status == 404 || status == 405) && m != nil {
+		if e, _ := m["error"].(map[string]any); e != nil && e["type"] == nil {
+			v = map[string]any{"success": m["success"], "status": m["status"],
+				"error": map[string]any{"type": "(none)", "message": e["message"]}}
+		}
+	}
+	return assertEnvelope(t, v, status)
+}
+
 func jsonNumber(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 
 // equalJSON compares two decoded JSON values.

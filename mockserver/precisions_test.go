@@ -42,7 +42,9 @@ func TestSEC1_AnEncodedSlashStaysInItsSegment(t *testing.T) {
 		}
 		// A type with an encoded slash is no type: 400, and t keeps its object.
 		assertEnvelope(t, m.do("DELETE", "/1/data/t%2Fk", nil).json(t), 400)
-		assertEnvelope(t, m.do("GET", "/1/data%2Ft/k", nil).json(t), 404)
+		if r := m.do("GET", "/1/data%2Ft/k", nil); r.status != http.StatusNotFound {
+			t.Errorf("%s GET /1/data%%2Ft/k: %d, want 404 (no route)", profile, r.status)
+		}
 		kept()
 	}
 }
@@ -51,8 +53,8 @@ func TestSEC1_ABackslashInAPathIsRefused(t *testing.T) {
 	m, kept := seeded(t, spec.Doc)
 	for _, path := range []string{`/\localhost/1/data/t/k`, `/1/data/t/k\`, "/1/data/t/k%5C", "/1/data/t/k%5c", "/1%5Cdata/t/k"} {
 		res := m.batch("", del(path)).results(t)
-		if msg := assertEnvelope(t, res[0], 400); !strings.Contains(msg, "backslash") || !strings.Contains(msg, "field [path]") {
-			t.Errorf("batch DELETE %s: message %q does not name the backslash in field [path]", path, msg)
+		if msg := assertEnvelope(t, res[0], 400); !strings.Contains(msg, "backslash") || !strings.Contains(msg, "path") {
+			t.Errorf("batch DELETE %s: message %q does not name the backslash in the path", path, msg)
 		}
 	}
 	// Go's client sends a raw backslash as it is.

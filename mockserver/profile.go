@@ -2,13 +2,15 @@ package mockserver
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
-// profile is a wire format (CONTRACT §7): the few things the doc profile and
-// the spacedog-2016 profile do differently. Everything else is shared code.
+// profile is a wire format (CONTRACT §7): the things the doc profile and the
+// spacedog-2016 profile do differently, as values. Handlers read them; no
+// handler asks which profile it is in.
 type profile struct {
 	name string
 	// reply encodes a batch reply from its results.
@@ -24,36 +26,155 @@ type profile struct {
 	// payloads are the item fields the payload is read from; with two,
 	// giving both is an error (SUB-1).
 	payloads []string
-	// objectsOnly rejects a whole batch that holds an element that is not
-	// an object, before anything runs.
-	objectsOnly bool
+	// notObject, when set, answers the whole batch when its loop reaches an
+	// element that is not an object: the elements before it have run. When
+	// nil, such an element is a malformed item, failed in place (ERR-4).
+	notObject func(raw []byte) response
+	// batchIdentity runs every item as the batch's caller, checked once;
+	// an item's own Authorization reaches it but does not change who runs it.
+	batchIdentity bool
+	// overwrite makes a POST with an existing id replace the object, where
+	// the doc profile answers 409 (DATA-5).
+	overwrite bool
+	// errorType names the exception behind an error status.
+	errorType func(status int) string
+	// tooMany is LIM-2's message.
+	tooMany func(limit, n int) string
+	// routeError answers a request that has no operation (ERR-5); shown
+	// is its method and path as the request named them.
+	routeError func(status int, method, shown string, err error) response
+	// missingDelete answers a DELETE of a missing object or type.
+	missingDelete func(typ, id string, err error) response
+	// deleteAll answers DELETE /1/data; nil runs it.
+	deleteAll func() response
+	// totalDeleted adds to a DELETE of a type how many objects went.
+	totalDeleted bool
 }
 
 func profileNamed(name string) (profile, bool) {
 	switch name {
 	case spec.Doc:
-		return profile{
-			name:     name,
-			reply:    jsonArray,
-			result:   func(_ string, res response) []byte { return res.body },
-			created:  http.StatusOK,
-			payloads: []string{"content", "body"},
-		}, true
+		p := profile{
+			name:      name,
+			reply:     jsonArray,
+			result:    func(_ string, res response) []byte { return res.body },
+			created:   http.StatusOK,
+			payloads:  []string{"content", "body"},
+			errorType: docErrorType,
+			tooMany: func(limit, n int) string {
+				return fmt.Sprintf("batch are limited to %d sub requests; this one has %d", limit, n)
+			},
+		}
+		p.routeError = func(status int, _, _ string, err error) response { return p.failure(status, "%v", err) }
+		p.missingDelete = func(_, _ string, err error) response { return p.failure(http.StatusNotFound, "%v", err) }
+		return p, true
 	case spec.SpaceDog2016:
-		return profile{
+		p := profile{
 			name: name,
 			reply: func(results [][]byte) []byte {
 				return append(append([]byte(`{"success":true,"status":200,"responses":`), jsonArray(results)...), '}')
 			},
-			result:      wrapReads,
-			created:     http.StatusCreated,
-			took:        true,
-			bareMissing: true,
-			payloads:    []string{"content"},
-			objectsOnly: true,
-		}, true
+			result:        wrapReads,
+			created:       http.StatusCreated,
+			took:          true,
+			bareMissing:   true,
+			payloads:      []string{"content"},
+			batchIdentity: true,
+			overwrite:     true,
+			totalDeleted:  true,
+			errorType:     errorType2016,
+			// BatchResource.java (a049f2de) :50-51, the 10 a literal there.
+			tooMany: func(limit, _ int) string { return fmt.Sprintf("batch are limited to %d sub requests", limit) },
+			routeError: func(status int, method, shown string, _ error) response {
+				// ServiceErrorFilter.java :47-61: fluent-http's own 404 and 405
+				// have no content, so the filter writes a message and no type.
+				msg := fmt.Sprintf("[%s] not a valid path", shown)
+				if status == http.StatusMethodNotAllowed {
+					msg = fmt.Sprintf("method [%s] not valid for path [%s]", method, shown)
+				}
+				return response{status: status, body: encode(envelope{Status: status, Error: &errorBody{Message: msg}})}
+			},
+			// DataResource.java (e92663a7) :205, JsonPayload.error(status,
+			// message): always a RuntimeException.
+			missingDelete: func(typ, id string, _ error) response {
+				msg := fmt.Sprintf("object of type [%s] and id [%s] not found", typ, id)
+				return failureOf(http.StatusNotFound, "java.lang.RuntimeException", msg)
+			},
+			// DataResource.java (e92663a7) :52-60: not implemented, "since
+			// it would also delete super admins".
+			deleteAll: func() response {
+				return response{status: http.StatusNotImplemented, body: encode(envelope{Status: http.StatusNotImplemented})}
+			},
+		}
+		// Json.java (a049f2de) :384-389, checkObject: the node type's name.
+		p.notObject = func(raw []byte) response {
+			return p.failure(http.StatusBadRequest, "not a json object but [%s]", nodeType(raw))
+		}
+		return p, true
 	}
 	return profile{}, false
+}
+
+// failure is the error envelope (ERR-3) with the profile's type for the
+// status and a message saying what is wrong.
+func (p profile) failure(status int, format string, args ...any) response {
+	return failureOf(status, p.errorType(status), fmt.Sprintf(format, args...))
+}
+
+// docErrorType names the exception behind a status, as SpaceDog's
+// envelopes did on the reference page.
+func docErrorType(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "java.lang.IllegalArgumentException"
+	case http.StatusUnauthorized:
+		return "io.spacedog.services.AuthenticationException"
+	case http.StatusNotFound:
+		return "io.spacedog.services.NotFoundException"
+	case http.StatusMethodNotAllowed:
+		return "io.spacedog.services.MethodNotAllowedException"
+	case http.StatusConflict:
+		return "io.spacedog.services.ConflictException"
+	case http.StatusRequestEntityTooLarge:
+		return "io.spacedog.services.PayloadTooLargeException"
+	}
+	return "java.lang.RuntimeException"
+}
+
+// errorType2016 names the classes the 2016 server threw (JsonPayload.java
+// :38-52 maps them to statuses); any status it had no class of its own for
+// came from JsonPayload.error(status, message), a RuntimeException.
+func errorType2016(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "java.lang.IllegalArgumentException"
+	case http.StatusUnauthorized:
+		return "io.spacedog.utils.AuthenticationException"
+	case http.StatusForbidden:
+		return "io.spacedog.utils.ForbiddenException"
+	case http.StatusNotFound:
+		return "io.spacedog.utils.NotFoundException"
+	case http.StatusConflict: // a version conflict, from Elasticsearch
+		return "org.elasticsearch.index.engine.VersionConflictEngineException"
+	}
+	return "java.lang.RuntimeException"
+}
+
+// nodeType is Jackson's JsonNodeType name of a JSON value.
+func nodeType(raw []byte) string {
+	switch kindOf(raw) {
+	case "an array":
+		return "ARRAY"
+	case "a string":
+		return "STRING"
+	case "a boolean":
+		return "BOOLEAN"
+	case "null":
+		return "NULL"
+	case "an object":
+		return "OBJECT"
+	}
+	return "NUMBER"
 }
 
 // jsonArray joins encoded JSON values into an array, in one allocation.

@@ -101,21 +101,39 @@ func TestProfile2016_AGetOfAMissingObjectIsABareFailure(t *testing.T) {
 		}
 	}
 	res := m.do("POST", "/1/batch", []any{get("/1/data/thing/nope"), del("/1/data/thing/nope")})
-	want := `{"success":true,"status":200,"responses":[{"success":false,"status":404},{"success":false,"status":404,"error":{"type":"io.spacedog.services.NotFoundException","message":"object [nope] of type [thing] not found"}}]}`
+	want := `{"success":true,"status":200,"responses":[{"success":false,"status":404},{"success":false,"status":404,"error":{"type":"java.lang.RuntimeException","message":"object of type [thing] and id [nope] not found"}}]}`
 	if string(res.body) != want {
 		t.Errorf("batch:\n%s\nwant\n%s", res.body, want)
 	}
 }
 
-func TestProfile2016_AnElementThatIsNotAnObjectRejectsTheBatch(t *testing.T) {
+// The 2016 server checked each element when its loop reached it: what ran
+// before stays done, nothing after runs, and the whole batch answers 400.
+func TestProfile2016_AnElementThatIsNotAnObjectRejectsTheBatchWhenReached(t *testing.T) {
 	m := mock2016(t)
-	r := m.batch("", post("/1/data/thing?id=first", obj{}), 42)
-	if r.status != http.StatusBadRequest {
-		t.Fatalf("status %d: %s", r.status, r.body)
+	for _, tc := range []struct {
+		element any
+		kind    string
+	}{{42, "NUMBER"}, {"x", "STRING"}, {nil, "NULL"}, {true, "BOOLEAN"}, {[]any{}, "ARRAY"}} {
+		r := m.batch("", post("/1/data/thing?id=first", obj{}), tc.element, post("/1/data/thing?id=third", obj{}))
+		if r.status != http.StatusBadRequest {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		if msg := assertEnvelope(t, r.json(t), 400); msg != "not a json object but ["+tc.kind+"]" {
+			t.Errorf("message %q, want the node type %s", msg, tc.kind)
+		}
+		if m.do("GET", "/1/data/thing/first", nil).status != 200 {
+			t.Error("the item before the bad element did not run")
+		}
+		if m.do("GET", "/1/data/thing/third", nil).status != 404 {
+			t.Error("the item after the bad element ran")
+		}
+		m.do("DELETE", "/1/data/thing/first", nil)
 	}
-	assertEnvelope(t, r.json(t), 400)
-	if m.do("GET", "/1/data/thing/first", nil).status != 404 {
-		t.Error("an item before the bad element ran")
+	// A stop before the element: the usual reply, the element never read.
+	r := m.batch("stopOnError=true", get("/1/data/thing/nope"), 42)
+	if res := r.resultsIn(t, spec.SpaceDog2016); len(res) != 1 {
+		t.Errorf("%d results, want the failure that stopped the batch", len(res))
 	}
 }
 

@@ -48,7 +48,7 @@ func hostile(t *testing.T, profile string, cases []fixtures.Case) {
 			}
 			var msg string
 			if c.Status >= 400 {
-				msg = assertEnvelope(t, r.json(t), c.Status)
+				msg = assertEnvelopeIn(t, profile, r.json(t), c.Status)
 			} else {
 				res := r.resultsIn(t, profile)
 				if len(res) != len(c.Results) {
@@ -58,13 +58,13 @@ func hostile(t *testing.T, profile string, cases []fixtures.Case) {
 					if want < 400 {
 						continue
 					}
-					if m := assertEnvelope(t, res[i], want); msg == "" {
+					if m := assertEnvelopeIn(t, profile, res[i], want); msg == "" {
 						msg = m
 					}
 				}
 			}
-			if !strings.Contains(msg, c.Message) {
-				t.Errorf("message %q does not say %q", msg, c.Message)
+			if !strings.Contains(msg, c.MessageIn(profile)) {
+				t.Errorf("message %q does not say %q", msg, c.MessageIn(profile))
 			}
 			if after := m.srv.State(""); !reflect.DeepEqual(before, after) {
 				t.Errorf("the store changed")

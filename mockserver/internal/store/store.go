@@ -111,8 +111,10 @@ func typeNotFound(typ string) error {
 }
 
 // Create stores a new object of type typ, which becomes known. An empty id
-// asks for a generated one.
-func (b *Backend) Create(typ, id string, fields map[string]any, by string, at time.Time) (*Object, error) {
+// asks for a generated one. An id that exists is a conflict, or with
+// overwrite the object is replaced whole: new fields and meta, the next
+// version (the 2016 server indexed over it).
+func (b *Backend) Create(typ, id string, fields map[string]any, by string, at time.Time, overwrite bool) (*Object, error) {
 	if b.types == nil { // a backend without data, which only this caller holds
 		b = b.store.register(b)
 	}
@@ -127,11 +129,15 @@ func (b *Backend) Create(typ, id string, fields map[string]any, by string, at ti
 		for id == "" || objs[id] != nil {
 			id = b.store.newID()
 		}
-	} else if objs[id] != nil {
+	}
+	version := int64(1)
+	if old := objs[id]; old != nil && !overwrite {
 		return nil, fmt.Errorf("object [%s] of type [%s] already exists: %w", id, typ, ErrConflict)
+	} else if old != nil {
+		version = old.Version + 1
 	}
 	b.seq++
-	o := &Object{ID: id, Type: typ, Version: 1, CreatedBy: by, UpdatedBy: by,
+	o := &Object{ID: id, Type: typ, Version: version, CreatedBy: by, UpdatedBy: by,
 		CreatedAt: at, UpdatedAt: at, Fields: fields, fieldsJSON: encodeFields(fields), seq: b.seq}
 	objs[id] = o
 	b.store.changes.Add(1)
@@ -199,16 +205,18 @@ func (b *Backend) Delete(typ, id string) error {
 	return nil
 }
 
-// DeleteType removes every object of the type, which stays known.
-func (b *Backend) DeleteType(typ string) error {
+// DeleteType removes every object of the type, which stays known, and
+// says how many there were.
+func (b *Backend) DeleteType(typ string) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.types[typ]; !ok {
-		return typeNotFound(typ)
+	objs, ok := b.types[typ]
+	if !ok {
+		return 0, typeNotFound(typ)
 	}
 	b.types[typ] = map[string]*Object{}
 	b.store.changes.Add(1)
-	return nil
+	return len(objs), nil
 }
 
 // DeleteAll removes every object; the types stay known.
