@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // batch runs a batch's items one after another in array order (ORD-1,
@@ -115,7 +115,7 @@ func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, err
 			item[name] = true
 		}
 	}
-	if err := s.subRequestSchema.VisitJSON(item, openapi3.DisableSchemaErrorDetails()); err != nil {
+	if err := s.subRequestSchema.Check(item); err != nil {
 		return nil, itemSchemaError(fields, err)
 	}
 	params := item["parameters"]
@@ -197,20 +197,15 @@ func decodeField(raw json.RawMessage) (any, error) {
 }
 
 // itemSchemaError says which field of an item breaks the SubRequest schema.
-func itemSchemaError(fields map[string]json.RawMessage, err error) error {
-	var se *openapi3.SchemaError
-	if !errors.As(err, &se) {
-		return err
-	}
-	ptr := se.JSONPointer()
-	if se.SchemaField == "required" && len(ptr) == 1 {
+func itemSchemaError(fields map[string]json.RawMessage, err *spec.RequestError) error {
+	if ptr := err.Pointer; len(ptr) == 1 && err.Reason == "is required" {
 		msg := fmt.Sprintf("field [%s] is missing", ptr[0]) + caseHint(fields, ptr[0])
 		if ptr[0] == "method" {
 			msg += methodHint(fields)
 		}
 		return errors.New(msg)
 	}
-	return errors.New(schemaMessage("", se))
+	return err
 }
 
 // caseHint names a key that is the missing field in another case: names

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
 	"github.com/spacedog-oss/batchkit/spec"
@@ -69,9 +68,8 @@ type Server struct {
 	journal journal
 	faults  faults
 
-	validate, validateBatch openapi3filter.Options
-	subRequestSchema        *openapi3.Schema
-	typeName, objectID      *openapi3.Schema
+	subRequestSchema   *spec.Schema
+	typeName, objectID *openapi3.Schema
 }
 
 // complete checks a Config and fills in its defaults.
@@ -118,16 +116,12 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, profile: prof, spec: sp, store: store.New(cfg.NewID),
 		cors: cors{origins: cfg.CORSOrigins}, journal: journal{size: cfg.JournalSize}}
 	s.faults.set(cfg.Faults)
-	s.validate = openapi3filter.Options{
-		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
-		SkipSettingDefaults: true,
-		KeepValidatedValue:  true,
+	if s.subRequestSchema, err = sp.CompiledSchema("SubRequest"); err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	s.validateBatch = s.validate
-	s.validateBatch.ExcludeRequestBody = true
-	s.subRequestSchema, s.typeName, s.objectID = sp.Schema("SubRequest"), sp.Schema("TypeName"), sp.Schema("ObjectId")
-	if s.subRequestSchema == nil || s.typeName == nil || s.objectID == nil {
-		return nil, errors.New("mockserver: the spec lacks a SubRequest, TypeName or ObjectId schema")
+	s.typeName, s.objectID = sp.Schema("TypeName"), sp.Schema("ObjectId")
+	if s.typeName == nil || s.objectID == nil {
+		return nil, errors.New("mockserver: the spec lacks a TypeName or ObjectId schema")
 	}
 	s.ops = map[string]func(*call) response{
 		"batch":            s.batch,

@@ -98,6 +98,7 @@ func (e *RouteError) Unwrap() error { return e.Err }
 type Route struct {
 	*routers.Route
 	PathParams map[string]string
+	Checks     *Checks // the operation's request checks, compiled
 }
 
 // OperationID is the operation's operationId.
@@ -154,7 +155,7 @@ func (s *Spec) FindRoute(method, rawPath string) (*Route, error) {
 			}
 		}
 		route := &routers.Route{Spec: s.Doc, Path: t.path, PathItem: t.item, Method: method, Operation: op}
-		return &Route{Route: route, PathParams: params}, nil
+		return &Route{Route: route, PathParams: params, Checks: s.checks[op]}, nil
 	}
 	return nil, &RouteError{Method: method, Path: rawPath, Err: ErrNoRoute}
 }

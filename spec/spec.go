@@ -43,6 +43,7 @@ type Spec struct {
 	Doc     *openapi3.T
 	Profile string
 	router  *router
+	checks  map[*openapi3.Operation]*Checks
 }
 
 // Load returns the doc profile's document.
@@ -106,7 +107,11 @@ func parse(data []byte) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Spec{Doc: doc, router: router}, nil
+	checks, err := compileChecks(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &Spec{Doc: doc, router: router, checks: checks}, nil
 }
 
 // Schema returns the component schema of that name, or nil.
