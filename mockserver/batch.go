@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spacedog-oss/batchkit/mockserver/internal/rawjson"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -47,21 +48,18 @@ func (s *Server) batch(c *call) response {
 
 // items splits a batch body into its items, or says why the whole batch is
 // rejected (ERR-1, LIM-2); then nothing runs.
-func (s *Server) items(body []byte) ([]json.RawMessage, response) {
-	if len(bytes.TrimSpace(body)) == 0 {
+func (s *Server) items(body []byte) ([][]byte, response) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return nil, s.profile.failure(http.StatusBadRequest, "body: a JSON array of sub-requests is required")
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(body, &items); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return nil, s.profile.failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not %s", typeErr.Value)
-		}
+	if err := json.Unmarshal(trimmed, new(json.RawMessage)); err != nil {
 		return nil, s.profile.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
 	}
-	if items == nil {
-		return nil, s.profile.failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not null")
+	if trimmed[0] != '[' {
+		return nil, s.profile.failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not %s", kindOf(trimmed))
 	}
+	items := rawjson.Elements(trimmed) // valid JSON: split, not decoded
 	if len(items) > s.cfg.MaxBatch {
 		// LIM-2: the server's words; SpaceDog said them with a RuntimeException.
 		return nil, failureOf(http.StatusBadRequest, "java.lang.RuntimeException", s.profile.tooMany(s.cfg.MaxBatch, len(items)))
@@ -72,7 +70,7 @@ func (s *Server) items(body []byte) ([]json.RawMessage, response) {
 // item runs one batch item: a malformed one gets its 400 result in place
 // (ERR-4), a well-formed one is dispatched as a request of its own. It
 // returns the item's status and its result, as the profile writes it.
-func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
+func (s *Server) item(batch *call, i int, raw []byte) (int, []byte) {
 	sub, err := s.subRequest(batch, i, raw)
 	if err != nil {
 		res := s.profile.failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
@@ -89,15 +87,16 @@ func (s *Server) item(batch *call, i int, raw json.RawMessage) (int, []byte) {
 
 // subRequest makes the call of a batch item, checked against the spec's
 // SubRequest schema and the rules a schema cannot say (SUB-1, SEC-1).
-func (s *Server) subRequest(batch *call, i int, raw json.RawMessage) (*call, error) {
+func (s *Server) subRequest(batch *call, i int, raw []byte) (*call, error) {
 	if raw[0] != '{' {
 		return nil, fmt.Errorf("must be a JSON object, not %s", kindOf(raw))
 	}
-	// A map of raw values, not a struct: field names are exact (CONTRACT §9),
-	// where encoding/json would match "METHOD" to a field Method.
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil { // raw is a valid JSON object already: cannot happen
-		return nil, err
+	// Members by their exact names (CONTRACT §9), where encoding/json into
+	// a struct would match "METHOD" to a field Method; the last of a
+	// repeated name wins, as in encoding/json.
+	fields := make(map[string][]byte, 4)
+	for _, m := range rawjson.Members(raw) {
+		fields[m.Name] = m.Value
 	}
 	// The payload's schema takes any value, so a placeholder stands in for it.
 	item := make(map[string]any, 6)
@@ -169,8 +168,8 @@ func withParameters(rawQuery string, parameters any) (string, error) {
 }
 
 // payload is the item's payload, from the fields the profile reads it from.
-func (s *Server) payload(fields map[string]json.RawMessage) (json.RawMessage, error) {
-	var body json.RawMessage
+func (s *Server) payload(fields map[string][]byte) ([]byte, error) {
+	var body []byte
 	for _, name := range s.profile.payloads {
 		if fields[name] == nil {
 			continue
@@ -185,9 +184,12 @@ func (s *Server) payload(fields map[string]json.RawMessage) (json.RawMessage, er
 
 // decodeField decodes an item's field, numbers kept exact; nil for a
 // missing or null one.
-func decodeField(raw json.RawMessage) (any, error) {
+func decodeField(raw []byte) (any, error) {
 	if raw == nil {
 		return nil, nil
+	}
+	if str, ok := rawjson.String(raw); ok { // method and path, the common case
+		return str, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -197,7 +199,7 @@ func decodeField(raw json.RawMessage) (any, error) {
 }
 
 // itemSchemaError says which field of an item breaks the SubRequest schema.
-func itemSchemaError(fields map[string]json.RawMessage, err *spec.RequestError) error {
+func itemSchemaError(fields map[string][]byte, err *spec.RequestError) error {
 	if ptr := err.Pointer; len(ptr) == 1 && err.Reason == "is required" {
 		msg := fmt.Sprintf("field [%s] is missing", ptr[0]) + caseHint(fields, ptr[0])
 		if ptr[0] == "method" {
@@ -210,7 +212,7 @@ func itemSchemaError(fields map[string]json.RawMessage, err *spec.RequestError) 
 
 // caseHint names a key that is the missing field in another case: names
 // are exact (CONTRACT §9), but the mistake deserves a word.
-func caseHint(item map[string]json.RawMessage, field string) string {
+func caseHint(item map[string][]byte, field string) string {
 	for _, key := range slices.Sorted(maps.Keys(item)) {
 		if key != field && strings.EqualFold(key, field) {
 			return fmt.Sprintf("; this item has a key %q: field names are case-sensitive, write %q", key, field)
@@ -221,7 +223,7 @@ func caseHint(item map[string]json.RawMessage, field string) string {
 
 // methodHint helps with the reference page's own mistake, an item written
 // {"POST": "/v1/data/product"}.
-func methodHint(item map[string]json.RawMessage) string {
+func methodHint(item map[string][]byte) string {
 	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
 		for key, v := range item {
 			var path string

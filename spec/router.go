@@ -27,12 +27,16 @@ type template struct {
 	segs  []string // a literal, or "" for a parameter
 	names []string // the parameters' names, in order
 	item  *openapi3.PathItem
+	ops   map[string]*routers.Route // by method, made once
 }
 
 func newRouter(doc *openapi3.T) (*router, error) {
 	r := &router{doc: doc}
 	for _, path := range doc.Paths.InMatchingOrder() {
-		t := template{path: path, item: doc.Paths.Value(path)}
+		t := template{path: path, item: doc.Paths.Value(path), ops: map[string]*routers.Route{}}
+		for method, op := range t.item.Operations() {
+			t.ops[method] = &routers.Route{Spec: doc, Path: path, PathItem: t.item, Method: method, Operation: op}
+		}
 		for _, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
 			if name, ok := strings.CutPrefix(seg, "{"); ok {
 				name, ok = strings.CutSuffix(name, "}")
@@ -126,14 +130,14 @@ func NormalizePath(p string) string {
 // the batch route by its path alone.
 func (s *Spec) FindRoute(method, rawPath string) (*Route, error) {
 	method = strings.ToUpper(method)
-	raw := strings.Split(strings.TrimPrefix(NormalizePath(rawPath), "/"), "/")
-	segs := make([]string, len(raw))
-	for i, seg := range raw {
-		dec, err := url.PathUnescape(seg)
+	var buf [8]string // room for the document's paths: no allocation
+	segs := buf[:0]
+	for seg := range strings.SplitSeq(strings.TrimPrefix(NormalizePath(rawPath), "/"), "/") {
+		dec, err := unescape(seg)
 		if err != nil {
-			return nil, &RouteError{Method: method, Path: rawPath, Err: fmt.Errorf("%w: segment %d: %v", ErrBadPath, i, err)}
+			return nil, &RouteError{Method: method, Path: rawPath, Err: fmt.Errorf("%w: segment %d: %v", ErrBadPath, len(segs), err)}
 		}
-		segs[i] = dec
+		segs = append(segs, dec)
 	}
 	if len(segs) >= len(s.router.routes) {
 		return nil, &RouteError{Method: method, Path: rawPath, Err: ErrNoRoute}
@@ -142,8 +146,8 @@ func (s *Spec) FindRoute(method, rawPath string) (*Route, error) {
 		if !t.matches(segs) {
 			continue
 		}
-		op := t.item.GetOperation(method)
-		if op == nil {
+		route := t.ops[method]
+		if route == nil {
 			return nil, &RouteError{Method: method, Path: rawPath, Template: t.path, Allow: t.allow(), Err: ErrMethodNotAllowed}
 		}
 		params := make(map[string]string, len(t.names))
@@ -154,10 +158,17 @@ func (s *Spec) FindRoute(method, rawPath string) (*Route, error) {
 				n++
 			}
 		}
-		route := &routers.Route{Spec: s.Doc, Path: t.path, PathItem: t.item, Method: method, Operation: op}
-		return &Route{Route: route, PathParams: params, Checks: s.checks[op]}, nil
+		return &Route{Route: route, PathParams: params, Checks: s.checks[route.Operation]}, nil
 	}
 	return nil, &RouteError{Method: method, Path: rawPath, Err: ErrNoRoute}
+}
+
+// unescape decodes a path segment; most have nothing to decode.
+func unescape(seg string) (string, error) {
+	if !strings.ContainsRune(seg, '%') {
+		return seg, nil
+	}
+	return url.PathUnescape(seg)
 }
 
 // matches reports whether decoded segments fit the template. A parameter
