@@ -94,14 +94,24 @@ func (s *Server) subRequest(batch *call, i int, raw []byte) (*call, error) {
 	// Members by their exact names (CONTRACT §9), where encoding/json into
 	// a struct would match "METHOD" to a field Method; the last of a
 	// repeated name wins, as in encoding/json.
-	fields := make(map[string][]byte, 4)
-	for _, m := range rawjson.Members(raw) {
-		fields[m.Name] = m.Value
-	}
+	var fields itemFields
+	rawjson.Visit(raw, func(name, value []byte) {
+		for i, want := range itemFieldNames {
+			if rawjson.NameIs(name, want) {
+				fields[i] = value
+			}
+		}
+	})
 	// The payload's schema takes any value, so a placeholder stands in for it.
 	item := make(map[string]any, 6)
-	for _, name := range [...]string{"method", "path", "parameters", "headers"} {
-		v, err := decodeField(fields[name])
+	for i, name := range itemFieldNames {
+		if name == "content" || name == "body" {
+			if fields[i] != nil {
+				item[name] = true
+			}
+			continue
+		}
+		v, err := decodeField(fields[i])
 		if err != nil {
 			return nil, fmt.Errorf("field [%s]: %v", name, err)
 		}
@@ -109,16 +119,11 @@ func (s *Server) subRequest(batch *call, i int, raw []byte) (*call, error) {
 			item[name] = v
 		}
 	}
-	for _, name := range [...]string{"content", "body"} {
-		if fields[name] != nil {
-			item[name] = true
-		}
-	}
 	if err := s.subRequestSchema.Check(item); err != nil {
-		return nil, itemSchemaError(fields, err)
+		return nil, itemSchemaError(raw, err)
 	}
 	params := item["parameters"]
-	body, err := s.payload(fields)
+	body, err := s.payload(&fields)
 	if err != nil {
 		return nil, err
 	}
@@ -167,17 +172,32 @@ func withParameters(rawQuery string, parameters any) (string, error) {
 	return q.Encode(), nil
 }
 
+// itemFieldNames are the members of an item that the contract reads, by
+// their exact names (CONTRACT §9); every other member is ignored.
+var itemFieldNames = [...]string{"method", "path", "parameters", "headers", "content", "body"}
+
+// itemFields are an item's members of those names, as written; the last
+// of a repeated name wins, as in encoding/json.
+type itemFields [len(itemFieldNames)][]byte
+
+func (f *itemFields) get(name string) []byte {
+	if i := slices.Index(itemFieldNames[:], name); i >= 0 {
+		return f[i]
+	}
+	return nil
+}
+
 // payload is the item's payload, from the fields the profile reads it from.
-func (s *Server) payload(fields map[string][]byte) ([]byte, error) {
+func (s *Server) payload(fields *itemFields) ([]byte, error) {
 	var body []byte
 	for _, name := range s.profile.payloads {
-		if fields[name] == nil {
+		if fields.get(name) == nil {
 			continue
 		}
 		if body != nil {
 			return nil, errors.New("fields [content] and [body] are both given; the payload goes in one of them")
 		}
-		body = fields[name]
+		body = fields.get(name)
 	}
 	return body, nil
 }
@@ -199,11 +219,12 @@ func decodeField(raw []byte) (any, error) {
 }
 
 // itemSchemaError says which field of an item breaks the SubRequest schema.
-func itemSchemaError(fields map[string][]byte, err *spec.RequestError) error {
+func itemSchemaError(raw []byte, err *spec.RequestError) error {
 	if ptr := err.Pointer; len(ptr) == 1 && err.Reason == "is required" {
-		msg := fmt.Sprintf("field [%s] is missing", ptr[0]) + caseHint(fields, ptr[0])
+		members := rawjson.Members(raw)
+		msg := fmt.Sprintf("field [%s] is missing", ptr[0]) + caseHint(members, ptr[0])
 		if ptr[0] == "method" {
-			msg += methodHint(fields)
+			msg += methodHint(members)
 		}
 		return errors.New(msg)
 	}
@@ -212,10 +233,10 @@ func itemSchemaError(fields map[string][]byte, err *spec.RequestError) error {
 
 // caseHint names a key that is the missing field in another case: names
 // are exact (CONTRACT §9), but the mistake deserves a word.
-func caseHint(item map[string][]byte, field string) string {
-	for _, key := range slices.Sorted(maps.Keys(item)) {
-		if key != field && strings.EqualFold(key, field) {
-			return fmt.Sprintf("; this item has a key %q: field names are case-sensitive, write %q", key, field)
+func caseHint(members []rawjson.Member, field string) string {
+	for _, m := range members {
+		if m.Name != field && strings.EqualFold(m.Name, field) {
+			return fmt.Sprintf("; this item has a key %q: field names are case-sensitive, write %q", m.Name, field)
 		}
 	}
 	return ""
@@ -223,12 +244,11 @@ func caseHint(item map[string][]byte, field string) string {
 
 // methodHint helps with the reference page's own mistake, an item written
 // {"POST": "/v1/data/product"}.
-func methodHint(item map[string][]byte) string {
+func methodHint(members []rawjson.Member) string {
 	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
-		for key, v := range item {
-			var path string
-			if strings.EqualFold(key, m) && json.Unmarshal(v, &path) == nil {
-				return fmt.Sprintf(`; this item has a key %q: write it {"method": %q, "path": %q}`, key, m, path)
+		for _, member := range members {
+			if path, ok := rawjson.String(member.Value); ok && strings.EqualFold(member.Name, m) {
+				return fmt.Sprintf(`; this item has a key %q: write it {"method": %q, "path": %q}`, member.Name, m, path)
 			}
 		}
 	}

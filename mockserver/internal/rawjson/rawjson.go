@@ -44,28 +44,52 @@ func Elements(array []byte) [][]byte {
 // Members returns the members of a JSON object, in order, repeated names
 // included; nil when the value is not an object.
 func Members(object []byte) []Member {
+	var out []Member
+	ok := Visit(object, func(name, value []byte) {
+		n, _ := String(name)
+		out = append(out, Member{Name: n, Value: value})
+	})
+	if ok && out == nil {
+		out = []Member{}
+	}
+	return out
+}
+
+// Visit calls visit with each member of a JSON object, in order: its name
+// as written (a JSON string, quotes included) and its value. It reports
+// whether the value is an object. Nothing is copied or decoded.
+func Visit(object []byte, visit func(name, value []byte)) bool {
 	i := skipSpace(object, 0)
 	if i >= len(object) || object[i] != '{' {
-		return nil
+		return false
 	}
-	out := []Member{}
 	i = skipSpace(object, i+1)
 	for i < len(object) && object[i] == '"' {
 		end := skipString(object, i)
-		name, _ := String(object[i:end])
+		name := object[i:end]
 		i = skipSpace(object, end)
 		if i >= len(object) || object[i] != ':' {
 			break
 		}
 		i = skipSpace(object, i+1)
 		end = skipValue(object, i)
-		out = append(out, Member{Name: name, Value: object[i:end]})
+		visit(name, object[i:end])
 		i = skipSpace(object, end)
 		if i < len(object) && object[i] == ',' {
 			i = skipSpace(object, i+1)
 		}
 	}
-	return out
+	return true
+}
+
+// NameIs reports whether a member's name as written (quotes included)
+// decodes to want, without allocating when it holds no escape.
+func NameIs(name []byte, want string) bool {
+	if len(name) >= 2 && !bytes.ContainsRune(name, '\\') && utf8.Valid(name) {
+		return string(name[1:len(name)-1]) == want
+	}
+	s, ok := String(name)
+	return ok && s == want
 }
 
 // String decodes a JSON string value; ok is false when raw is not one.
