@@ -31,22 +31,22 @@ func (s *Server) list(c *call, typ string) response {
 	if lerr != nil {
 		return s.storeFailure(lerr)
 	}
-	results := make([]rawJSON, len(page))
+	b := make([]byte, 0, 64+len(page)*256)
+	b = append(b, `{"total":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"results":[`...)
 	for i, o := range page {
-		results[i] = objectJSON(o)
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendObject(b, o)
 	}
-	l := listing{Total: total, Results: results}
+	b = append(b, ']')
 	if s.profile.took {
-		took := time.Since(start).Milliseconds()
-		l.Took = &took
+		b = append(b, `,"took":`...)
+		b = strconv.AppendInt(b, time.Since(start).Milliseconds(), 10)
 	}
-	return response{status: http.StatusOK, body: encode(l)}
-}
-
-type listing struct {
-	Total   int       `json:"total"`
-	Results []rawJSON `json:"results"`
-	Took    *int64    `json:"took,omitempty"` // spacedog-2016
+	return response{status: http.StatusOK, body: append(b, '}')}
 }
 
 func (s *Server) createObject(c *call) response {
@@ -65,7 +65,7 @@ func (s *Server) getObject(c *call) response {
 	if err != nil {
 		return s.storeFailure(err)
 	}
-	return response{status: http.StatusOK, body: objectJSON(o)}
+	return response{status: http.StatusOK, body: appendObject(make([]byte, 0, len(o.FieldsJSON())+200), o)}
 }
 
 func (s *Server) updateObject(c *call) response {
@@ -158,49 +158,8 @@ func (s *Server) storeFailure(err error) response {
 	}
 }
 
-type saved struct {
-	Success  bool   `json:"success"`
-	Status   int    `json:"status"`
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Location string `json:"location"`
-	Version  int64  `json:"version"`
-}
-
 // saved is the reply to a create or an update (DATA-2).
 func (s *Server) saved(c *call, o *store.Object, status int) response {
-	return response{status: status, body: encode(saved{
-		Success: true, Status: status, ID: o.ID, Type: o.Type,
-		Location: c.base + "/1/data/" + o.Type + "/" + o.ID, Version: o.Version,
-	})}
-}
-
-type meta struct {
-	ID        string `json:"id"`
-	Type      string `json:"type"`
-	Version   int64  `json:"version"`
-	CreatedBy string `json:"createdBy"`
-	UpdatedBy string `json:"updatedBy"`
-	CreatedAt string `json:"createdAt"`
-	UpdatedAt string `json:"updatedAt"`
-}
-
-// rawJSON is encoded JSON, kept as it is inside a larger document.
-type rawJSON []byte
-
-func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
-
-// objectJSON is an object as read back: its fields, then its meta (DATA-1).
-func objectJSON(o *store.Object) rawJSON {
-	m := encode(meta{ID: o.ID, Type: o.Type, Version: o.Version, CreatedBy: o.CreatedBy, UpdatedBy: o.UpdatedBy,
-		CreatedAt: o.CreatedAt.Format(timeFormat), UpdatedAt: o.UpdatedAt.Format(timeFormat)})
-	f := o.FieldsJSON() // an object: "{...}"
-	b := make([]byte, 0, len(f)+len(m)+9)
-	b = append(b, f[:len(f)-1]...)
-	if len(f) > 2 {
-		b = append(b, ',')
-	}
-	b = append(b, `"meta":`...)
-	b = append(b, m...)
-	return append(b, '}')
+	location := c.base + "/1/data/" + o.Type + "/" + o.ID
+	return response{status: status, body: appendSaved(make([]byte, 0, 128+len(location)), status, o.ID, o.Type, location, o.Version)}
 }

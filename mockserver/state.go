@@ -35,7 +35,7 @@ func (s *Server) State(backend string) State {
 		for typ, objs := range types {
 			list := make([]json.RawMessage, len(objs))
 			for i, o := range objs {
-				list[i] = json.RawMessage(objectJSON(o))
+				list[i] = appendObject(nil, o)
 			}
 			out[name][typ] = list
 		}

@@ -1,0 +1,116 @@
+package mockserver
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
+)
+
+// The bodies every request answers, written straight into one buffer: the
+// bytes encoding/json would write for the same structs (a test holds them
+// equal), without its reflection.
+
+// appendSaved writes the reply to a create or an update (DATA-2).
+func appendSaved(b []byte, status int, id, typ, location string, version int64) []byte {
+	b = append(b, `{"success":true,"status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `,"id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"type":`...)
+	b = appendString(b, typ)
+	b = append(b, `,"location":`...)
+	b = appendString(b, location)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, version, 10)
+	return append(b, '}')
+}
+
+// appendObject writes an object as read back: its fields, then its meta
+// (DATA-1).
+func appendObject(b []byte, o *store.Object) []byte {
+	f := o.FieldsJSON() // an object: "{...}"
+	b = append(b, f[:len(f)-1]...)
+	if len(f) > 2 {
+		b = append(b, ',')
+	}
+	b = append(b, `"meta":{"id":`...)
+	b = appendString(b, o.ID)
+	b = append(b, `,"type":`...)
+	b = appendString(b, o.Type)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, o.Version, 10)
+	b = append(b, `,"createdBy":`...)
+	b = appendString(b, o.CreatedBy)
+	b = append(b, `,"updatedBy":`...)
+	b = appendString(b, o.UpdatedBy)
+	b = append(b, `,"createdAt":`...)
+	b = appendTime(b, o.CreatedAt)
+	b = append(b, `,"updatedAt":`...)
+	b = appendTime(b, o.UpdatedAt)
+	return append(b, "}}"...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, timeFormat)
+	return append(b, '"')
+}
+
+const hex = "0123456789abcdef"
+
+// appendString writes s as a JSON string, escaped as encoding/json escapes
+// it by default: HTML characters, U+2028 and U+2029 as \u escapes, and
+// invalid UTF-8 as U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
