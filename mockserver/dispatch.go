@@ -120,9 +120,12 @@ func (s *Server) run(c *call, route *spec.Route, req *http.Request) response {
 	if route.Path == batchPath && c.item >= 0 {
 		return s.nested(c)
 	}
-	query, err := url.ParseQuery(c.rawQuery)
-	if err != nil {
-		return s.profile.failure(http.StatusBadRequest, "query string: %v", err)
+	var query url.Values // most sub-requests have none
+	if c.rawQuery != "" {
+		var err error
+		if query, err = url.ParseQuery(c.rawQuery); err != nil {
+			return s.profile.failure(http.StatusBadRequest, "query string: %v", err)
+		}
 	}
 	who := req // whose credentials the call runs with
 	if c.identity != nil {

@@ -97,7 +97,7 @@ func (c *Checks) CheckBody(v any, given bool) *RequestError {
 		}
 		return nil
 	}
-	if err := c.body.check(v, nil); err != nil {
+	if err := c.body.check(v, make([]string, 0, pointerDepth)); err != nil {
 		err.In = "body"
 		return err
 	}
@@ -479,7 +479,12 @@ func compileChecks(doc *openapi3.T) (map[*openapi3.Operation]*Checks, error) {
 
 // Check checks a decoded JSON value (numbers as json.Number) against the
 // schema; the error's Pointer says where it fails.
-func (s *Schema) Check(v any) *RequestError { return s.check(v, nil) }
+func (s *Schema) Check(v any) *RequestError { return s.check(v, make([]string, 0, pointerDepth)) }
+
+// pointerDepth is the room a check's pointer starts with: each level
+// appends to it, so that a pointer is built without allocating until it
+// is deeper than that, and is copied only into an error.
+const pointerDepth = 8
 
 // CompiledSchema returns the compiled component schema of that name.
 func (s *Spec) CompiledSchema(name string) (*Schema, error) {
