@@ -55,7 +55,7 @@ func newClient(base string, cfg config.Config) (*client, error) {
 }
 
 // freshType names a type no other spec or run uses; its objects are deleted
-// when the spec (or the Ordered container) ends, failed or not.
+// when the spec ends, failed or not.
 func (c *client) freshType(name string) string {
 	typ := fmt.Sprintf("%s_%s%d", c.prefix, name, c.types.Add(1))
 	DeferCleanup(func() {
@@ -63,6 +63,14 @@ func (c *client) freshType(name string) string {
 		c.send("DELETE", "/1/data/"+typ, nil, c.cfg.Username, c.cfg.Password)
 	})
 	return typ
+}
+
+// seed stores an object for a spec to work on. Setting up judges nothing:
+// a refusal stops the spec as not set up.
+func seed(typ, id string, fields obj) {
+	GinkgoHelper()
+	r := target.do("POST", "/1/data/"+typ+"?id="+id, fields)
+	Expect(r.Status).To(BeNumerically("<", 300), "setting up: creating %s/%s answered %d: %s", typ, id, r.Status, r.Body)
 }
 
 // reply is a response of the target.
@@ -90,6 +98,17 @@ func (r reply) Object() obj {
 	return o
 }
 
+// objectOrNil decodes the body as a JSON object, or returns nil.
+func (r reply) objectOrNil() obj {
+	var o obj
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.UseNumber()
+	if dec.Decode(&o) != nil {
+		return nil
+	}
+	return o
+}
+
 // Results decodes a batch reply into its results. Each result's body is
 // as the request would have answered on its own: a spacedog-2016 GET's is
 // unwrapped from its envelope.
@@ -102,14 +121,29 @@ func (r reply) Results(items ...any) []result {
 	for i, raw := range raws {
 		alone := raw
 		if i < len(items) {
-			if s, ok := items[i].(sub); ok {
-				method, _ := s["method"].(string)
-				alone = target.wire.Alone(method, raw)
-			}
+			alone = target.wire.Alone(methodOf(items[i]), raw)
 		}
 		out[i] = result{Raw: raw, Alone: alone, Body: reply{Body: alone}.Object()}
 	}
 	return out
+}
+
+// methodOf is a batch item's method, read by its exact name as the
+// contract reads it (§9); "" when it has none.
+func methodOf(item any) string {
+	switch it := item.(type) {
+	case sub:
+		m, _ := it["method"].(string)
+		return m
+	case json.RawMessage:
+		var fields map[string]json.RawMessage
+		var m string
+		if json.Unmarshal(it, &fields) == nil {
+			json.Unmarshal(fields["method"], &m)
+		}
+		return m
+	}
+	return ""
 }
 
 // result is one batch result: its status (its own status member, or 200
@@ -136,6 +170,28 @@ func (c *client) as(user, password, method, path string, body any) reply {
 	r, err := c.send(method, path, body, user, password)
 	Expect(err).NotTo(HaveOccurred())
 	return r
+}
+
+// raw sends a request whose target is written on the request line as
+// given, unescaped, as a hand-made client would send it.
+func (c *client) raw(method, requestURI string) reply {
+	GinkgoHelper()
+	req, err := http.NewRequest(method, c.base+"/", nil)
+	Expect(err).NotTo(HaveOccurred())
+	req.URL.Opaque = strings.TrimSuffix(req.URL.Path, "/") + requestURI
+	req.URL.Path = req.URL.Opaque // for the spec checker, which routes it
+	req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
+	return c.exchange(req)
+}
+
+func (c *client) exchange(req *http.Request) reply {
+	GinkgoHelper()
+	resp, err := c.http.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
 func (c *client) send(method, path string, body any, user, password string) (reply, error) {

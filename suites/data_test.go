@@ -27,7 +27,10 @@ var _ = Describe("Data reached through batches", func() {
 		Expect(first).To(And(HaveKeyWithValue("name", "Teddy"), HaveKeyWithValue("tags", []any{"toy"})))
 		Expect(second).To(And(HaveKeyWithValue("name", "Teddy"), HaveKeyWithValue("price", "$1")))
 		meta1, meta2 := first["meta"].(obj), second["meta"].(obj)
-		Expect(meta1).To(HaveLen(7))
+		// The seven members; a server may add its own.
+		for _, k := range []string{"id", "type", "version", "createdBy", "updatedBy", "createdAt", "updatedAt"} {
+			Expect(meta1).To(HaveKey(k))
+		}
 		Expect(meta1).To(And(HaveKeyWithValue("id", "p"), HaveKeyWithValue("type", typ), HaveKeyWithValue("version", num(1))),
 			"meta sent by the client is ignored")
 		Expect(meta2).To(HaveKeyWithValue("version", num(2)))
@@ -36,8 +39,6 @@ var _ = Describe("Data reached through batches", func() {
 			Expect(meta2[k]).To(isTime, k)
 		}
 		Expect(meta2["createdAt"]).To(Equal(meta1["createdAt"]))
-		Expect(meta1).To(HaveKey("createdBy"))
-		Expect(meta1).To(HaveKey("updatedBy"))
 	})
 
 	It("answers a save with where the object is", rule("DATA-2"), func() {
@@ -52,7 +53,8 @@ var _ = Describe("Data reached through batches", func() {
 			id, _ := r.Body["id"].(string)
 			Expect(id).NotTo(BeEmpty(), "result %d", i)
 			Expect(r.Body).To(And(HaveKeyWithValue("success", true), HaveKeyWithValue("type", typ)))
-			Expect(r.Body["location"]).To(MatchRegexp(`^https?://[^/]+/1/data/%s/%s$`, regexp.QuoteMeta(typ), regexp.QuoteMeta(id)))
+			// Absolute; a server may live under a path of its host.
+			Expect(r.Body["location"]).To(MatchRegexp(`^https?://[^/]+(/.*)?/1/data/%s/%s$`, regexp.QuoteMeta(typ), regexp.QuoteMeta(id)))
 		}
 		Expect(res[1].Body).To(HaveKeyWithValue("version", num(1)))
 		Expect(res[2].Body).To(HaveKeyWithValue("version", num(2)))
@@ -104,14 +106,14 @@ var _ = Describe("Data reached through batches", func() {
 			get("/1/data/"+typ+"/x"),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{404, 404, created(), 200, 200, 200, 404}))
-		Expect(res[4].Body).To(Equal(obj{"success": true, "status": num(200)}))
+		Expect(res[4].Body).To(And(HaveKeyWithValue("success", true), HaveKeyWithValue("status", num(200))))
 		Expect(res[5].Body).To(HaveKeyWithValue("total", num(0)))
 	})
 
 	DescribeTable("rejects bad input to the data API",
 		func(status int, item func(typ string) sub) {
 			typ := target.freshType("badinput")
-			target.do("POST", "/1/data/"+typ+"?id=x", obj{"a": 1})
+			seed(typ, "x", obj{"a": 1})
 			res := target.batch("", item(typ)).Results()
 			Expect(res[0].Status()).To(Equal(status))
 			expectEnvelope(res[0].Body, status)
@@ -124,7 +126,8 @@ var _ = Describe("Data reached through batches", func() {
 		Entry("a type name of 65 characters", rule("DATA-5"), 400, func(t string) sub { return post("/1/data/t"+fmt.Sprintf("%064d", 0), obj{}) }),
 		Entry("a negative from", rule("DATA-5"), 400, func(t string) sub { return get("/1/data/" + t + "?from=-1") }),
 		Entry("a size that is not a number", rule("DATA-5"), 400, func(t string) sub { return get("/1/data/" + t + "?size=ten") }),
-		Entry("an id that exists", rule("DATA-5"), 409, func(t string) sub { return post("/1/data/"+t+"?id=x", obj{"a": 2}) }),
+		// The 2016 server overwrote the object instead (CONTRACT §7).
+		Entry("an id that exists", rule("DATA-5"), only(spec.Doc), 409, func(t string) sub { return post("/1/data/"+t+"?id=x", obj{"a": 2}) }),
 		Entry("a version that is not the current one", rule("DATA-5"), 409, func(t string) sub { return put("/1/data/"+t+"/x?version=2", obj{"a": 2}) }),
 	)
 
@@ -146,13 +149,14 @@ var _ = Describe("Data reached through batches", func() {
 	})
 
 	It("generates ids of 20 URL-safe characters", rule("DATA-6"), func() {
+		// URL-safe: RFC 3986's unreserved characters.
 		typ := target.freshType("ids")
 		items := make([]any, min(5, cfg.MaxBatch))
 		for i := range items {
 			items[i] = post("/1/data/"+typ, obj{})
 		}
 		for _, r := range target.batch("", items...).Results() {
-			Expect(r.Body["id"]).To(MatchRegexp(`^[A-Za-z0-9_-]{20}$`))
+			Expect(r.Body["id"]).To(MatchRegexp(`^[A-Za-z0-9._~-]{20}$`))
 		}
 	})
 })

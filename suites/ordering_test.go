@@ -66,7 +66,7 @@ var _ = Describe("Order of execution", func() {
 
 	It("wraps a successful GET's result in a success envelope, as the 2016 server did", rule("ORD-4"), only(spec.SpaceDog2016), func() {
 		typ := target.freshType("wrapped")
-		target.do("POST", "/1/data/"+typ+"?id=x", obj{"a": 1})
+		seed(typ, "x", obj{"a": 1})
 		direct := target.do("GET", "/1/data/"+typ+"/x", nil).Object()
 		res := target.batch("", get("/1/data/"+typ+"/x")).Results()
 		var wrapped obj

@@ -40,7 +40,7 @@ var _ = Describe("stopOnError", func() {
 	DescribeTable("on, processing ends with the first failed result and nothing after it runs",
 		func(query string, fail func(typ string) sub) {
 			typ := target.freshType("stopon")
-			target.do("POST", "/1/data/"+typ+"?id=taken", obj{})
+			seed(typ, "taken", obj{})
 			res := target.batch(query,
 				post("/1/data/"+typ+"?id=a", obj{}),
 				fail(typ),
@@ -53,7 +53,7 @@ var _ = Describe("stopOnError", func() {
 		},
 		Entry("on a 404", rule("STOP-2"), "stopOnError=true", func(t string) sub { return get("/1/data/" + t + "/missing") }),
 		Entry("on a malformed item", rule("STOP-2"), "stopOnError=true", func(t string) sub { return sub{"method": "GET"} }),
-		Entry("on a 409", rule("STOP-2"), "stopOnError=true", func(t string) sub { return post("/1/data/"+t+"?id=taken", obj{}) }),
+		Entry("on a 409", rule("STOP-2"), "stopOnError=true", func(t string) sub { return put("/1/data/"+t+"/taken?version=9", obj{}) }),
 		Entry("on a 405", rule("STOP-2"), "stopOnError=true", func(t string) sub { return sub{"method": "PATCH", "path": "/1/data/" + t} }),
 		Entry("written True", rule("STOP-2"), "stopOnError=True", func(t string) sub { return get("/1/data/" + t + "/missing") }),
 	)

@@ -1,6 +1,9 @@
 // Package wire is what the suites know of each profile's wire format
 // (CONTRACT §7): how a batch reply holds its results, how a result relates
 // to the same request's answer on its own, and a creation's status.
+//
+// Members are read by their exact names, as the contract spells them: a
+// struct would let encoding/json match "Status" or "STATUS" too.
 package wire
 
 import (
@@ -44,24 +47,20 @@ func bareArray(reply []byte) ([]json.RawMessage, error) {
 }
 
 func envelope(reply []byte) ([]json.RawMessage, error) {
-	var e struct {
-		Success   *bool
-		Status    *int
-		Responses *[]json.RawMessage
-	}
-	if err := json.Unmarshal(reply, &e); err != nil || e.Success == nil || !*e.Success ||
-		e.Status == nil || *e.Status != http.StatusOK || e.Responses == nil {
+	m := members(reply)
+	var results []json.RawMessage
+	if m == nil || !isTrue(m["success"]) || statusOf(m) != http.StatusOK ||
+		json.Unmarshal(m["responses"], &results) != nil || results == nil {
 		return nil, fmt.Errorf(`the spacedog-2016 profile's batch reply is {"success":true,"status":200,"responses":[...]}, not %.200s`, reply)
 	}
-	return *e.Responses, nil
+	return results, nil
 }
 
 // Status is a batch result's status: its own status member, or 200 for a
 // representation (an object or a listing), which has none.
 func Status(result json.RawMessage) int {
-	var s struct{ Status *int }
-	if json.Unmarshal(result, &s) == nil && s.Status != nil {
-		return *s.Status
+	if s := statusOf(members(result)); s != 0 {
+		return s
 	}
 	return http.StatusOK
 }
@@ -71,13 +70,32 @@ func unwrapReads(method string, r json.RawMessage) json.RawMessage {
 	if !bytes.EqualFold([]byte(method), []byte(http.MethodGet)) {
 		return r
 	}
-	var w struct {
-		Success bool
-		Status  int
-		Content json.RawMessage
-	}
-	if json.Unmarshal(r, &w) == nil && w.Success && w.Status == http.StatusOK && w.Content != nil {
-		return w.Content
+	m := members(r)
+	if isTrue(m["success"]) && statusOf(m) == http.StatusOK && m["content"] != nil {
+		return m["content"]
 	}
 	return r
+}
+
+// members are a JSON object's members by exact name; nil for another value.
+func members(raw []byte) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// statusOf is an object's integer status member; 0 when it has none.
+func statusOf(m map[string]json.RawMessage) int {
+	var s int
+	if json.Unmarshal(m["status"], &s) != nil {
+		return 0
+	}
+	return s
+}
+
+func isTrue(raw json.RawMessage) bool {
+	var b bool
+	return json.Unmarshal(raw, &b) == nil && b
 }

@@ -44,3 +44,17 @@ func TestStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestMembersAreReadByTheirExactNames(t *testing.T) {
+	if got := Status(json.RawMessage(`{"STATUS":404,"name":"x"}`)); got != 200 {
+		t.Errorf("a representation with a STATUS field read as %d", got)
+	}
+	old, _ := For("spacedog-2016")
+	if _, err := old.Results([]byte(`{"Success":true,"Status":200,"Responses":[]}`)); err == nil {
+		t.Error("2016 took an envelope with other member names")
+	}
+	wrapped := json.RawMessage(`{"success":true,"status":200,"Content":{"a":1}}`)
+	if got := string(old.Alone("GET", wrapped)); got != string(wrapped) {
+		t.Errorf("2016 unwrapped a Content member: %s", got)
+	}
+}

@@ -1,0 +1,268 @@
+package selftest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
+)
+
+// shoulds are the contract's SHOULD rules.
+var shoulds = []string{"SUB-5", "STOP-4", "LIM-3", "ERR-2", "DATA-6"}
+
+// conforming are servers that keep the contract, each choosing otherwise
+// than the mock where the contract leaves a choice: the suites must pass
+// them. Each keeps every MUST rule, ORD-4 among them: what it changes in a
+// reply it changes in a batch result alike.
+func conforming() []variant {
+	return []variant{
+		{name: "the mock"},
+		{name: "the mock holding other data", fill: true},
+		{name: "the 2016 mock", cfg: mockserver.Config{Profile: spec.SpaceDog2016}, profile: spec.SpaceDog2016},
+		{name: "other error messages and types", wrap: everyBody(reword, compact)},
+		{name: "ids of 20 other URL-safe characters", cfg: mockserver.Config{NewID: otherIDs}},
+		{name: "listings in another order", wrap: everyBody(reverseListings, compact)},
+		{name: "extra fields in every body", wrap: everyBody(extraFields, compact)},
+		{name: "extra fields in every success, in the 2016 profile", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
+			profile: spec.SpaceDog2016, wrap: everyBody(extraFieldsOnSuccess, compact)},
+		{name: "keys in another order, and whitespace", wrap: everyBody(same, spread)},
+		{name: "Content-Type without charset, replies chunked", wrap: chunked("application/json")},
+		{name: "Content-Type with charset=UTF-8, replies chunked", wrap: chunked("application/json;charset=UTF-8")},
+		{name: "a batch limit of 20", cfg: mockserver.Config{MaxBatch: 20}, args: []string{"--max-batch=20"}},
+		{name: "no SHOULD rule met", cfg: mockserver.Config{NewID: counterIDs()},
+			wrap: chain(no413, no405, stopOnErrorFalseUnlessTrue, exactMethodsAndPaths), notMet: shoulds},
+		{name: "no SHOULD rule met, strictly", cfg: mockserver.Config{NewID: counterIDs()}, strict: true,
+			wrap: chain(no413, no405, stopOnErrorFalseUnlessTrue, exactMethodsAndPaths), breaks: shoulds},
+		{name: "another method on the batch answered 404", wrap: no405, notMet: []string{"ERR-2"}},
+	}
+}
+
+func same(v any) any { return v }
+
+// missingObject is ERR-7's message, which that rule pins word for word.
+var missingObject = regexp.MustCompile(`^object \[[^\]]*\] of type \[[^\]]*\] not found$`)
+
+// reword gives errors other words and types than the mock's, keeping what
+// a rule pins: ERR-7's message; the limit LIM-2 names; the index and field
+// ERR-4 names (the mock's item messages start "batch item [i]").
+func reword(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok || m["success"] != false {
+		return v
+	}
+	e, ok := m["error"].(map[string]any)
+	if !ok {
+		return v
+	}
+	status := fmt.Sprint(m["status"])
+	msg, _ := e["message"].(string)
+	e["type"] = "com.example.Error" + status
+	switch {
+	case missingObject.MatchString(msg):
+	case strings.HasPrefix(msg, "batch item ["), strings.Contains(msg, "limited to"):
+		e["message"] = "Refused. " + msg
+	default:
+		e["message"] = "That did not work (" + status + ")."
+	}
+	return m
+}
+
+// otherIDs are 20 characters of RFC 3986's unreserved set, beyond the
+// mock's base64url: a letter, then digits, lower-case letters, '.' and '~'.
+func otherIDs() string {
+	const first, rest = "abcdefghijklmnopqrstuvwxyz", "0123456789abcdefghijklmnopqrstuvwxyz.~"
+	b := make([]byte, 20)
+	rand.Read(b)
+	for i := range b {
+		alphabet := rest
+		if i == 0 {
+			alphabet = first
+		}
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// reverseListings lists newest first, where the mock lists oldest first.
+func reverseListings(v any) any {
+	if m, ok := v.(map[string]any); ok {
+		if results, ok := m["results"].([]any); ok {
+			slices.Reverse(results)
+		}
+	}
+	return v
+}
+
+// extraFields adds members of the server's own everywhere: to every
+// envelope, listing, saved and success body, to error objects, to a 2016
+// batch reply and read wrapper, and to every object's meta (an object's
+// top level is its fields: DATA-1 leaves the server no room there).
+func extraFields(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	addMeta := func(o any) {
+		if obj, ok := o.(map[string]any); ok {
+			if meta, ok := obj["meta"].(map[string]any); ok {
+				meta["etag"] = fmt.Sprintf("W/%q", fmt.Sprint(meta["version"]))
+			}
+		}
+	}
+	if _, isObject := m["meta"]; isObject {
+		addMeta(m)
+		return m
+	}
+	if results, ok := m["results"].([]any); ok {
+		for _, o := range results {
+			addMeta(o)
+		}
+	}
+	if e, ok := m["error"].(map[string]any); ok {
+		e["code"] = m["status"]
+		e["documentation"] = "https://example.com/errors"
+	}
+	m["server"] = "example/1.0"
+	return m
+}
+
+// extraFieldsOnSuccess adds members to successes only: the 2016 profile's
+// document says what its failures hold, member by member (no error, or no
+// error.type, CONTRACT §7), and closes them to any other.
+func extraFieldsOnSuccess(v any) any {
+	if m, ok := v.(map[string]any); ok && m["success"] == false {
+		return v
+	}
+	return extraFields(v)
+}
+
+// spread writes JSON with its keys in reverse order and whitespace around
+// every token.
+func spread(v any) []byte {
+	var b bytes.Buffer
+	b.WriteString(" \r\n")
+	writeSpread(&b, v, "\n")
+	b.WriteString("\n")
+	return b.Bytes()
+}
+
+func writeSpread(b *bytes.Buffer, v any, indent string) {
+	inner := indent + "\t "
+	switch v := v.(type) {
+	case map[string]any:
+		keys := slices.Sorted(maps.Keys(v))
+		slices.Reverse(keys)
+		b.WriteString("{")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(" ,")
+			}
+			b.WriteString(inner)
+			b.Write(compact(k))
+			b.WriteString(" :\t")
+			writeSpread(b, v[k], inner)
+		}
+		b.WriteString(indent + "}")
+	case []any:
+		b.WriteString("[ ")
+		for i, e := range v {
+			if i > 0 {
+				b.WriteString(",\r\n")
+			}
+			b.WriteString(inner)
+			writeSpread(b, e, inner)
+		}
+		b.WriteString(indent + "]")
+	default:
+		b.Write(compact(v))
+	}
+}
+
+// chunked answers with another Content-Type and without Content-Length,
+// the body flushed a few bytes at a time.
+func chunked(contentType string) middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a := record(next, r)
+			maps.Copy(w.Header(), a.header)
+			w.Header().Del("Content-Length")
+			if a.header.Get("Content-Type") != "" {
+				w.Header().Set("Content-Type", contentType)
+			}
+			w.WriteHeader(a.status)
+			for piece := range slices.Chunk(a.body, 7) {
+				w.Write(piece)
+				http.NewResponseController(w).Flush()
+			}
+		})
+	}
+}
+
+// counterIDs generates ids that are not 20 characters (DATA-6 unmet).
+func counterIDs() func() string {
+	var n atomic.Int64
+	return func() string { return fmt.Sprintf("obj%d", n.Add(1)) }
+}
+
+// no413 answers a body over the limit with 400 (LIM-3 unmet).
+var no413 = editReply(func(r *http.Request, status int, body []byte) (int, []byte) {
+	if status != http.StatusRequestEntityTooLarge {
+		return status, body
+	}
+	return http.StatusBadRequest, []byte(`{"success":false,"status":400,"error":{"type":"BadRequest","message":"body too large"}}`)
+})
+
+// no405 answers another method on /1/batch with a 404 (ERR-2 unmet).
+func no405(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isBatch(r.URL.Path) && r.Method != http.MethodPost {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"success":false,"status":404,"error":{"type":"NotFound","message":"no such route"}}`))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// stopOnErrorFalseUnlessTrue reads any stopOnError but true as false
+// (STOP-4 unmet).
+var stopOnErrorFalseUnlessTrue = editURL(func(r *http.Request) {
+	q := r.URL.Query()
+	if v := q.Get("stopOnError"); v != "" && !strings.EqualFold(v, "true") {
+		q.Set("stopOnError", "false")
+		r.URL.RawQuery = q.Encode()
+	}
+})
+
+// exactMethodsAndPaths takes methods in upper case only, and paths under
+// /1/ without a trailing slash only, in items and direct requests alike
+// (SUB-5 unmet). A nested batch is still refused first (ERR-6).
+var exactMethodsAndPaths = chain(
+	editURL(func(r *http.Request) {
+		if p := r.URL.Path; strings.HasPrefix(p, "/v1/") || len(p) > 1 && strings.HasSuffix(p, "/") {
+			r.URL.Path, r.URL.RawPath = "/no-such-route"+p, ""
+		}
+	}),
+	editItems(func(item map[string]any) {
+		path, ok := item["path"].(string)
+		if !ok || isBatch(path) {
+			return
+		}
+		if m, ok := item["method"].(string); ok && m != strings.ToUpper(m) {
+			item["method"] = "X-" + strings.ToUpper(m) // a method the routes lack: 405
+		}
+		p, _, _ := strings.Cut(path, "?")
+		if strings.HasPrefix(p, "/v1/") || len(p) > 1 && strings.HasSuffix(p, "/") {
+			item["path"] = "/no-such-route" + path // 404
+		}
+	}),
+)

@@ -1,0 +1,124 @@
+package selftest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+)
+
+// A conforming variant that answers as the mock does proves nothing: each
+// must make the choice it is named for.
+func TestConformingVariantsChooseOtherwise(t *testing.T) {
+	byName := map[string]variant{}
+	for _, v := range conforming() {
+		byName[v.name] = v
+	}
+	for _, tc := range []struct {
+		variant string
+		check   func(t *testing.T, do doer)
+	}{
+		{"other error messages and types", func(t *testing.T, do doer) {
+			_, body := do("PATCH", "/1/data/t", "")
+			if strings.Contains(body, "io.spacedog") || !strings.Contains(body, "That did not work") {
+				t.Errorf("a 405 as the mock words it: %s", body)
+			}
+			do("POST", "/1/data/t?id=x", "{}")
+			_, body = do("GET", "/1/data/t/nope", "")
+			if !strings.Contains(body, `"object [nope] of type [t] not found"`) {
+				t.Errorf("ERR-7's message changed: %s", body)
+			}
+		}},
+		{"ids of 20 other URL-safe characters", func(t *testing.T, do doer) {
+			_, body := do("POST", "/1/data/t", "{}")
+			if !regexp.MustCompile(`"id":"[a-z][0-9a-z.~]{19}"`).MatchString(body) {
+				t.Errorf("id: %s", body)
+			}
+		}},
+		{"listings in another order", func(t *testing.T, do doer) {
+			do("POST", "/1/data/t?id=first", "{}")
+			do("POST", "/1/data/t?id=second", "{}")
+			_, body := do("GET", "/1/data/t", "")
+			_, batch := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t"}]`)
+			for _, b := range []string{body, batch} {
+				if strings.Index(b, `"second"`) > strings.Index(b, `"first"`) {
+					t.Errorf("oldest first: %s", b)
+				}
+			}
+		}},
+		{"extra fields in every body", func(t *testing.T, do doer) {
+			_, saved := do("POST", "/1/data/t?id=x", "{}")
+			_, object := do("GET", "/1/data/t/x", "")
+			_, failed := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t/y"}]`)
+			if !strings.Contains(saved, `"server"`) || !strings.Contains(object, `"etag"`) || !strings.Contains(failed, `"documentation"`) {
+				t.Errorf("no extra member: %s %s %s", saved, object, failed)
+			}
+		}},
+		{"keys in another order, and whitespace", func(t *testing.T, do doer) {
+			_, body := do("POST", "/1/data/t?id=x", "{}")
+			if !strings.HasPrefix(body, " ") || strings.Index(body, `"version"`) > strings.Index(body, `"id"`) {
+				t.Errorf("as the mock writes it: %q", body)
+			}
+		}},
+		{"Content-Type without charset, replies chunked", func(t *testing.T, do doer) {
+			resp, _ := do("GET", "/1/data", "")
+			if resp.Header.Get("Content-Type") != "application/json" || resp.ContentLength != -1 {
+				t.Errorf("Content-Type %q, length %d", resp.Header.Get("Content-Type"), resp.ContentLength)
+			}
+		}},
+		{"no SHOULD rule met", func(t *testing.T, do doer) {
+			if resp, _ := do("GET", "/1/batch", ""); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET /1/batch: %d", resp.StatusCode)
+			}
+			if resp, _ := do("POST", "/1/batch?stopOnError=maybe", "[]"); resp.StatusCode != http.StatusOK {
+				t.Errorf("stopOnError=maybe: %d", resp.StatusCode)
+			}
+			if resp, _ := do("POST", "/1/batch", `[{"method":"POST","path":"/1/data/t","content":{"pad":"`+strings.Repeat("x", 1<<20)+`"}}]`); resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("a body over the limit: %d", resp.StatusCode)
+			}
+			_, body := do("POST", "/1/batch", `[{"method":"post","path":"/1/data/t","content":{}},{"method":"GET","path":"/v1/data/t"},{"method":"GET","path":"/1/data/t/"},{"method":"POST","path":"/1/data/t","content":{}},{"method":"get","path":"/v1/batch/"}]`)
+			if !strings.Contains(body, `"status":405`) || strings.Count(body, `"status":404`) != 2 || !strings.Contains(body, `"id":"obj1"`) || strings.Count(body, `"status":400`) != 1 {
+				t.Errorf("SUB-5 or DATA-6 met, or nesting not refused: %s", body)
+			}
+		}},
+	} {
+		t.Run(tc.variant, func(t *testing.T) {
+			v, ok := byName[tc.variant]
+			if !ok {
+				t.Fatalf("no conforming variant %q", tc.variant)
+			}
+			mock, err := mockserver.New(v.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var h http.Handler = mock
+			if v.wrap != nil {
+				h = v.wrap(mock)
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			tc.check(t, func(method, path, body string) (*http.Response, string) {
+				req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				if !json.Valid(b) {
+					t.Errorf("%s %s: not JSON: %s", method, path, b)
+				}
+				return resp, string(bytes.TrimRight(b, "\n"))
+			})
+		})
+	}
+}
+
+// doer sends a request to the variant; it returns the response and its body.
+type doer = func(method, path, body string) (*http.Response, string)
