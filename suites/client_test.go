@@ -15,8 +15,8 @@ import (
 
 	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/suites/internal/config"
-	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
-	"github.com/spacedog-oss/batchkit/suites/internal/wire"
+	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/internal/wire"
 )
 
 // client talks to the target: every exchange goes through the spec checker,

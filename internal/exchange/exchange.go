@@ -19,7 +19,7 @@ import (
 	"sync/atomic"
 
 	"github.com/spacedog-oss/batchkit/spec"
-	"github.com/spacedog-oss/batchkit/suites/internal/wire"
+	"github.com/spacedog-oss/batchkit/internal/wire"
 )
 
 // Checker is an http.RoundTripper that fails any exchange that breaks the

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/spec"
-	"github.com/spacedog-oss/batchkit/suites/internal/wire"
+	"github.com/spacedog-oss/batchkit/internal/wire"
 )
 
 // serve answers every request with the same status and body.
