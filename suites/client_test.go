@@ -13,10 +13,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/spacedog-oss/batchkit/spec"
-	"github.com/spacedog-oss/batchkit/suites/internal/config"
 	"github.com/spacedog-oss/batchkit/internal/exchange"
 	"github.com/spacedog-oss/batchkit/internal/wire"
+	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/config"
 )
 
 // client talks to the target: every exchange goes through the spec checker,

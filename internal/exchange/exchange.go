@@ -18,8 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/internal/wire"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // Checker is an http.RoundTripper that fails any exchange that breaks the

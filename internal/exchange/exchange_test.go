@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/internal/wire"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // serve answers every request with the same status and body.
