@@ -6,12 +6,10 @@ package exchange
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -118,63 +116,13 @@ func (c *Checker) remember(ex Exchange) {
 	}
 }
 
-// check validates a response, then each result of a batch reply.
+// check validates a response, then each result of a batch reply, and
+// reports the first finding.
 func (c *Checker) check(req *http.Request, reqBody []byte, status int, header http.Header, body []byte) error {
-	route, err := c.Spec.FindRoute(req.Method, req.URL.EscapedPath())
-	if err != nil {
-		return c.Spec.CheckEnvelope(status, body)
-	}
-	if err := c.Spec.CheckResponse(route, req, status, header, body); err != nil {
-		return err
-	}
-	if route.OperationID() != "batch" || status != http.StatusOK {
-		return nil
-	}
-	var items []json.RawMessage
-	if json.Unmarshal(reqBody, &items) != nil {
-		return fmt.Errorf("the target answered 200 to a batch body that is not a JSON array")
-	}
-	results, err := c.Wire.Results(body)
-	if err != nil {
-		return err
-	}
-	if len(results) > len(items) {
-		return fmt.Errorf("%d results for %d sub-requests", len(results), len(items))
-	}
-	for i, res := range results {
-		if err := c.checkResult(items[i], res); err != nil {
-			return fmt.Errorf("result [%d]: %w", i, err)
-		}
+	if fs := Inspect(c.Spec, c.Wire, req.Method, req.URL.EscapedPath(), reqBody, status, header, body); len(fs) > 0 {
+		return fs[0]
 	}
 	return nil
-}
-
-// checkResult validates a batch result by the operation its sub-request
-// routes to, as the result would have been on its own. A failure that the
-// operation does not document is the envelope: an item can fail before it
-// reaches its route (malformed, nested, a path that leaves the target).
-func (c *Checker) checkResult(item, res json.RawMessage) error {
-	status := wire.Status(res)
-	// Exact field names, as the contract reads an item (§9): no struct.
-	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(item, &fields)
-	var sub struct{ Method, Path string }
-	_ = json.Unmarshal(fields["method"], &sub.Method)
-	_ = json.Unmarshal(fields["path"], &sub.Path)
-	rawPath, rawQuery, _ := strings.Cut(sub.Path, "?")
-	if sub.Method == "" || sub.Path == "" {
-		return c.Spec.CheckEnvelope(status, res)
-	}
-	route, err := c.Spec.FindRoute(sub.Method, rawPath)
-	switch {
-	case err != nil && status < http.StatusBadRequest:
-		return fmt.Errorf("a %d result for %s %s, which has no route", status, sub.Method, sub.Path)
-	case err != nil || status >= http.StatusBadRequest && route.Operation.Responses.Status(status) == nil:
-		return c.Spec.CheckEnvelope(status, res)
-	}
-	req := &http.Request{Method: route.Method, URL: &url.URL{Path: route.Path, RawQuery: rawQuery}, Header: http.Header{}}
-	alone := c.Wire.Alone(route.Method, res)
-	return c.Spec.CheckResponse(route, req, status, http.Header{"Content-Type": {"application/json"}}, alone)
 }
 
 var secrets = regexp.MustCompile(`(?i)("authorization"\s*:\s*")[^"]*(")`)

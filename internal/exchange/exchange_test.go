@@ -47,7 +47,7 @@ func TestTheCheckerJudgesResponsesAndBatchResults(t *testing.T) {
 			`[{"total":0,"results":[]}]`, "result [0]"},
 		{"more results than items", "POST", "/1/batch", `[]`, 200, `[` + object + `]`, "1 results for 0"},
 		{"a failed result without the envelope", "POST", "/1/batch", `[{"method":"GET","path":"/1/data/t/b"}]`, 200,
-			`[{"status":404,"message":"not found"}]`, `Error at "/0"`},
+			`[{"status":404,"message":"not found"}]`, `result [0]: GET /1/data/{type}/{id} answered 404, not as operation getObject documents`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := serve(t, tc.status, tc.reply)
