@@ -25,6 +25,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		"state":        {"GET": s.state},
 		"openapi.yaml": {"GET": s.openapi},
 		"faults":       {"GET": s.getFaults, "PUT": s.putFaults, "DELETE": s.clearFaults},
+		"violations":   {"GET": s.listViolations, "DELETE": s.clearViolations},
 	}
 	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
 	methods, ok := routes[name]
@@ -49,7 +50,11 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, map[string]any{"status": "ok", "profile": s.profile.name, "maxBatch": s.cfg.MaxBatch})
+	h := map[string]any{"status": "ok", "profile": s.profile.name, "maxBatch": s.cfg.MaxBatch}
+	if s.proxy != nil {
+		h["proxy"], h["violations"] = s.proxy.target.Redacted(), s.proxy.found.count()
+	}
+	writeJSON(w, h)
 }
 
 // reset forgets the data of every backend, or of ?backend=NAME.

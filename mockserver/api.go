@@ -67,6 +67,15 @@ func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 		dropAfter: -1,
 		origin:    r,
 	}
+	if s.proxy != nil {
+		if res, ok := s.fault(c); ok {
+			return res
+		}
+		res := s.forward(r, c)
+		// A drop rule for a batch loses the reply: the backend ran it all.
+		res.drop = c.dropAfter >= 0
+		return res
+	}
 	res := s.dispatch(c)
 	if c.dropAfter >= 0 {
 		res.drop = true // a direct request ran; a batch stopped after dropAfter items

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -51,6 +52,11 @@ type Config struct {
 	Faults      []Fault           // the fault rules in force at start
 	Users       map[string]string // username → password: credentials are enforced; nil: any is trusted
 	Logger      *slog.Logger      // one line per request; nil: no log
+
+	// Proxy, when set, is the URL of a real backend: API requests are
+	// forwarded to it and its replies answered unchanged, each exchange
+	// judged by the profile's document (ParseProxy checks it).
+	Proxy *url.URL
 }
 
 // DefaultJournalSize is how many requests the journal keeps by default.
@@ -67,6 +73,7 @@ type Server struct {
 	cors    cors
 	journal journal
 	faults  faults
+	proxy   *proxy // nil: the mock answers from memory
 
 	subRequestSchema   *spec.Schema
 	typeName, objectID *openapi3.Schema
@@ -116,6 +123,11 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, profile: prof, spec: sp, store: store.New(cfg.NewID),
 		cors: cors{origins: cfg.CORSOrigins}, journal: journal{size: cfg.JournalSize}}
 	s.faults.set(cfg.Faults)
+	if cfg.Proxy != nil {
+		if s.proxy, err = newProxy(cfg.Proxy, cfg.Profile, cfg.JournalSize); err != nil {
+			return nil, err
+		}
+	}
 	if s.subRequestSchema, err = sp.CompiledSchema("SubRequest"); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}

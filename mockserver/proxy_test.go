@@ -1,0 +1,180 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
+)
+
+// proxied is a mock in front of a backend handler, and the backend's URL.
+func proxied(t *testing.T, backend http.Handler, cfg mockserver.Config) (*mock, string) {
+	t.Helper()
+	be := httptest.NewServer(backend)
+	t.Cleanup(be.Close)
+	target, err := mockserver.ParseProxy(be.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Proxy = target
+	return newMock(t, cfg), be.URL
+}
+
+func violationsOf(t *testing.T, m *mock) []mockserver.Violation {
+	t.Helper()
+	var vs []mockserver.Violation
+	decode(t, m.do("GET", "/_mock/violations", nil).body, &vs)
+	return vs
+}
+
+func TestTheProxyPassesAConformingBackendsRepliesOnUnchanged(t *testing.T) {
+	for _, profile := range spec.Profiles() {
+		backend, err := mockserver.New(mockserver.Config{Profile: profile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, beURL := proxied(t, backend, mockserver.Config{Profile: profile})
+		created := m.do("POST", "/1/data/t?id=k", obj{"n": 1})
+		if created.status >= 300 {
+			t.Fatalf("%s: create through the proxy: %d %s", profile, created.status, created.body)
+		}
+		r := m.batch("", get("/1/data/t/k"), del("/1/data/t/nope"), get("/1/nothing"), sub{"METHOD": "GET"})
+		direct, err := http.Post(beURL+"/1/batch", "application/json", strings.NewReader(
+			`[{"method":"GET","path":"/1/data/t/k"},{"method":"DELETE","path":"/1/data/t/nope"},{"method":"GET","path":"/1/nothing"},{"METHOD":"GET"}]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := io.ReadAll(direct.Body)
+		direct.Body.Close()
+		if string(r.body) != string(want) || r.status != direct.StatusCode {
+			t.Errorf("%s: through the proxy %d %s\nfrom the backend %d %s", profile, r.status, r.body, direct.StatusCode, want)
+		}
+		if vs := violationsOf(t, m); len(vs) != 0 {
+			t.Errorf("%s: violations of a conforming backend: %+v", profile, vs)
+		}
+		var journal []mockserver.Entry
+		decode(t, m.do("GET", "/_mock/requests", nil).body, &journal)
+		if len(journal) != 2 || journal[0].Path != "/1/batch" || journal[0].Status != 200 {
+			t.Errorf("%s: the journal in front of the backend: %+v", profile, journal)
+		}
+	}
+}
+
+// breakResult makes the backend's batch result at index break the reply
+// shape of its operation: a GET's meta.version becomes a string.
+func breakResult(next http.Handler, index int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		var results []map[string]any
+		if r.URL.Path == "/1/batch" && json.Unmarshal(body, &results) == nil && index < len(results) {
+			if meta, ok := results[index]["meta"].(map[string]any); ok {
+				meta["version"] = "one"
+			}
+			body, _ = json.Marshal(results)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	})
+}
+
+func TestTheProxyRecordsEachViolationWithItsIndexAndPointer(t *testing.T) {
+	backend, err := mockserver.New(mockserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var logged strings.Builder
+	m, _ := proxied(t, breakResult(backend, 1), mockserver.Config{Logger: slog.New(slog.NewTextHandler(&lockedWriter{mu: &mu, w: &logged}, nil))})
+	m.do("POST", "/1/data/t?id=k", obj{"n": 1})
+	r := m.batch("", post("/1/data/t", obj{"n": 2}), get("/1/data/t/k"), get("/1/data/t/k"))
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"version":"one"`) {
+		t.Fatalf("the broken reply is not passed on unchanged: %d %s", r.status, r.body)
+	}
+	vs := violationsOf(t, m)
+	if len(vs) != 1 {
+		t.Fatalf("violations %+v, want one, for result [1]", vs)
+	}
+	v := vs[0]
+	if v.Index != 1 || v.Operation != "getObject" || v.Pointer != "/meta/version" || v.Path != "/1/batch" || v.Status != 200 {
+		t.Errorf("violation %+v, want result [1] of getObject at /meta/version", v)
+	}
+	if len(v.Request) == 0 || len(v.Response) == 0 || v.Message == "" {
+		t.Errorf("the violation lacks its request, reply or message: %+v", v)
+	}
+	mu.Lock()
+	log := logged.String()
+	mu.Unlock()
+	if !strings.Contains(log, "level=WARN") || !strings.Contains(log, "contract violation") || !strings.Contains(log, "index=1") {
+		t.Errorf("no WARN line for the violation:\n%s", log)
+	}
+	var health map[string]any
+	decode(t, m.do("GET", "/_mock/health", nil).body, &health)
+	if health["violations"] != float64(1) {
+		t.Errorf("health = %v, want a count of 1 violation", health)
+	}
+	m.do("DELETE", "/_mock/violations", nil)
+	if vs := violationsOf(t, m); len(vs) != 0 {
+		t.Errorf("DELETE left %d violations", len(vs))
+	}
+	if m.srv.Violations() != 1 {
+		t.Errorf("Violations() = %d after DELETE, want the 1 seen since start", m.srv.Violations())
+	}
+}
+
+func TestTheProxyNeverFollowsAURLInABatch(t *testing.T) {
+	var hits atomic.Int64
+	canary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer canary.Close()
+	var seen atomic.Value
+	backend, _ := mockserver.New(mockserver.Config{})
+	m, _ := proxied(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		seen.Store(string(body))
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		backend.ServeHTTP(w, r)
+	}), mockserver.Config{})
+	sent := `[{"method":"GET","path":"` + canary.URL + `/1/data"},{"method":"GET","path":"//` + strings.TrimPrefix(canary.URL, "http://") + `/1/data"}]`
+	m.do("POST", "/1/batch?stopOnError=false", sent)
+	if hits.Load() != 0 {
+		t.Errorf("the proxy or the backend called out to a URL in a batch")
+	}
+	if seen.Load() != sent {
+		t.Errorf("the backend got %v, want the batch as it came: %s", seen.Load(), sent)
+	}
+}
+
+func TestTheProxyKeepsFaultsCORSAndAnswers502WhenTheBackendIsDown(t *testing.T) {
+	backend, _ := mockserver.New(mockserver.Config{})
+	m, _ := proxied(t, backend, mockserver.Config{CORSOrigins: []string{"*"},
+		Faults: []mockserver.Fault{{Method: "GET", Path: "/1/data/slow", Status: 503}}})
+	if r := m.do("GET", "/1/data/slow", nil); r.status != 503 {
+		t.Errorf("a fault rule in front of the backend: %d %s", r.status, r.body)
+	}
+	if r := m.do("GET", "/1/data", nil, "Origin", "http://page.example"); r.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("CORS in front of the backend: %v", r.header)
+	}
+	gone := httptest.NewServer(http.NotFoundHandler())
+	target, _ := mockserver.ParseProxy(gone.URL)
+	gone.Close()
+	down := newMock(t, mockserver.Config{Proxy: target})
+	r := down.do("GET", "/1/data", nil)
+	if msg := assertEnvelope(t, r.json(t), 502); !strings.Contains(msg, "did not answer") {
+		t.Errorf("a backend that is down: %d %s", r.status, r.body)
+	}
+	for _, bad := range []string{"ftp://x", "localhost:8080", "http://", "http://x/?q=1"} {
+		if _, err := mockserver.ParseProxy(bad); err == nil {
+			t.Errorf("ParseProxy(%q) took it", bad)
+		}
+	}
+}
