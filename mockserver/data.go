@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"errors"
-	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -50,7 +49,7 @@ func (s *Server) list(c *call, typ string) response {
 }
 
 func (s *Server) createObject(c *call) response {
-	o, err := s.store.Backend(c.backend).Create(c.params["type"], c.query.Get("id"), fields(c.payload), c.user, s.now(), s.profile.overwrite)
+	o, err := s.store.Backend(c.backend).Create(c.params["type"], c.query.Get("id"), c.payload, c.user, s.now(), s.profile.overwrite)
 	if err != nil {
 		return s.storeFailure(err)
 	}
@@ -74,7 +73,7 @@ func (s *Server) updateObject(c *call) response {
 		return *ferr
 	}
 	strict, _ := strconv.ParseBool(c.query.Get("strict")) // validated: absent means false
-	o, err := s.store.Backend(c.backend).Update(c.params["type"], c.params["id"], fields(c.payload),
+	o, err := s.store.Backend(c.backend).Update(c.params["type"], c.params["id"], c.payload,
 		strict, version, c.user, s.now())
 	if err != nil {
 		return s.storeFailure(err)
@@ -122,15 +121,6 @@ func (s *Server) deleteAllObjects(c *call) response {
 // now is the clock at millisecond precision, the precision meta shows.
 func (s *Server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
-// fields is a payload as stored: a client's meta is not the object's (DATA-1).
-func fields(payload map[string]any) map[string]any {
-	f := maps.Clone(payload)
-	delete(f, "meta")
-	if f == nil {
-		f = map[string]any{}
-	}
-	return f
-}
 
 // intParam reads an integer query parameter the spec has validated; a value
 // out of int64 range still fails here.

@@ -96,7 +96,7 @@ func (s *Server) seedObject(typ string, raw json.RawMessage) (*store.Object, err
 	}
 	now := s.now()
 	o := &store.Object{ID: meta.ID, Type: typ, Version: max(meta.Version, 1),
-		CreatedBy: cmp.Or(meta.CreatedBy, "anonymous"), Fields: fields}
+		CreatedBy: cmp.Or(meta.CreatedBy, "anonymous"), Fields: raw} // the store drops meta
 	o.UpdatedBy = cmp.Or(meta.UpdatedBy, o.CreatedBy)
 	if o.ID == "" {
 		o.ID = s.cfg.NewID()

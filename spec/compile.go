@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,6 +103,59 @@ func (c *Checks) CheckBody(v any, given bool) *RequestError {
 		return err
 	}
 	return nil
+}
+
+// CheckRawBody checks a request body as sent: valid JSON, or empty for
+// none. It decodes the body only when the schema asks more of it than its
+// type, so that an object payload is never decoded to be checked.
+func (c *Checks) CheckRawBody(raw []byte) *RequestError {
+	if c.body == nil || len(raw) == 0 {
+		return c.CheckBody(nil, len(raw) > 0)
+	}
+	if kind, ok := rawKind(raw); ok && c.body.typeOnly() && kind != typeNumber {
+		if kind == 0 { // null
+			return c.CheckBody(nil, true)
+		}
+		if c.body.types != 0 && c.body.types&kind == 0 {
+			return &RequestError{In: "body", Reason: fmt.Sprintf("must be %s, not %s", c.body.types, kind)}
+		}
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return &RequestError{In: "body", Reason: "not valid JSON: " + err.Error()}
+	}
+	return c.CheckBody(v, true)
+}
+
+// rawKind is the type of a valid JSON value by its first byte: 0 for null,
+// typeNumber for any number.
+func rawKind(raw []byte) (typeSet, bool) {
+	raw = bytes.TrimLeft(raw, " \t\r\n")
+	if len(raw) == 0 {
+		return 0, false
+	}
+	switch raw[0] {
+	case '{':
+		return typeObject, true
+	case '[':
+		return typeArray, true
+	case '"':
+		return typeString, true
+	case 't', 'f':
+		return typeBoolean, true
+	case 'n':
+		return 0, true
+	}
+	return typeNumber, true
+}
+
+// typeOnly reports whether the schema constrains nothing but the type.
+func (s *Schema) typeOnly() bool {
+	return s.pattern == nil && s.minLength == 0 && s.min == nil && s.max == nil && s.enum == nil &&
+		s.props == nil && s.required == nil && s.additional == nil && !s.closed && s.items == nil && s.anyOf == nil
 }
 
 // Schema is a compiled JSON schema.

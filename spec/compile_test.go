@@ -65,13 +65,7 @@ func ourVerdict(route *Route, query url.Values, body []byte) string {
 	if !route.Checks.TakesBody() || route.OperationID() == "batch" {
 		return ""
 	}
-	var v any
-	if body != nil {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		dec.Decode(&v)
-	}
-	if err := route.Checks.CheckBody(v, body != nil); err != nil {
+	if err := route.Checks.CheckRawBody(body); err != nil {
 		if len(err.Pointer) > 0 {
 			return "body " + strings.Join(err.Pointer, "/")
 		}

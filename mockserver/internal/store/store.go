@@ -7,9 +7,7 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -32,29 +30,15 @@ type Object struct {
 	Version              int64
 	CreatedBy, UpdatedBy string
 	CreatedAt, UpdatedAt time.Time
-	Fields               map[string]any // never modified once stored
-	fieldsJSON           []byte         // Fields, encoded once at write time
-	seq                  uint64         // creation order, for listings
+	// Fields is the object's fields as a JSON object, without meta: for
+	// Import, any valid JSON object; once stored, the form Fields makes.
+	// Never modified once stored.
+	Fields []byte
+	seq    uint64 // creation order, for listings
 }
 
 // FieldsJSON is the object's fields as a JSON object, without meta.
-func (o *Object) FieldsJSON() []byte { return o.fieldsJSON }
-
-// encodeFields encodes fields once per write, so that reads, the common
-// case, do not. Clients get back the strings they sent: no HTML escaping.
-func encodeFields(fields map[string]any) []byte {
-	if fields == nil {
-		return []byte("{}")
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(fields); err != nil {
-		// Fields come from decoded JSON: they always encode.
-		panic(fmt.Sprintf("store: encode fields: %v", err))
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-}
+func (o *Object) FieldsJSON() []byte { return o.Fields }
 
 // Store holds every backend's data. The zero value is not usable: use New.
 type Store struct {
@@ -114,7 +98,9 @@ func typeNotFound(typ string) error {
 // asks for a generated one. An id that exists is a conflict, or with
 // overwrite the object is replaced whole: new fields and meta, the next
 // version (the 2016 server indexed over it).
-func (b *Backend) Create(typ, id string, fields map[string]any, by string, at time.Time, overwrite bool) (*Object, error) {
+// The payload is a valid JSON object.
+func (b *Backend) Create(typ, id string, payload []byte, by string, at time.Time, overwrite bool) (*Object, error) {
+	fields := Fields(payload) // outside the lock
 	if b.types == nil { // a backend without data, which only this caller holds
 		b = b.store.register(b)
 	}
@@ -138,7 +124,7 @@ func (b *Backend) Create(typ, id string, fields map[string]any, by string, at ti
 	}
 	b.seq++
 	o := &Object{ID: id, Type: typ, Version: version, CreatedBy: by, UpdatedBy: by,
-		CreatedAt: at, UpdatedAt: at, Fields: fields, fieldsJSON: encodeFields(fields), seq: b.seq}
+		CreatedAt: at, UpdatedAt: at, Fields: fields, seq: b.seq}
 	objs[id] = o
 	b.store.changes.Add(1)
 	return o, nil
@@ -159,9 +145,14 @@ func (b *Backend) Get(typ, id string) (*Object, error) {
 	return o, nil
 }
 
-// Update sets the given top-level fields and keeps the others, or with strict
-// replaces them all. A version other than 0 must be the current one.
-func (b *Backend) Update(typ, id string, fields map[string]any, strict bool, version int64, by string, at time.Time) (*Object, error) {
+// Update sets the payload's top-level fields and keeps the others, or with
+// strict replaces them all. A version other than 0 must be the current
+// one. The payload is a valid JSON object.
+func (b *Backend) Update(typ, id string, payload []byte, strict bool, version int64, by string, at time.Time) (*Object, error) {
+	var fields []byte
+	if strict {
+		fields = Fields(payload) // outside the lock
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	objs, ok := b.types[typ]
@@ -176,14 +167,11 @@ func (b *Backend) Update(typ, id string, fields map[string]any, strict bool, ver
 		return nil, fmt.Errorf("version [%d] of object [%s] of type [%s] is not its current version [%d]: %w",
 			version, id, typ, old.Version, ErrConflict)
 	}
-	o := *old
 	if !strict {
-		merged := maps.Clone(old.Fields)
-		maps.Copy(merged, fields)
-		fields = merged
+		fields = merged(old.Fields, payload)
 	}
+	o := *old
 	o.Fields, o.Version, o.UpdatedBy, o.UpdatedAt = fields, old.Version+1, by, at
-	o.fieldsJSON = encodeFields(fields)
 	objs[id] = &o
 	b.store.changes.Add(1)
 	return &o, nil
@@ -312,9 +300,9 @@ func (s *Store) Import(d Dump) error {
 				c := *o
 				c.Type = typ
 				if c.Fields == nil {
-					c.Fields = map[string]any{}
+					c.Fields = []byte("{}")
 				}
-				c.fieldsJSON = encodeFields(c.Fields)
+				c.Fields = Fields(c.Fields)
 				b.seq++
 				c.seq = b.seq
 				b.types[typ][c.ID] = &c

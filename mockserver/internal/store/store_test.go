@@ -16,7 +16,7 @@ func TestConcurrentFirstWritesToABackend(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range 8 {
 			wg.Go(func() {
-				if _, err := s.Backend("new").Create("t", fmt.Sprint(i), map[string]any{}, "u", time.Time{}, false); err != nil {
+				if _, err := s.Backend("new").Create("t", fmt.Sprint(i), []byte(`{}`), "u", time.Time{}, false); err != nil {
 					t.Error(err)
 				}
 			})
@@ -51,7 +51,7 @@ func TestGeneratedIDsNeverCollide(t *testing.T) {
 	s := New(func() string { id := ids[0]; ids = ids[1:]; return id })
 	b := s.Backend("x")
 	for _, want := range []string{"a", "b"} {
-		o, err := b.Create("t", "", nil, "u", time.Time{}, false)
+		o, err := b.Create("t", "", []byte(`{}`), "u", time.Time{}, false)
 		if err != nil || o.ID != want {
 			t.Fatalf("Create: %v %v, want id %s", o, err, want)
 		}
@@ -61,13 +61,13 @@ func TestGeneratedIDsNeverCollide(t *testing.T) {
 func TestCreateOverAnExistingIDConflictsOrReplaces(t *testing.T) {
 	b := New(func() string { return "gen" }).Backend("b")
 	t0, t1 := time.Unix(0, 0), time.Unix(60, 0)
-	if _, err := b.Create("t", "k", map[string]any{"a": 1, "b": 2}, "fred", t0, false); err != nil {
+	if _, err := b.Create("t", "k", []byte(`{"a":1,"b":2}`), "fred", t0, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Create("t", "k", map[string]any{"c": 3}, "vince", t1, false); !errors.Is(err, ErrConflict) {
+	if _, err := b.Create("t", "k", []byte(`{"c":3}`), "vince", t1, false); !errors.Is(err, ErrConflict) {
 		t.Errorf("create over k: %v, want a conflict", err)
 	}
-	o, err := b.Create("t", "k", map[string]any{"c": 3}, "vince", t1, true)
+	o, err := b.Create("t", "k", []byte(`{"c":3}`), "vince", t1, true)
 	if err != nil {
 		t.Fatal(err)
 	}
