@@ -25,7 +25,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	e := Entry{Time: start.UTC().Format(timeFormat), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Backend: backendOf(r.Host, s.cfg.Backend), User: userOf(r)}
+		Backend: backendOf(r.Host, s.cfg.Backend), User: userOf(r.Header)}
 	res := s.serveAPI(r, &e)
 	e.Response = journalBody(res.body, true)
 	s.cfg.Latency.wait(r)

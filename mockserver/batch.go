@@ -53,7 +53,8 @@ func (s *Server) items(body []byte) ([][]byte, response) {
 	if len(trimmed) == 0 {
 		return nil, s.profile.failure(http.StatusBadRequest, "body: a JSON array of sub-requests is required")
 	}
-	if err := json.Unmarshal(trimmed, new(json.RawMessage)); err != nil {
+	if !json.Valid(trimmed) {
+		err := json.Unmarshal(trimmed, new(json.RawMessage)) // says where
 		return nil, s.profile.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
 	}
 	if trimmed[0] != '[' {

@@ -121,7 +121,6 @@ func (s *Server) deleteAllObjects(c *call) response {
 // now is the clock at millisecond precision, the precision meta shows.
 func (s *Server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
-
 // intParam reads an integer query parameter the spec has validated; a value
 // out of int64 range still fails here.
 func (s *Server) intParam(c *call, name string, def int64) (int64, *response) {

@@ -28,12 +28,18 @@ func backendOf(host, def string) string {
 	return def
 }
 
-// userOf is the username of the request's Basic credentials, or anonymous.
-func userOf(r *http.Request) string {
-	if u, _, ok := r.BasicAuth(); ok && u != "" {
+// userOf is the username of a header's Basic credentials, or anonymous.
+func userOf(h http.Header) string {
+	if u, _, ok := basicAuth(h); ok && u != "" {
 		return u
 	}
 	return "anonymous"
+}
+
+// basicAuth reads a header's Basic credentials, as net/http reads them.
+func basicAuth(h http.Header) (user, password string, ok bool) {
+	r := http.Request{Header: h}
+	return r.BasicAuth()
 }
 
 // baseURL is the scheme and host that objects' locations start with.

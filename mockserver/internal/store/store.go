@@ -101,7 +101,7 @@ func typeNotFound(typ string) error {
 // The payload is a valid JSON object.
 func (b *Backend) Create(typ, id string, payload []byte, by string, at time.Time, overwrite bool) (*Object, error) {
 	fields := Fields(payload) // outside the lock
-	if b.types == nil { // a backend without data, which only this caller holds
+	if b.types == nil {       // a backend without data, which only this caller holds
 		b = b.store.register(b)
 	}
 	b.mu.Lock()
