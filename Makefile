@@ -6,7 +6,7 @@ BASE    ?= HEAD
 OASDIFF_FLAGS   ?=
 CONFORMANCE_BIN ?= bin/spacedog-conformance
 
-.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench build spec-check conformance-bin
+.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http build spec-check conformance-bin
 
 ## mock: serve the mock on localhost:8080 (flags in ARGS="--max-batch 20")
 mock:
@@ -35,6 +35,11 @@ suites-2016:
 suites-binary: build conformance-bin
 	suites/against-binary.sh bin/spacedog-mock $(CONFORMANCE_BIN) doc $(REPORTS)/binary-doc
 	suites/against-binary.sh bin/spacedog-mock $(CONFORMANCE_BIN) spacedog-2016 $(REPORTS)/binary-spacedog-2016
+
+## bench-http: the built mock over loopback beside a trivial handler, each
+## figure a ratio to the trivial one's from the same run (README, Performance)
+bench-http: build
+	$(GO) run ./internal/cmd/bench-http -mock bin/spacedog-mock $(ARGS)
 
 ## bench: the mock's benchmarks (README, Performance)
 bench:

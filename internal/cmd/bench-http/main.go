@@ -1,0 +1,229 @@
+// Command bench-http measures the mock over HTTP on loopback, side by side
+// with a trivial net/http handler that answers a fixed reply, and prints
+// each figure as a ratio to the trivial handler's from the same run:
+//
+//	go run ./internal/cmd/bench-http -mock bin/spacedog-mock
+//
+// Each server is its own process, so that its RSS is its own. Rounds
+// alternate trivial and mock (A B A B) so that a noisy neighbour hits both.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spacedog-oss/batchkit/internal/loadgen"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "serve-trivial" {
+		serveTrivial()
+		return
+	}
+	mock := flag.String("mock", "bin/spacedog-mock", "the mock's `binary`")
+	clients := flag.Int("clients", 16, "concurrent clients")
+	duration := flag.Duration("duration", 3*time.Second, "length of each measurement")
+	rounds := flag.Int("rounds", 3, "rounds, each trivial then mock, per scenario")
+	flag.Parse()
+	if err := run(*mock, *clients, *duration, *rounds, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-http:", err)
+		os.Exit(1)
+	}
+}
+
+// serveTrivial is the limit: it answers every request with a fixed reply.
+func serveTrivial() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("trivial serving on http://%s\n", ln.Addr())
+	reply := []byte(`{"success":true,"status":200}`)
+	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(reply)
+	}))
+}
+
+// server is a server process under test.
+type server struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func start(name string, args ...string) (*server, error) {
+	cmd := exec.Command(name, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if _, url, ok := strings.Cut(sc.Text(), " serving on "); ok {
+				found <- url
+			}
+		}
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case url := <-found:
+		return &server{cmd: cmd, url: url}, nil
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("%s did not start", name)
+	}
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+}
+
+// rss is the process's resident set, from /proc.
+func (s *server) rss() int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// scenario is a workload: its requests, after a setup run once per server.
+type scenario struct {
+	name  string
+	setup func(url string) error
+	next  func(url string) func(client, seq int) loadgen.Request
+}
+
+var product = []byte(`{"name":"Teddy Bear","price":"$23.45","tags":["toy","bear"]}`)
+
+func scenarios() []scenario {
+	return []scenario{
+		{name: "create", setup: func(string) error { return nil }, next: func(url string) func(int, int) loadgen.Request {
+			return func(int, int) loadgen.Request {
+				return loadgen.Request{Method: "POST", URL: url + "/1/data/product", Body: product}
+			}
+		}},
+		{name: "batch10", setup: func(url string) error {
+			for i := range 5 {
+				resp, err := http.Post(fmt.Sprintf("%s/1/data/product?id=p%d", url, i), "application/json", strings.NewReader(string(product)))
+				if err != nil {
+					return err
+				}
+				resp.Body.Close()
+			}
+			return nil
+		}, next: func(url string) func(int, int) loadgen.Request {
+			var items []any
+			for i := range 5 {
+				items = append(items, map[string]any{"method": "POST", "path": "/1/data/product", "content": map[string]any{"name": "Mobby Dick", "stock": i}})
+			}
+			for i := range 5 {
+				items = append(items, map[string]any{"method": "GET", "path": fmt.Sprintf("/1/data/product/p%d", i)})
+			}
+			body, _ := json.Marshal(items)
+			return func(int, int) loadgen.Request { return loadgen.Request{Method: "POST", URL: url + "/1/batch", Body: body} }
+		}},
+	}
+}
+
+// figures are one measurement of one server.
+type figures struct {
+	perSecond float64
+	p50, p99  time.Duration
+	rss       int64
+	bad       int // transport errors and 5xx
+}
+
+func measure(s *server, sc scenario, clients int, d time.Duration) (figures, error) {
+	if err := sc.setup(s.url); err != nil {
+		return figures{}, err
+	}
+	res := loadgen.Run(context.Background(), loadgen.Config{Clients: clients, Duration: d, Next: sc.next(s.url)})
+	return figures{perSecond: res.PerSecond(), p50: res.Percentile(0.5), p99: res.Percentile(0.99),
+		rss: s.rss(), bad: res.Errors + res.Status5xx}, nil
+}
+
+func run(mock string, clients int, d time.Duration, rounds int, w io.Writer) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(mock); err != nil {
+		return fmt.Errorf("the mock's binary: %w (make build makes it)", err)
+	}
+	mock, _ = filepath.Abs(mock)
+	fmt.Fprintf(w, "%d clients, %s per measurement, %d rounds (trivial, mock) per scenario, loopback\n\n", clients, d, rounds)
+	fmt.Fprintln(w, "| scenario | round | trivial req/s | mock req/s | req/s ratio | trivial p50 / p99 | mock p50 / p99 | p99 ratio | mock RSS | errors |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	var failed error
+	for _, sc := range scenarios() {
+		var ratios, p99s []float64
+		for round := 1; round <= rounds; round++ {
+			// A fresh process per round: each measures from the same start.
+			triv, err := start(self, "serve-trivial")
+			if err != nil {
+				return err
+			}
+			t, err := measure(triv, sc, clients, d)
+			triv.stop()
+			if err != nil {
+				return err
+			}
+			m0, err := start(mock, "--addr", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			m, err := measure(m0, sc, clients, d)
+			m0.stop()
+			if err != nil {
+				return err
+			}
+			ratio, p99 := m.perSecond/t.perSecond, float64(m.p99)/float64(t.p99)
+			ratios, p99s = append(ratios, ratio), append(p99s, p99)
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.2f | %s / %s | %s / %s | %.1f× | %d MiB | %d |\n", sc.name, round,
+				t.perSecond, m.perSecond, ratio, ms(t.p50), ms(t.p99), ms(m.p50), ms(m.p99), p99, m.rss>>20, m.bad+t.bad)
+			if m.bad+t.bad > 0 {
+				failed = errors.New("errors or 5xx answers during the run")
+			}
+		}
+		fmt.Fprintf(w, "| **%s median** | | | | **%.2f** | | | **%.1f×** | | |\n", sc.name, median(ratios), median(p99s))
+	}
+	return failed
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	return s[len(s)/2]
+}
