@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	// Next returns the request a client sends next; client is its number
 	// and seq counts its requests.
 	Next func(client, seq int) Request
+	// Stop, when above 0, ends the run once that many requests were sent,
+	// whichever comes first.
+	Stop int
 }
 
 // Result is what a run measured.
@@ -60,11 +64,15 @@ func Run(ctx context.Context, cfg Config) Result {
 	var mu sync.Mutex
 	var total Result
 	var wg sync.WaitGroup
+	var sent atomic.Int64
 	start := time.Now()
 	for c := range cfg.Clients {
 		wg.Go(func() {
 			var own Result
 			for seq := 0; ctx.Err() == nil; seq++ {
+				if cfg.Stop > 0 && sent.Add(1) > int64(cfg.Stop) {
+					break
+				}
 				r := cfg.Next(c, seq)
 				req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, bytes.NewReader(r.Body))
 				if err != nil {

@@ -46,3 +46,13 @@ func TestRunCountsTransportErrors(t *testing.T) {
 		t.Errorf("a closed server: %d errors, %d answered", res.Errors, res.Requests)
 	}
 }
+
+func TestRunStopsAfterStopRequests(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	res := Run(context.Background(), Config{Clients: 3, Duration: time.Minute, Stop: 50,
+		Next: func(client, seq int) Request { return Request{Method: "GET", URL: srv.URL} }})
+	if res.Requests != 50 {
+		t.Errorf("%d answered, want 50", res.Requests)
+	}
+}

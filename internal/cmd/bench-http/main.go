@@ -38,8 +38,13 @@ func main() {
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 3*time.Second, "length of each measurement")
 	rounds := flag.Int("rounds", 3, "rounds, each trivial then mock, per scenario")
+	objects := flag.Int("objects", 100000, "small objects stored for the memory figures; 0: none")
 	flag.Parse()
-	if err := run(*mock, *clients, *duration, *rounds, os.Stdout); err != nil {
+	err := run(*mock, *clients, *duration, *rounds, os.Stdout)
+	if err == nil && *objects > 0 {
+		err = memory(*mock, *objects, os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench-http:", err)
 		os.Exit(1)
 	}
@@ -226,4 +231,46 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Micros
 func median(xs []float64) float64 {
 	s := slices.Sorted(slices.Values(xs))
 	return s[len(s)/2]
+}
+
+// memory stores n small objects in a fresh mock, and reports its RSS
+// before and after, and the size of GET /_mock/state beside it.
+func memory(mock string, n int, w io.Writer) error {
+	m, err := start(mock, "--addr", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer m.stop()
+	before := m.rss()
+	small := []byte(`{"name":"Teddy Bear","price":23.45,"n":1}`) // 42 bytes
+	res := loadgen.Run(context.Background(), loadgen.Config{Clients: 8, Duration: 10 * time.Minute,
+		Next: func(client, seq int) loadgen.Request {
+			var b strings.Builder
+			b.WriteString("[")
+			for i := range 10 {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				fmt.Fprintf(&b, `{"method":"POST","path":"/1/data/small","content":%s}`, small)
+			}
+			b.WriteString("]")
+			return loadgen.Request{Method: "POST", URL: m.url + "/1/batch", Body: []byte(b.String())}
+		}, Stop: n / 10})
+	if res.Errors+res.Status5xx > 0 {
+		return fmt.Errorf("storing %d objects: %d errors, %d 5xx", n, res.Errors, res.Status5xx)
+	}
+	time.Sleep(2 * time.Second) // a GC cycle or two
+	after := m.rss()
+	resp, err := http.Get(m.url + "/_mock/state")
+	if err != nil {
+		return err
+	}
+	size, _ := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	peak := m.rss()
+	stored := res.Requests * 10
+	fmt.Fprintf(w, "\n| objects stored | RSS at start | RSS after | per object | GET /_mock/state | RSS after reading it |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| %d | %d MiB | %d MiB | %d bytes | %d MiB | %d MiB |\n", stored, before>>20, after>>20,
+		(after-before)/int64(max(stored, 1)), size>>20, peak>>20)
+	return nil
 }
