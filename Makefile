@@ -6,7 +6,7 @@ BASE    ?= HEAD
 OASDIFF_FLAGS   ?=
 CONFORMANCE_BIN ?= bin/spacedog-conformance
 
-.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http build spec-check conformance-bin
+.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http soak soak-short build spec-check conformance-bin
 
 ## mock: serve the mock on localhost:8080 (flags in ARGS="--max-batch 20")
 mock:
@@ -14,8 +14,9 @@ mock:
 
 ## test: vet, format, every test under -race (the suites in-process among
 ## them), the suites in-process in the spacedog-2016 profile, then the
-## suites against the built mock over TCP in both profiles
-test: vet fmt-check unit suites-2016 suites-binary
+## suites against the built mock over TCP in both profiles, and a 5-second
+## soak
+test: vet fmt-check unit suites-2016 suites-binary soak-short
 
 vet:
 	$(GO) vet ./...
@@ -40,6 +41,14 @@ suites-binary: build conformance-bin
 ## figure a ratio to the trivial one's from the same run (README, Performance)
 bench-http: build
 	$(GO) run ./internal/cmd/bench-http -mock bin/spacedog-mock $(ARGS)
+
+## soak: a model-checked load test of the built mock over loopback (16
+## clients × 60 s by default; ARGS="-duration 10m"); soak-short: 5 s
+soak: build
+	$(GO) run ./internal/cmd/soak -mock bin/spacedog-mock $(ARGS)
+
+soak-short: build
+	$(GO) run ./internal/cmd/soak -mock bin/spacedog-mock -duration 5s
 
 ## bench: the mock's benchmarks (README, Performance)
 bench:
