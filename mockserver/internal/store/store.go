@@ -46,11 +46,90 @@ type Store struct {
 	changes  atomic.Uint64
 	mu       sync.Mutex
 	backends map[string]*Backend
+	observe  func(Change) // nil: none
 }
 
 // New returns an empty store whose generated ids come from newID.
 func New(newID func() string) *Store {
 	return &Store{newID: newID, backends: map[string]*Backend{}}
+}
+
+// Observe has every change to the data told to f, in the order the
+// changes take effect for each backend: f runs under the lock of the
+// change, so it must be quick and must not call the store. Set it before
+// the store is used.
+func (s *Store) Observe(f func(Change)) { s.observe = f }
+
+// Change is one change to the data, as Apply replays it.
+type Change struct {
+	Op      string // Put, Delete, DeleteType, DeleteAll or Reset
+	Backend string // for Reset, "" means every backend
+	Type    string
+	ID      string
+	Object  *Object // for Put: the object as stored
+}
+
+// The operations of a Change.
+const (
+	Put        = "put"
+	Delete     = "delete"
+	DeleteType = "deleteType"
+	DeleteAll  = "deleteAll"
+	Reset      = "reset"
+)
+
+func (s *Store) changed(c Change) {
+	s.changes.Add(1)
+	if s.observe != nil {
+		s.observe(c)
+	}
+}
+
+// Apply replays a change. It is idempotent: a change applied twice, or
+// over a state that already holds it, leaves what applying it once does.
+func (s *Store) Apply(c Change) error {
+	if c.Op == Reset {
+		s.reset(c.Backend)
+		s.changes.Add(1)
+		return nil
+	}
+	b := s.Backend(c.Backend)
+	if b.types == nil {
+		b = s.register(b)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch c.Op {
+	case Put:
+		o := *c.Object
+		o.Type = c.Type
+		if o.Fields == nil {
+			o.Fields = []byte("{}")
+		}
+		o.Fields = Fields(o.Fields)
+		if b.types[c.Type] == nil {
+			b.types[c.Type] = map[string]*Object{}
+		}
+		if old := b.types[c.Type][o.ID]; old != nil {
+			o.seq = old.seq
+		} else {
+			b.seq++
+			o.seq = b.seq
+		}
+		b.types[c.Type][o.ID] = &o
+	case Delete:
+		delete(b.types[c.Type], c.ID)
+	case DeleteType:
+		b.types[c.Type] = map[string]*Object{}
+	case DeleteAll:
+		for t := range b.types {
+			b.types[t] = map[string]*Object{}
+		}
+	default:
+		return fmt.Errorf("store: no change %q", c.Op)
+	}
+	s.changes.Add(1)
+	return nil
 }
 
 // Backend returns the named backend's data. Only writes create one, so that
@@ -126,7 +205,7 @@ func (b *Backend) Create(typ, id string, payload []byte, by string, at time.Time
 	o := &Object{ID: id, Type: typ, Version: version, CreatedBy: by, UpdatedBy: by,
 		CreatedAt: at, UpdatedAt: at, Fields: fields, seq: b.seq}
 	objs[id] = o
-	b.store.changes.Add(1)
+	b.store.changed(Change{Op: Put, Backend: b.name, Type: typ, ID: id, Object: o})
 	return o, nil
 }
 
@@ -173,7 +252,7 @@ func (b *Backend) Update(typ, id string, payload []byte, strict bool, version in
 	o := *old
 	o.Fields, o.Version, o.UpdatedBy, o.UpdatedAt = fields, old.Version+1, by, at
 	objs[id] = &o
-	b.store.changes.Add(1)
+	b.store.changed(Change{Op: Put, Backend: b.name, Type: typ, ID: id, Object: &o})
 	return &o, nil
 }
 
@@ -189,7 +268,7 @@ func (b *Backend) Delete(typ, id string) error {
 		return notFound(typ, id)
 	}
 	delete(objs, id)
-	b.store.changes.Add(1)
+	b.store.changed(Change{Op: Delete, Backend: b.name, Type: typ, ID: id})
 	return nil
 }
 
@@ -203,7 +282,7 @@ func (b *Backend) DeleteType(typ string) (int, error) {
 		return 0, typeNotFound(typ)
 	}
 	b.types[typ] = map[string]*Object{}
-	b.store.changes.Add(1)
+	b.store.changed(Change{Op: DeleteType, Backend: b.name, Type: typ})
 	return len(objs), nil
 }
 
@@ -214,7 +293,7 @@ func (b *Backend) DeleteAll() {
 	for t := range b.types {
 		b.types[t] = map[string]*Object{}
 	}
-	b.store.changes.Add(1)
+	b.store.changed(Change{Op: DeleteAll, Backend: b.name})
 }
 
 // List returns how many objects of the type (every type when typ is "")
@@ -317,6 +396,11 @@ func (s *Store) Import(d Dump) error {
 // Reset forgets the named backend's data, types included; with no name,
 // every backend's.
 func (s *Store) Reset(name string) {
+	s.reset(name)
+	s.changed(Change{Op: Reset, Backend: name})
+}
+
+func (s *Store) reset(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if name == "" {
@@ -324,5 +408,4 @@ func (s *Store) Reset(name string) {
 	} else {
 		delete(s.backends, name)
 	}
-	s.changes.Add(1)
 }

@@ -3,6 +3,9 @@ package store
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,3 +84,56 @@ func TestCreateOverAnExistingIDConflictsOrReplaces(t *testing.T) {
 		t.Errorf("DeleteType of an emptied type = %d, %v; want 0, no error", n, err)
 	}
 }
+
+// Replaying the changes a store told, once or with a prefix twice (a log
+// over a snapshot that already holds part of it), makes the same store.
+func TestChangesReplayToTheSameStore(t *testing.T) {
+	var log []Change
+	a := New(func() string { return fmt.Sprint(time.Now().UnixNano()) })
+	a.Observe(func(c Change) { log = append(log, c) })
+	at := time.Unix(1, 0)
+	b1 := a.Backend("one")
+	b1.Create("t", "x", []byte(`{"a":1}`), "u", at, false)
+	b1.Create("t", "y", []byte(`{"a":2}`), "u", at, false)
+	b1.Update("t", "x", []byte(`{"b":3}`), false, 0, "v", at)
+	b1.Delete("t", "y")
+	a.Backend("two").Create("s", "z", []byte(`{}`), "u", at, false)
+	a.Backend("two").DeleteType("s")
+	a.Backend("two").Create("s", "w", []byte(`{"c":[1]}`), "u", at, false)
+	a.Backend("three").Create("r", "q", []byte(`{}`), "u", at, false)
+	a.Reset("three")
+	b1.Create("u", "k", []byte(`{}`), "u", at, false)
+	b1.DeleteAll()
+	b1.Create("u", "k", []byte(`{"again":true}`), "u", at, false)
+	want := a.Export()
+	for _, replay := range [][]Change{log, append(append([]Change{}, log[:5]...), log...)} {
+		b := New(nil)
+		for _, c := range replay {
+			if err := b.Apply(c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := b.Export(); !equalDumps(got, want) {
+			t.Errorf("replayed %d changes: %v, want %v", len(replay), dumpString(got), dumpString(want))
+		}
+	}
+	if err := New(nil).Apply(Change{Op: "rename"}); err == nil {
+		t.Error("an unknown change was applied")
+	}
+}
+
+func dumpString(d Dump) string {
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(d)) {
+		for _, typ := range slices.Sorted(maps.Keys(d[name])) {
+			fmt.Fprintf(&b, "%s/%s:", name, typ)
+			for _, o := range d[name][typ] {
+				fmt.Fprintf(&b, " %s v%d %s %s;", o.ID, o.Version, o.UpdatedBy, o.Fields)
+			}
+			b.WriteString(" ")
+		}
+	}
+	return b.String()
+}
+
+func equalDumps(a, b Dump) bool { return dumpString(a) == dumpString(b) }
