@@ -59,8 +59,9 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 
 // reset forgets the data of every backend, or of ?backend=NAME.
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
+	before := s.store.Changes()
 	s.store.Reset(r.URL.Query().Get("backend"))
-	done().write(w)
+	s.durable(before, done()).write(w)
 }
 
 func (s *Server) requests(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.journal.list()) }

@@ -26,7 +26,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	e := Entry{Time: start.UTC().Format(timeFormat), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Backend: backendOf(r.Host, s.cfg.Backend), User: userOf(r.Header)}
-	res := s.serveAPI(r, &e)
+	before := s.store.Changes()
+	res := s.durable(before, s.serveAPI(r, &e))
 	e.Response = journalBody(res.body, true)
 	s.cfg.Latency.wait(r)
 	e.Status, e.Dropped, e.DurationMs = res.status, res.drop, millis(time.Since(start))

@@ -73,7 +73,8 @@ type Server struct {
 	cors    cors
 	journal journal
 	faults  faults
-	proxy   *proxy // nil: the mock answers from memory
+	proxy   *proxy    // nil: the mock answers from memory
+	changes ChangeLog // nil: changes are not logged (LogTo)
 
 	subRequestSchema   *spec.Schema
 	typeName, objectID *openapi3.Schema
