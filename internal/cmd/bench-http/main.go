@@ -156,7 +156,9 @@ func scenarios() []scenario {
 				items = append(items, map[string]any{"method": "GET", "path": fmt.Sprintf("/1/data/product/p%d", i)})
 			}
 			body, _ := json.Marshal(items)
-			return func(int, int) loadgen.Request { return loadgen.Request{Method: "POST", URL: url + "/1/batch", Body: body} }
+			return func(int, int) loadgen.Request {
+				return loadgen.Request{Method: "POST", URL: url + "/1/batch", Body: body}
+			}
 		}},
 	}
 }
