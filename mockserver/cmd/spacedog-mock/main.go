@@ -39,6 +39,7 @@ type options struct {
 	cfg       mockserver.Config
 	seedFile  string
 	stateFile string
+	stateSync string
 	logJSON   bool
 }
 
@@ -61,6 +62,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.IntVar(&o.cfg.JournalSize, "journal-size", mockserver.DefaultJournalSize, "requests GET /_mock/requests keeps")
 	fs.StringVar(&o.seedFile, "seed-file", "", "JSON `file` of objects to load at start: backend → type → objects")
 	fs.StringVar(&o.stateFile, "state-file", "", "JSON `file` the data is loaded from at start and saved to after changes and at exit")
+	fs.StringVar(&o.stateSync, "state-sync", syncSecond, "when a write reaches the state file: `mode` second (at most a second later) or always (before its reply, through an fsynced log beside the file)")
 	fs.StringVar(&x.latency, "latency", "", "`delay` added to every API response: 50ms, or a range 20ms-80ms")
 	fs.StringVar(&x.faults, "faults", "", "fault rules at start: a JSON array, or @file")
 	fs.StringVar(&x.seed, "seed", "", "`number` seeding generated ids, so that runs repeat them")
@@ -91,6 +93,12 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	}
 	if o.cfg.JournalSize < 1 {
 		return o, fmt.Errorf("--journal-size must be at least 1, not %d", o.cfg.JournalSize)
+	}
+	if o.stateSync != syncSecond && o.stateSync != syncAlways {
+		return o, fmt.Errorf("--state-sync %q is not %s or %s", o.stateSync, syncSecond, syncAlways)
+	}
+	if o.stateSync == syncAlways && o.stateFile == "" {
+		return o, errors.New("--state-sync always goes with --state-file")
 	}
 	if !slices.Contains(spec.Profiles(), o.cfg.Profile) {
 		return o, fmt.Errorf("--profile %q is not one of %s", o.cfg.Profile, strings.Join(spec.Profiles(), ", "))

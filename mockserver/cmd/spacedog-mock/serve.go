@@ -33,6 +33,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := load(mock, o); err != nil {
 		return err
 	}
+	var state *durable
+	if o.stateFile != "" {
+		if state, err = openDurable(mock, o); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
@@ -41,7 +47,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprintf(stdout, "spacedog-mock serving on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	saved := mock.Changes()
 	var tick <-chan time.Time
 	if o.stateFile != "" {
 		t := time.NewTicker(time.Second) // saves at most once a second
@@ -53,15 +58,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		case err := <-errc:
 			return err
 		case <-tick:
-			if saved, err = save(mock, o.stateFile, saved); err != nil {
+			if err := state.tick(mock); err != nil {
 				fmt.Fprintln(stderr, "spacedog-mock: saving the state:", err)
 			}
 		case <-ctx.Done():
 			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			err := srv.Shutdown(shutdown)
-			if o.stateFile != "" {
-				if _, serr := save(mock, o.stateFile, saved); serr != nil {
+			if state != nil {
+				if serr := state.close(mock); serr != nil {
 					err = errors.Join(err, fmt.Errorf("saving the state: %w", serr))
 				}
 			}
@@ -96,16 +101,4 @@ func load(mock *mockserver.Server, o options) error {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	return nil
-}
-
-// save writes the state file when the data changed since the last save.
-func save(mock *mockserver.Server, file string, saved uint64) (uint64, error) {
-	now := mock.Changes()
-	if now == saved {
-		return saved, nil
-	}
-	if err := mockserver.WriteStateFile(file, mock.State("")); err != nil {
-		return saved, err
-	}
-	return now, nil
 }
