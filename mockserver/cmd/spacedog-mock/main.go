@@ -27,7 +27,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	var violated violationsSeen
+	switch {
+	case errors.As(err, &violated):
+		fmt.Fprintln(os.Stderr, "spacedog-mock:", err)
+		os.Exit(1)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "spacedog-mock:", err)
 		os.Exit(2)
 	}
@@ -41,11 +47,13 @@ type options struct {
 	stateFile string
 	stateSync string
 	logJSON   bool
+	// failOnViolation makes the exit status 1 when the proxy saw any.
+	failOnViolation bool
 }
 
 // texts are the flags given as text that parse turns into the Config.
 type texts struct {
-	cors, latency, faults, seed, clock, clockStep, users, usersFile string
+	cors, latency, faults, seed, clock, clockStep, users, usersFile, proxy string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -70,6 +78,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.StringVar(&x.clockStep, "clock-step", "", "`duration` the fixed clock moves on at each write, like 1s")
 	fs.StringVar(&x.users, "users", "", "enforced credentials: `user:password` pairs, comma-separated")
 	fs.StringVar(&x.usersFile, "users-file", "", "enforced credentials: a `file` of user:password lines")
+	fs.StringVar(&x.proxy, "proxy", "", "`URL` of a real backend: forward every API request to it and judge its replies, each batch result by its sub-request's operation, instead of answering from memory")
+	fs.BoolVar(&o.failOnViolation, "fail-on-violation", false, "with --proxy: exit with status 1 at shutdown when any reply broke the profile's document")
 	fs.BoolVar(&o.logJSON, "log-json", false, "log one JSON line per request instead of text")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: spacedog-mock [flags]\n\nServes SpaceDog's /1/batch and data API from memory.\n\n")
@@ -93,6 +103,12 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	}
 	if o.cfg.JournalSize < 1 {
 		return o, fmt.Errorf("--journal-size must be at least 1, not %d", o.cfg.JournalSize)
+	}
+	if x.proxy != "" && (o.seedFile != "" || o.stateFile != "") {
+		return o, errors.New("--proxy answers from the backend: --seed-file and --state-file do not go with it")
+	}
+	if o.failOnViolation && x.proxy == "" {
+		return o, errors.New("--fail-on-violation goes with --proxy")
 	}
 	if o.stateSync != syncSecond && o.stateSync != syncAlways {
 		return o, fmt.Errorf("--state-sync %q is not %s or %s", o.stateSync, syncSecond, syncAlways)
@@ -129,6 +145,11 @@ func (x texts) apply(cfg *mockserver.Config) error {
 	}
 	if cfg.Now, err = parseClock(x.clock, x.clockStep); err != nil {
 		return err
+	}
+	if x.proxy != "" {
+		if cfg.Proxy, err = mockserver.ParseProxy(x.proxy); err != nil {
+			return fmt.Errorf("--proxy: %w", err)
+		}
 	}
 	cfg.Users, err = parseUsers(x.users, x.usersFile)
 	return err
@@ -204,6 +225,14 @@ func parseUsers(list, file string) (map[string]string, error) {
 		}
 	}
 	return users, nil
+}
+
+// violationsSeen ends a proxying run that saw violations, with
+// --fail-on-violation: the exit status is then 1, for CI.
+type violationsSeen int64
+
+func (v violationsSeen) Error() string {
+	return fmt.Sprintf("the backend broke the contract %d times (GET /_mock/violations lists them)", int64(v))
 }
 
 func logger(w io.Writer, asJSON bool) *slog.Logger {

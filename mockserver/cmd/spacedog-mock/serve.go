@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 					err = errors.Join(err, fmt.Errorf("saving the state: %w", serr))
 				}
 			}
+			if n := mock.Violations(); err == nil && o.failOnViolation && n > 0 {
+				return violationsSeen(n)
+			}
 			return err
 		}
 	}

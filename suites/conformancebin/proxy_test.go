@@ -1,0 +1,102 @@
+package conformancebin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+)
+
+// The suites run through the validating proxy (spacedog-mock --proxy) in
+// front of a conforming backend: the proxy sees no violation. In front of
+// a backend whose object reads break their schema inside batches, it
+// records each with its index.
+func TestTheSuitesThroughTheValidatingProxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the suites' binary and runs it")
+	}
+	dir := alone(t, build(t))
+	for _, tc := range []struct {
+		name   string
+		wrap   func(http.Handler) http.Handler
+		broken bool
+	}{
+		{name: "a conforming backend"},
+		{name: "a backend whose batched reads lose meta.version", wrap: dropVersionInBatches, broken: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			backend, err := mockserver.New(mockserver.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var h http.Handler = backend
+			if tc.wrap != nil {
+				h = tc.wrap(backend)
+			}
+			be := httptest.NewServer(h)
+			defer be.Close()
+			target, _ := mockserver.ParseProxy(be.URL)
+			proxy, err := mockserver.New(mockserver.Config{Proxy: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			front := httptest.NewServer(proxy)
+			defer front.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "./spacedog-conformance", "--target="+front.URL, "--ginkgo.no-color",
+				"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2")
+			cmd.Dir = dir
+			out, err := cmd.CombinedOutput()
+			resp, verr := http.Get(front.URL + "/_mock/violations")
+			if verr != nil {
+				t.Fatal(verr)
+			}
+			var vs []mockserver.Violation
+			json.NewDecoder(resp.Body).Decode(&vs)
+			resp.Body.Close()
+			if !tc.broken {
+				if err != nil || len(vs) != 0 {
+					t.Fatalf("suites: %v; violations %+v\n%s", err, vs, tail(out))
+				}
+				return
+			}
+			found := false
+			for _, v := range vs {
+				if v.Index >= 0 && v.Operation == "getObject" && v.Pointer != "" {
+					found = true
+				}
+			}
+			if !found || proxy.Violations() == 0 {
+				t.Errorf("the proxy did not name a broken batch result: %+v", vs)
+			}
+		})
+	}
+}
+
+// dropVersionInBatches removes meta.version from every object read inside
+// a batch: the reply shape of getObject, broken in sub-results only.
+func dropVersionInBatches(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		var results []map[string]any
+		if r.URL.Path == "/1/batch" && rec.Code == 200 && json.Unmarshal(body, &results) == nil {
+			for _, res := range results {
+				if meta, ok := res["meta"].(map[string]any); ok {
+					delete(meta, "version")
+				}
+			}
+			body, _ = json.Marshal(results)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	})
+}
