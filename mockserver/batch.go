@@ -141,18 +141,19 @@ func (s *Server) subRequest(batch *call, i int, raw []byte) (*call, error) {
 		identity = batch.header
 	}
 	return &call{
-		identity: identity,
-		method:   item["method"].(string),
-		rawPath:  rawPath,
-		rawQuery: rawQuery,
-		shown:    item["path"].(string),
-		header:   header,
-		body:     body,
-		host:     batch.host,
-		item:     i,
-		backend:  batch.backend,
-		base:     batch.base,
-		origin:   batch.origin,
+		identity:  identity,
+		method:    item["method"].(string),
+		rawPath:   rawPath,
+		rawQuery:  rawQuery,
+		shown:     item["path"].(string),
+		header:    header,
+		body:      body,
+		bodyValid: true,
+		host:      batch.host,
+		item:      i,
+		backend:   batch.backend,
+		base:      batch.base,
+		origin:    batch.origin,
 	}, nil
 }
 

@@ -83,9 +83,11 @@ func Visit(object []byte, visit func(name, value []byte)) bool {
 }
 
 // NameIs reports whether a member's name as written (quotes included)
-// decodes to want, without allocating when it holds no escape.
+// decodes to want, a valid UTF-8 name without U+FFFD: then a name written
+// without escapes is want exactly when its bytes are, and nothing needs
+// decoding or allocating.
 func NameIs(name []byte, want string) bool {
-	if len(name) >= 2 && !bytes.ContainsRune(name, '\\') && utf8.Valid(name) {
+	if len(name) >= 2 && bytes.IndexByte(name, '\\') < 0 {
 		return string(name[1:len(name)-1]) == want
 	}
 	s, ok := String(name)
