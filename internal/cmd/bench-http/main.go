@@ -39,8 +39,9 @@ func main() {
 	duration := flag.Duration("duration", 3*time.Second, "length of each measurement")
 	rounds := flag.Int("rounds", 3, "rounds, each trivial then mock, per scenario")
 	objects := flag.Int("objects", 100000, "small objects stored for the memory figures; 0: none")
+	mockArgs := flag.String("mock-args", "", "more `flags` for the mock, space-separated, like \"--state-file s.json --state-sync always\"")
 	flag.Parse()
-	err := run(*mock, *clients, *duration, *rounds, os.Stdout)
+	err := run(*mock, strings.Fields(*mockArgs), *clients, *duration, *rounds, os.Stdout)
 	if err == nil && *objects > 0 {
 		err = memory(*mock, *objects, os.Stdout)
 	}
@@ -180,7 +181,7 @@ func measure(s *server, sc scenario, clients int, d time.Duration) (figures, err
 		rss: s.rss(), bad: res.Errors + res.Status5xx}, nil
 }
 
-func run(mock string, clients int, d time.Duration, rounds int, w io.Writer) error {
+func run(mock string, extra []string, clients int, d time.Duration, rounds int, w io.Writer) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -206,7 +207,7 @@ func run(mock string, clients int, d time.Duration, rounds int, w io.Writer) err
 			if err != nil {
 				return err
 			}
-			m0, err := start(mock, "--addr", "127.0.0.1:0")
+			m0, err := start(mock, append([]string{"--addr", "127.0.0.1:0"}, extra...)...)
 			if err != nil {
 				return err
 			}
