@@ -248,8 +248,9 @@ var stopOnErrorFalseUnlessTrue = editURL(func(r *http.Request) {
 // (SUB-5 unmet). A nested batch is still refused first (ERR-6).
 var exactMethodsAndPaths = chain(
 	editURL(func(r *http.Request) {
-		if p := r.URL.Path; strings.HasPrefix(p, "/v1/") || len(p) > 1 && strings.HasSuffix(p, "/") {
-			r.URL.Path, r.URL.RawPath = "/no-such-route"+p, ""
+		// The path as sent: k%2F ends with no slash, only its decoding does.
+		if p := r.URL.EscapedPath(); strings.HasPrefix(p, "/v1/") || len(p) > 1 && strings.HasSuffix(p, "/") {
+			r.URL.Path, r.URL.RawPath = "/no-such-route"+r.URL.Path, "/no-such-route"+p
 		}
 	}),
 	editItems(func(item map[string]any) {
