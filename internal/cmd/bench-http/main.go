@@ -9,7 +9,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,10 +18,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -65,62 +62,6 @@ func serveTrivial() {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(reply)
 	}))
-}
-
-// server is a server process under test.
-type server struct {
-	cmd *exec.Cmd
-	url string
-}
-
-func start(name string, args ...string) (*server, error) {
-	cmd := exec.Command(name, args...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if _, url, ok := strings.Cut(sc.Text(), " serving on "); ok {
-				found <- url
-			}
-		}
-		io.Copy(io.Discard, out)
-	}()
-	select {
-	case url := <-found:
-		return &server{cmd: cmd, url: url}, nil
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		cmd.Wait()
-		return nil, fmt.Errorf("%s did not start", name)
-	}
-}
-
-func (s *server) stop() {
-	s.cmd.Process.Kill()
-	s.cmd.Wait()
-}
-
-// rss is the process's resident set, from /proc.
-func (s *server) rss() int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // scenario is a workload: its requests, after a setup run once per server.
@@ -172,13 +113,13 @@ type figures struct {
 	bad       int // transport errors and 5xx
 }
 
-func measure(s *server, sc scenario, clients int, d time.Duration) (figures, error) {
-	if err := sc.setup(s.url); err != nil {
+func measure(s *loadgen.Server, sc scenario, clients int, d time.Duration) (figures, error) {
+	if err := sc.setup(s.URL); err != nil {
 		return figures{}, err
 	}
-	res := loadgen.Run(context.Background(), loadgen.Config{Clients: clients, Duration: d, Next: sc.next(s.url)})
+	res := loadgen.Run(context.Background(), loadgen.Config{Clients: clients, Duration: d, Next: sc.next(s.URL)})
 	return figures{perSecond: res.PerSecond(), p50: res.Percentile(0.5), p99: res.Percentile(0.99),
-		rss: s.rss(), bad: res.Errors + res.Status5xx}, nil
+		rss: s.RSS(), bad: res.Errors + res.Status5xx}, nil
 }
 
 func run(mock string, extra []string, clients int, d time.Duration, rounds int, w io.Writer) error {
@@ -198,21 +139,21 @@ func run(mock string, extra []string, clients int, d time.Duration, rounds int, 
 		var ratios, p99s []float64
 		for round := 1; round <= rounds; round++ {
 			// A fresh process per round: each measures from the same start.
-			triv, err := start(self, "serve-trivial")
+			triv, err := loadgen.Start(self, "serve-trivial")
 			if err != nil {
 				return err
 			}
 			t, err := measure(triv, sc, clients, d)
-			triv.stop()
+			triv.Stop()
 			if err != nil {
 				return err
 			}
-			m0, err := start(mock, append([]string{"--addr", "127.0.0.1:0"}, extra...)...)
+			m0, err := loadgen.Start(mock, append([]string{"--addr", "127.0.0.1:0"}, extra...)...)
 			if err != nil {
 				return err
 			}
 			m, err := measure(m0, sc, clients, d)
-			m0.stop()
+			m0.Stop()
 			if err != nil {
 				return err
 			}
@@ -239,12 +180,12 @@ func median(xs []float64) float64 {
 // memory stores n small objects in a fresh mock, and reports its RSS
 // before and after, and the size of GET /_mock/state beside it.
 func memory(mock string, n int, w io.Writer) error {
-	m, err := start(mock, "--addr", "127.0.0.1:0")
+	m, err := loadgen.Start(mock, "--addr", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	defer m.stop()
-	before := m.rss()
+	defer m.Stop()
+	before := m.RSS()
 	small := []byte(`{"name":"Teddy Bear","price":23.45,"n":1}`) // 42 bytes
 	res := loadgen.Run(context.Background(), loadgen.Config{Clients: 8, Duration: 10 * time.Minute,
 		Next: func(client, seq int) loadgen.Request {
@@ -257,20 +198,20 @@ func memory(mock string, n int, w io.Writer) error {
 				fmt.Fprintf(&b, `{"method":"POST","path":"/1/data/small","content":%s}`, small)
 			}
 			b.WriteString("]")
-			return loadgen.Request{Method: "POST", URL: m.url + "/1/batch", Body: []byte(b.String())}
+			return loadgen.Request{Method: "POST", URL: m.URL + "/1/batch", Body: []byte(b.String())}
 		}, Stop: n / 10})
 	if res.Errors+res.Status5xx > 0 {
 		return fmt.Errorf("storing %d objects: %d errors, %d 5xx", n, res.Errors, res.Status5xx)
 	}
 	time.Sleep(2 * time.Second) // a GC cycle or two
-	after := m.rss()
-	resp, err := http.Get(m.url + "/_mock/state")
+	after := m.RSS()
+	resp, err := http.Get(m.URL + "/_mock/state")
 	if err != nil {
 		return err
 	}
 	size, _ := io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	peak := m.rss()
+	peak := m.RSS()
 	stored := res.Requests * 10
 	fmt.Fprintf(w, "\n| objects stored | RSS at start | RSS after | per object | GET /_mock/state | RSS after reading it |\n|---|---|---|---|---|---|\n")
 	fmt.Fprintf(w, "| %d | %d MiB | %d MiB | %d bytes | %d MiB | %d MiB |\n", stored, before>>20, after>>20,

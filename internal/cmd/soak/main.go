@@ -8,17 +8,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/loadgen"
 	"github.com/spacedog-oss/batchkit/internal/soak"
 )
 
@@ -35,21 +33,12 @@ func main() {
 }
 
 func run(mock string, args []string, clients int, d time.Duration, seed uint64) error {
-	cmd := exec.Command(mock, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
-	out, err := cmd.StdoutPipe()
+	m, err := loadgen.Start(mock, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
 	if err != nil {
 		return err
 	}
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	url, err := serving(out)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("soak: %d clients × %s against %s, seed %d\n", clients, d, url, seed)
+	defer m.Stop()
+	fmt.Printf("soak: %d clients × %s against %s, seed %d\n", clients, d, m.URL, seed)
 	samples := make(chan []int64, 1)
 	stop := make(chan struct{})
 	go func() {
@@ -59,14 +48,14 @@ func run(mock string, args []string, clients int, d time.Duration, seed uint64) 
 		for {
 			select {
 			case <-t.C:
-				rss = append(rss, vmRSS(cmd.Process.Pid))
+				rss = append(rss, m.RSS())
 			case <-stop:
 				samples <- rss
 				return
 			}
 		}
 	}()
-	rep := soak.Run(context.Background(), soak.Config{URL: url, Clients: clients, Duration: d, Seed: seed,
+	rep := soak.Run(context.Background(), soak.Config{URL: m.URL, Clients: clients, Duration: d, Seed: seed,
 		Prefix: "soak" + strconv.FormatUint(seed%1000000, 36)})
 	close(stop)
 	rss := <-samples
@@ -76,35 +65,6 @@ func run(mock string, args []string, clients int, d time.Duration, seed uint64) 
 		return fmt.Errorf("the mock failed the soak (seed %d)", seed)
 	}
 	return nil
-}
-
-func serving(out io.Reader) (string, error) {
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if _, url, ok := strings.Cut(sc.Text(), " serving on "); ok {
-				found <- url
-			}
-		}
-	}()
-	select {
-	case url := <-found:
-		return url, nil
-	case <-time.After(10 * time.Second):
-		return "", fmt.Errorf("the mock did not start")
-	}
-}
-
-func vmRSS(pid int) int64 {
-	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 func mibs(xs []int64) string {
