@@ -52,6 +52,9 @@ func newProxy(target *url.URL, profile string, keep int) (*proxy, error) {
 	return &proxy{target: target, client: client, wire: w, found: violations{size: keep}}, nil
 }
 
+// maxProxiedReply bounds a backend's reply the proxy holds to judge it.
+const maxProxiedReply = 256 << 20
+
 // hopHeaders are a connection's own, never forwarded (RFC 9110 7.6.1).
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
 	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length"}
@@ -82,9 +85,12 @@ func (s *Server) forward(r *http.Request, c *call) response {
 		return s.profile.failure(http.StatusBadGateway, "proxy: the backend at %s did not answer: %v", p.target.Redacted(), errors.Unwrap(err))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxBody*16))
-	if err != nil {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxProxiedReply+1))
+	switch {
+	case err != nil:
 		return s.profile.failure(http.StatusBadGateway, "proxy: reading the backend's reply: %v", err)
+	case len(body) > maxProxiedReply: // never a reply cut short, passed on as whole
+		return s.profile.failure(http.StatusBadGateway, "proxy: the backend's reply is over %d bytes, which the proxy does not hold", maxProxiedReply)
 	}
 	header := resp.Header.Clone()
 	for _, h := range hopHeaders {
