@@ -150,5 +150,9 @@ func (s *Server) storeFailure(err error) response {
 // saved is the reply to a create or an update (DATA-2).
 func (s *Server) saved(c *call, o *store.Object, status int) response {
 	location := c.base + "/1/data/" + o.Type + "/" + o.ID
-	return response{status: status, body: appendSaved(make([]byte, 0, 128+len(location)), status, o.ID, o.Type, location, o.Version)}
+	res := response{status: status, body: appendSaved(make([]byte, 0, 128+len(location)), status, o.ID, o.Type, location, o.Version)}
+	if s.profile.objectIDHeader {
+		res.header = http.Header{"X-Spacedog-Object-Id": {o.ID}}
+	}
+	return res
 }

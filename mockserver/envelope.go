@@ -13,7 +13,7 @@ type response struct {
 	status int
 	body   []byte
 	allow  []string    // methods of the path, for a 405's Allow header
-	header http.Header // a proxied reply's own headers, written as they are
+	header http.Header // headers written as they are: a proxied reply's own, or a profile's
 	drop   bool        // a fault: close the connection instead of answering
 	fault  bool        // a fault rule answered, not the operation
 }
@@ -56,17 +56,12 @@ func encode(v any) []byte {
 
 func (res response) write(w http.ResponseWriter) {
 	h := w.Header()
-	if res.header != nil {
-		for k, v := range res.header {
-			h[k] = v
-		}
-		w.WriteHeader(res.status)
-		w.Write(res.body)
-		return
-	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	if len(res.allow) > 0 {
 		h.Set("Allow", strings.Join(res.allow, ", "))
+	}
+	for k, v := range res.header { // a proxied reply's, or a profile's own
+		h[k] = v
 	}
 	w.WriteHeader(res.status)
 	w.Write(res.body)

@@ -49,6 +49,9 @@ type profile struct {
 	deleteAll func() response
 	// totalDeleted adds to a DELETE of a type how many objects went.
 	totalDeleted bool
+	// objectIDHeader names a saved object in an x-spacedog-object-id
+	// header too, which SDKs of that server read.
+	objectIDHeader bool
 }
 
 func profileNamed(name string) (profile, bool) {
@@ -82,7 +85,9 @@ func profileNamed(name string) (profile, bool) {
 			batchIdentity: true,
 			overwrite:     true,
 			totalDeleted:  true,
-			errorType:     errorType2016,
+			// JsonPayload.java :108, JsonPayload.saved.
+			objectIDHeader: true,
+			errorType:      errorType2016,
 			// BatchResource.java (a049f2de) :50-51, the 10 a literal there.
 			tooMany: func(limit, _ int) string { return fmt.Sprintf("batch are limited to %d sub requests", limit) },
 			routeError: func(status int, method, shown string, _ error) response {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/fixtures"
@@ -159,4 +160,26 @@ func TestThe2016ServersExchange(t *testing.T) {
 	}
 	r := m.doHost("mybackend.spacedog.io", "POST", "/1/batch", req, "Authorization", fred)
 	golden(t, "spacedog-2016/reply.json", r.body)
+}
+
+// The 2016 server named a saved object in a header too
+// (JsonPayload.saved); a direct save answers it, in that profile only.
+func TestProfile2016_ASaveNamesItsObjectInAHeader(t *testing.T) {
+	for _, profile := range spec.Profiles() {
+		m := newMock(t, mockserver.Config{Profile: profile})
+		created := m.do("POST", "/1/data/thing?id=k", obj{})
+		updated := m.do("PUT", "/1/data/thing/k", obj{"a": 1})
+		want := ""
+		if profile == spec.SpaceDog2016 {
+			want = "k"
+		}
+		for _, r := range []reply{created, updated} {
+			if got := r.header.Get("X-Spacedog-Object-Id"); got != want {
+				t.Errorf("%s: x-spacedog-object-id %q, want %q", profile, got, want)
+			}
+			if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("%s: Content-Type %q", profile, ct)
+			}
+		}
+	}
 }
