@@ -290,3 +290,62 @@ func TestProfile2016_CredentialsAndElementsAreSaid(t *testing.T) {
 		t.Error("spacedog-2016: the batch has no 400")
 	}
 }
+
+// The failures the 2016 document describes member by member forbid only
+// the member they lack (error, or error.type): a server may add its own.
+func TestProfile2016_FailuresForbidOnlyTheMemberTheyLack(t *testing.T) {
+	_, old := bothProfiles(t)
+	for _, tc := range []struct {
+		schema       string
+		takes, never []string
+	}{
+		{"BareFailure",
+			[]string{`{"success":false,"status":404}`, `{"success":false,"status":404,"server":"example/1.0"}`},
+			[]string{`{"success":false,"status":404,"error":{"type":"t","message":"m"}}`, `{"success":false,"status":404,"error":null}`}},
+		{"NotImplemented",
+			[]string{`{"success":false,"status":501}`, `{"success":false,"status":501,"server":"example/1.0"}`},
+			[]string{`{"success":false,"status":501,"error":{"message":"m"}}`}},
+		{"RouteError",
+			[]string{`{"success":false,"status":404,"error":{"message":"[/x] not a valid path"}}`,
+				`{"success":false,"status":405,"server":"example/1.0","error":{"message":"m","code":405,"documentation":"https://example.com/errors"}}`},
+			[]string{`{"success":false,"status":404,"error":{"type":"t","message":"m"}}`, `{"success":false,"status":405,"error":{"type":null,"message":"m"}}`}},
+	} {
+		sc := old.Schema(tc.schema)
+		if sc == nil {
+			t.Fatalf("spacedog-2016 has no %s", tc.schema)
+		}
+		for _, body := range tc.takes {
+			if !takes(sc, body) {
+				t.Errorf("%s refuses %s", tc.schema, body)
+			}
+		}
+		for _, body := range tc.never {
+			if takes(sc, body) {
+				t.Errorf("%s takes %s", tc.schema, body)
+			}
+		}
+	}
+	// In the document as written, too: the keyword is not, never a closed
+	// object, which would forbid what a server adds.
+	y, err := YAML(SpaceDog2016)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Components struct {
+			Schemas map[string]map[string]any `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(y, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"BareFailure", "NotImplemented", "RouteError"} {
+		s := raw.Components.Schemas[name]
+		if s == nil {
+			t.Fatalf("spacedog-2016 as written has no schema %s", name)
+		}
+		if strings.Contains(fmt.Sprint(s), "additionalProperties") {
+			t.Errorf("spacedog-2016: %s closes an object with additionalProperties: %v", name, s)
+		}
+	}
+}

@@ -2,8 +2,12 @@ package selftest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -40,6 +44,14 @@ func broken() []variant {
 		{name: "a method that is no token answered 405", wrap: editResults(tokenless405), breaks: []string{"ERR-4"}},
 		{name: "from and size beyond 32 bits taken", wrap: clampFromSize, breaks: []string{"DATA-5"}},
 		{name: "version 0 read as no version", wrap: versionZeroIgnored, breaks: []string{"DATA-5"}},
+
+		// CONTRACT §7: the 2016 server's own replies.
+		{name: "a 2016 server wording a DELETE of a missing object as the doc profile does", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
+			profile: spec.SpaceDog2016, wrap: everyBody(docDeleteMissing, compact), breaks: []string{"ERR-7"}},
+		{name: "a 2016 server refusing an id in use with 409", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
+			profile: spec.SpaceDog2016, wrap: conflictOnIDInUse, breaks: []string{"DATA-5"}},
+		{name: "a 2016 server whose route errors have a class", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
+			profile: spec.SpaceDog2016, wrap: everyBody(typedRouteErrors, compact), breaks: []string{"ERR-5", "ERR-3"}},
 	}
 }
 
@@ -303,3 +315,104 @@ var versionZeroIgnored = chain(
 		}
 	}),
 )
+
+// deleteMissing2016 is the 2016 server's message for a DELETE of a
+// missing object.
+var deleteMissing2016 = regexp.MustCompile(`^object of type \[(.*)\] and id \[(.*)\] not found$`)
+
+// docDeleteMissing words a DELETE of a missing object as any missing
+// object, the doc profile's way: a server that kept one message for both.
+func docDeleteMissing(v any) any {
+	m, _ := v.(map[string]any)
+	e, _ := m["error"].(map[string]any)
+	msg, _ := e["message"].(string)
+	if sub := deleteMissing2016.FindStringSubmatch(msg); sub != nil {
+		e["type"] = "io.spacedog.utils.NotFoundException"
+		e["message"] = "object [" + sub[2] + "] of type [" + sub[1] + "] not found"
+	}
+	return v
+}
+
+// typedRouteErrors gives no route and another method a class, as errors
+// thrown by the server's own code have.
+func typedRouteErrors(v any) any {
+	m, _ := v.(map[string]any)
+	e, _ := m["error"].(map[string]any)
+	if _, typed := e["type"]; e == nil || typed {
+		return v
+	}
+	switch fmt.Sprint(m["status"]) {
+	case "404":
+		e["type"] = "io.spacedog.utils.NotFoundException"
+	case "405":
+		e["type"] = "java.lang.RuntimeException"
+	}
+	return v
+}
+
+// conflictOnIDInUse refuses a POST whose id is in use with 409 and keeps
+// the object, as the doc profile does (DATA-5), directly and in a batch: it
+// makes such a POST an update of a version no object has, which the mock
+// refuses with 409. An id is in use when the mock has its object, or when
+// an earlier item of the batch posted it.
+func conflictOnIDInUse(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		exists := func(typ, id string) bool {
+			get := httptest.NewRequestWithContext(r.Context(), http.MethodGet, "/1/data/"+url.PathEscape(typ)+"/"+url.PathEscape(id), nil)
+			get.Host = r.Host
+			if auth := r.Header.Get("Authorization"); auth != "" {
+				get.Header.Set("Authorization", auth)
+			}
+			return record(next, get).status == http.StatusOK
+		}
+		if !isBatch(r.URL.Path) {
+			if typ, ok := dataType(r.URL.Path); ok && r.Method == http.MethodPost && r.URL.Query().Get("id") != "" && exists(typ, r.URL.Query().Get("id")) {
+				r.Method, r.URL.Path, r.URL.RawPath = http.MethodPut, "/1/data/"+typ+"/"+r.URL.Query().Get("id"), ""
+				r.URL.RawQuery = url.Values{"version": {fmt.Sprint(int32(math.MaxInt32))}}.Encode()
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		var items []json.RawMessage
+		if json.Unmarshal(readBody(r), &items) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		posted, changed := map[[2]string]bool{}, false
+		for i, raw := range items {
+			v, _ := decode(raw)
+			item, _ := v.(map[string]any)
+			method, _ := item["method"].(string)
+			path, _ := item["path"].(string)
+			p, query, _ := strings.Cut(path, "?")
+			typ, ok := dataType(p)
+			if !ok || !strings.EqualFold(method, http.MethodPost) {
+				continue
+			}
+			q, _ := url.ParseQuery(query)
+			params, _ := item["parameters"].(map[string]any)
+			id := cmp.Or(stringOf(params["id"]), q.Get("id"))
+			if id == "" {
+				continue
+			}
+			if posted[[2]string{typ, id}] || exists(typ, id) {
+				delete(params, "id")
+				item["method"] = http.MethodPut
+				item["path"] = "/1/data/" + typ + "/" + url.PathEscape(id) + "?version=" + fmt.Sprint(int32(math.MaxInt32))
+				items[i], changed = compact(item), true
+			}
+			posted[[2]string{typ, id}] = true
+		}
+		if changed {
+			setBody(r, compact(items))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// dataType is the type of a path /1/data/{type}, by any alias; its
+// segment is taken as written when it needs no decoding.
+func dataType(path string) (string, bool) {
+	typ, ok := strings.CutPrefix(spec.NormalizePath(path), "/1/data/")
+	return typ, ok && typ != "" && !strings.ContainsAny(typ, "/%")
+}

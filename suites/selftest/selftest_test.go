@@ -115,7 +115,8 @@ func run(t *testing.T, bin, reports string, v variant) (report, out []byte, pass
 	if v.fill {
 		fill(t, srv.URL)
 	}
-	args := append([]string{"--ginkgo.no-color", "--target=" + srv.URL,
+	// Each variant is a mock of its own: DELETE /1/data deletes only the run's data.
+	args := append([]string{"--ginkgo.no-color", "--target=" + srv.URL, "--destructive",
 		"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2",
 		"--report-dir=" + reports, "--strict=" + fmt.Sprint(v.strict), "--profile=" + cmp.Or(v.profile, spec.Doc)}, v.args...)
 	out, err = exec.Command(bin, args...).CombinedOutput()

@@ -60,6 +60,24 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 				t.Errorf("no extra member: %s %s %s", saved, object, failed)
 			}
 		}},
+		{"extra fields in every body, in the 2016 profile", func(t *testing.T, do doer) {
+			do("POST", "/1/data/t?id=x", "{}")
+			_, bare := do("GET", "/1/data/t/y", "")
+			_, route := do("GET", "/1/nothing", "")
+			_, notImplemented := do("DELETE", "/1/data", "")
+			_, batch := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t/y"},{"method":"PATCH","path":"/1/data/t/x"}]`)
+			for _, failure := range []string{bare, notImplemented} {
+				if !strings.Contains(failure, `"server"`) || strings.Contains(failure, `"error"`) {
+					t.Errorf("a failure without error has no extra member, or has an error: %s", failure)
+				}
+			}
+			if !strings.Contains(route, `"documentation"`) || strings.Contains(route, `"type"`) {
+				t.Errorf("a route error has no extra member, or has a type: %s", route)
+			}
+			if strings.Count(batch, `"server"`) != 3 || !strings.Contains(batch, `"documentation"`) {
+				t.Errorf("batch results without extra members: %s", batch)
+			}
+		}},
 		{"keys in another order, and whitespace", func(t *testing.T, do doer) {
 			_, body := do("POST", "/1/data/t?id=x", "{}")
 			if !strings.HasPrefix(body, " ") || strings.Index(body, `"version"`) > strings.Index(body, `"id"`) {

@@ -28,6 +28,10 @@ type Config struct {
 	Password2 string
 	Strict    bool // SHOULD rules fail the run too
 	ReportDir string
+	// Destructive lets the specs send a target DELETE /1/data, which
+	// deletes every object of its backend in the doc profile, and of any
+	// server that gets the spacedog-2016 profile's 501 wrong.
+	Destructive bool
 }
 
 // EnvPrefix starts the variable of each flag.
@@ -45,6 +49,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Password2, "password2", "", "its password")
 	fs.BoolVar(&c.Strict, "strict", false, "fail on SHOULD rules too")
 	fs.StringVar(&c.ReportDir, "report-dir", "", "`folder` for conformance.md")
+	fs.BoolVar(&c.Destructive, "destructive", false, "send the --target DELETE /1/data, which may delete all of its backend's data (the in-process mock always gets it)")
 }
 
 // Complete applies the environment to the flags not given, then checks the
@@ -76,3 +81,7 @@ func (c *Config) Complete(fs *flag.FlagSet, getenv func(string) string) error {
 
 // InProcess reports whether the run starts its own mock.
 func (c *Config) InProcess() bool { return c.Target == "" }
+
+// MayDeleteAll reports whether specs may send DELETE /1/data: to the
+// run's own mock, or to a target whose data may all be lost.
+func (c *Config) MayDeleteAll() bool { return c.InProcess() || c.Destructive }

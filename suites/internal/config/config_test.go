@@ -46,3 +46,25 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		}
 	}
 }
+
+func TestDeletingEverythingIsForTheOwnMockOrWhenAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		may  bool
+	}{
+		{nil, nil, true},
+		{[]string{"--target=https://live.example"}, nil, false},
+		{[]string{"--target=https://live.example", "--destructive"}, nil, true},
+		{[]string{"--target=https://live.example"}, map[string]string{"SPACEDOG_DESTRUCTIVE": "true"}, true},
+		{[]string{"--target=https://live.example", "--destructive=false"}, map[string]string{"SPACEDOG_DESTRUCTIVE": "true"}, false},
+	} {
+		c, err := parse(tc.args, tc.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.MayDeleteAll(); got != tc.may {
+			t.Errorf("%v %v: may delete all: %v, want %v", tc.args, tc.env, got, tc.may)
+		}
+	}
+}
