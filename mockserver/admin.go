@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -71,8 +70,12 @@ func (s *Server) clearRequests(w http.ResponseWriter, r *http.Request) {
 	done().write(w)
 }
 
+// state streams the stored objects, one at a time: the document is never
+// whole in memory, however many there are.
 func (s *Server) state(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, s.State(r.URL.Query().Get("backend")))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	s.writeState(w, r.URL.Query().Get("backend"), false) // an error is the client gone: no one to tell
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
@@ -89,9 +92,9 @@ func (s *Server) getFaults(w http.ResponseWriter, r *http.Request) { writeJSON(w
 
 // putFaults replaces the fault rules with the body's.
 func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		failure(http.StatusBadRequest, "body: %v", err).write(w)
+		bodyFailure(err).write(w)
 		return
 	}
 	rules, err := ParseFaults(body)

@@ -1,13 +1,14 @@
 package mockserver
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -44,11 +45,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		res := failure(http.StatusBadRequest, "cannot read the request body: %v", err)
-		if errors.As(err, &tooBig) {
-			res = failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
-		}
+		res := bodyFailure(err)
 		s.checkEnvelope(res)
 		return res
 	}
@@ -84,6 +81,18 @@ func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 	return res
 }
 
+// bodyFailure is the reply to a body that could not be read.
+func bodyFailure(err error) response {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return failure(http.StatusRequestTimeout, "request body: not all of it arrived before the read deadline")
+	}
+	return failure(http.StatusBadRequest, "cannot read the request body: %v", err)
+}
+
 // directHeader is a direct request's header as dispatch takes it: a copy,
 // which dispatch may give a JSON Content-Type, without Content-Length, which
 // would be wrong for the batch's items that share it.
@@ -93,16 +102,55 @@ func directHeader(h http.Header) http.Header {
 	return h
 }
 
-// readBody reads a request body of at most max bytes, in one allocation when
-// the client said its length.
+// bodyChunk is the most a body's buffer takes ahead of the body's bytes. A
+// body of unknown length, or longer, is read in chunks of this size and
+// joined once it is all in: a client announcing a large body and sending it
+// slowly costs what it sent, not what it announced, and leaves no outgrown
+// buffers behind as it goes.
+const bodyChunk = 4 << 10
+
+// readBody reads a request body of at most max bytes: in one allocation when
+// the client said a length under bodyChunk, else chunk by chunk.
 func readBody(r *http.Request, max int64) ([]byte, error) {
-	body := http.MaxBytesReader(nil, r.Body, max)
-	if r.ContentLength < 0 || r.ContentLength > max {
-		return io.ReadAll(body)
+	if r.Body == nil { // a request made in process, not by net/http's server
+		return nil, nil
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, r.ContentLength+1)) // +1: room to see EOF
-	_, err := buf.ReadFrom(body)
-	return buf.Bytes(), err
+	body := http.MaxBytesReader(nil, r.Body, max)
+	exact := r.ContentLength >= 0 && r.ContentLength < bodyChunk
+	size := int64(bodyChunk)
+	if exact {
+		size = r.ContentLength + 1 // +1: room to see EOF
+	}
+	var chunks [][]byte
+	for {
+		chunk := make([]byte, size)
+		n, err := fill(body, chunk)
+		chunks = append(chunks, chunk[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		size = bodyChunk
+	}
+	if exact && len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	return slices.Concat(chunks...), nil // one copy, of the body's length
+}
+
+// fill reads into b until b is full, or the reader ends (io.EOF) or fails.
+func fill(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // log writes one line for the request, with a batch's sub-request statuses.

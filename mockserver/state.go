@@ -1,16 +1,19 @@
 package mockserver
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -192,21 +195,169 @@ func WriteStateFile(path string, st State) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	return writeAtomically(path, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	})
+}
+
+// SaveStateFile writes the store's content to a state file atomically, as
+// WriteStateFile writes State(""), byte for byte, but one object at a time:
+// the document is never whole in memory.
+func (s *Server) SaveStateFile(path string) error {
+	return writeAtomically(path, func(w io.Writer) error {
+		if err := s.writeState(w, "", true); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, "\n")
+		return err
+	})
+}
+
+// saveInfix names a save's temporary file: path's base name after a dot,
+// then this and random digits (os.CreateTemp's).
+const saveInfix = ".save-"
+
+// StateFileLeftovers lists the temporary files that saves of the state file
+// at path left behind when they were interrupted (a SIGKILL skips their
+// cleanup), for removal at start. Only the mock's own names are listed.
+func StateFileLeftovers(path string) ([]string, error) {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		digits, ok := strings.CutPrefix(e.Name(), "."+base+saveInfix)
+		if ok && e.Type().IsRegular() && digits != "" && strings.Trim(digits, "0123456789") == "" {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out, nil
+}
+
+// writeAtomically has write fill a temporary file beside path, syncs it,
+// and renames it over path.
+func writeAtomically(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+saveInfix+"*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // after a rename, there is nothing left to remove
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return err
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if err == nil {
+		err = tmp.Sync()
 	}
-	if err := tmp.Close(); err != nil {
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// writeState writes the stored objects, every backend's or the named one's,
+// as json.Marshal (indent false) or json.MarshalIndent with two spaces
+// (true) writes State, but one object at a time, from a snapshot of
+// pointers: stored objects are never modified, so none is copied, and no
+// lock is held while a slow client reads.
+func (s *Server) writeState(w io.Writer, backend string, indent bool) error {
+	dump := s.store.Export()
+	if backend != "" {
+		dump = store.Dump{backend: dump[backend]}
+		if dump[backend] == nil {
+			dump = store.Dump{}
+		}
+	}
+	sw := &stateWriter{w: bufio.NewWriterSize(w, 32<<10), indent: indent}
+	sw.w.WriteByte('{')
+	names := slices.Sorted(maps.Keys(dump))
+	for i, name := range names {
+		sw.member(i, 1, name)
+		sw.w.WriteByte('{')
+		types := slices.Sorted(maps.Keys(dump[name]))
+		for j, typ := range types {
+			sw.member(j, 2, typ)
+			sw.w.WriteByte('[')
+			objs := dump[name][typ]
+			for k, o := range objs {
+				sw.object(k, o)
+			}
+			sw.end(len(objs), 2, ']')
+		}
+		sw.end(len(types), 1, '}')
+	}
+	sw.end(len(names), 0, '}')
+	return sw.w.Flush() // the writer's first error, if any
+}
+
+// stateWriter writes a State document piece by piece, with scratch buffers
+// that every object reuses.
+type stateWriter struct {
+	w               *bufio.Writer
+	indent          bool
+	raw             []byte
+	escaped, spaced bytes.Buffer
+}
+
+// line starts a new line at depth, when indenting.
+func (sw *stateWriter) line(depth int) {
+	if sw.indent {
+		sw.w.WriteByte('\n')
+		for range depth {
+			sw.w.WriteString("  ")
+		}
+	}
+}
+
+// member starts the i-th member of an object at depth: its name and colon.
+func (sw *stateWriter) member(i, depth int, name string) {
+	if i > 0 {
+		sw.w.WriteByte(',')
+	}
+	sw.line(depth)
+	sw.raw = appendString(sw.raw[:0], name)
+	sw.w.Write(sw.raw)
+	sw.w.WriteByte(':')
+	if sw.indent {
+		sw.w.WriteByte(' ')
+	}
+}
+
+// end closes an object or array of n members or elements at depth.
+func (sw *stateWriter) end(n, depth int, close byte) {
+	if n > 0 {
+		sw.line(depth)
+	}
+	sw.w.WriteByte(close)
+}
+
+// objectPrefix is an object's place in a State document: a type's list,
+// three levels down.
+const objectPrefix = "      "
+
+// object writes the k-th object of a type's list as json.Marshal writes a
+// json.RawMessage: HTML characters and U+2028/U+2029 escaped, which a
+// stored object's field values may hold as the client sent them.
+func (sw *stateWriter) object(k int, o *store.Object) {
+	if k > 0 {
+		sw.w.WriteByte(',')
+	}
+	sw.line(3)
+	sw.raw = appendObject(sw.raw[:0], o)
+	sw.escaped.Reset()
+	json.HTMLEscape(&sw.escaped, sw.raw)
+	if !sw.indent {
+		sw.w.Write(sw.escaped.Bytes())
+		return
+	}
+	sw.spaced.Reset()
+	json.Indent(&sw.spaced, sw.escaped.Bytes(), objectPrefix, "  ") // a stored object is valid JSON
+	sw.w.Write(sw.spaced.Bytes())
 }

@@ -71,7 +71,7 @@ func (d *durable) compact(mock *mockserver.Server) error {
 	if d.log != nil {
 		pos = d.log.End() // before the state is read: all before it is in the state
 	}
-	if err := mockserver.WriteStateFile(d.file, mock.State("")); err != nil {
+	if err := mock.SaveStateFile(d.file); err != nil {
 		return err
 	}
 	d.saved = now

@@ -47,8 +47,21 @@ type options struct {
 	stateFile string
 	stateSync string
 	logJSON   bool
+	conns     connLimits
 	// failOnViolation makes the exit status 1 when the proxy saw any.
 	failOnViolation bool
+}
+
+// connLimits bound what a client may hold: connections, and the time
+// and memory each takes.
+type connLimits struct {
+	maxConns       int
+	maxHeaderBytes int
+	headerTimeout  time.Duration // a request's headers, from its first byte
+	bodyTimeout    time.Duration // a request's body, from its headers
+	minBodyRate    int64         // bytes a second a body must keep up, after modemSlack
+	writeTimeout   time.Duration // a reply, from the request's body (or headers)
+	idleTimeout    time.Duration // a kept-alive connection without a request
 }
 
 // texts are the flags given as text that parse turns into the Config.
@@ -81,6 +94,15 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.StringVar(&x.proxy, "proxy", "", "`URL` of a real backend: forward every API request to it and judge its replies, each batch result by its sub-request's operation, instead of answering from memory")
 	fs.BoolVar(&o.failOnViolation, "fail-on-violation", false, "with --proxy: exit with status 1 at shutdown when any reply broke the profile's document")
 	fs.BoolVar(&o.logJSON, "log-json", false, "log one JSON line per request instead of text")
+	fs.IntVar(&o.conns.maxConns, "max-conns", defaultMaxConns, "connections open at once at most; more wait until one closes")
+	fs.IntVar(&o.conns.maxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "`bytes` of a request's headers at most; more is a 431")
+	fs.DurationVar(&o.conns.headerTimeout, "read-header-timeout", defaultHeaderTimeout, "`time` a request's headers may take to arrive")
+	fs.DurationVar(&o.conns.bodyTimeout, "body-timeout", 0, "`time` a request's body may take to arrive after its headers; more is a 408 and the connection closed "+
+		"(default, or 0: --max-body at a slow modem's 56 kbit/s, 7000 bytes/s, plus 5s: 1048576 / 7000 = 150s, + 5s = 155s for 1 MiB)")
+	fs.Int64Var(&o.conns.minBodyRate, "min-body-rate", modemRate, "`bytes` a second a request's body must keep up after its first 5s, a slow modem's 56 kbit/s: "+
+		"byte k is due 5s + k/rate after the headers; slower is a 408 and the connection closed (0: any pace, within --body-timeout)")
+	fs.DurationVar(&o.conns.writeTimeout, "write-timeout", defaultWriteTimeout, "`time` a reply may take once the request is in, delays included: the longest --latency (1m), fault delay (1m) and a minute to answer")
+	fs.DurationVar(&o.conns.idleTimeout, "idle-timeout", defaultIdleTimeout, "`time` a kept-alive connection may wait for its next request")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: spacedog-mock [flags]\n\nServes SpaceDog's /1/batch and data API from memory.\n\n")
 		fs.PrintDefaults()
@@ -116,10 +138,42 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	if o.stateSync == syncAlways && o.stateFile == "" {
 		return o, errors.New("--state-sync always goes with --state-file")
 	}
+	if err := o.conns.check(o.cfg.MaxBody); err != nil {
+		return o, err
+	}
 	if !slices.Contains(spec.Profiles(), o.cfg.Profile) {
 		return o, fmt.Errorf("--profile %q is not one of %s", o.cfg.Profile, strings.Join(spec.Profiles(), ", "))
 	}
 	return o, x.apply(&o.cfg)
+}
+
+// check refuses limits that would turn clients away for good, and sets the
+// body timeout's default from the body limit.
+func (c *connLimits) check(maxBody int64) error {
+	if c.maxConns < 1 {
+		return fmt.Errorf("--max-conns must be at least 1, not %d", c.maxConns)
+	}
+	if c.maxHeaderBytes < 1 {
+		return fmt.Errorf("--max-header-bytes must be at least 1, not %d", c.maxHeaderBytes)
+	}
+	for _, d := range []struct {
+		flag string
+		d    time.Duration
+	}{{"--read-header-timeout", c.headerTimeout}, {"--write-timeout", c.writeTimeout}, {"--idle-timeout", c.idleTimeout}} {
+		if d.d <= 0 {
+			return fmt.Errorf("%s must be more than 0, not %s", d.flag, d.d)
+		}
+	}
+	if c.minBodyRate < 0 {
+		return fmt.Errorf("--min-body-rate must not be negative, not %d", c.minBodyRate)
+	}
+	if c.bodyTimeout < 0 {
+		return fmt.Errorf("--body-timeout must not be negative, not %s", c.bodyTimeout)
+	}
+	if c.bodyTimeout == 0 {
+		c.bodyTimeout = bodyTimeoutFor(maxBody)
+	}
+	return nil
 }
 
 // apply reads the text flags into the Config.

@@ -30,6 +30,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if o.stateFile != "" {
+		removeLeftovers(o.stateFile, stderr)
+	}
 	if err := load(mock, o); err != nil {
 		return err
 	}
@@ -43,7 +46,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mock, ReadHeaderTimeout: 10 * time.Second}
+	ln = limitListen(ln, o.conns.maxConns)
+	srv := &http.Server{
+		Handler:           withDeadlines(mock, o.conns.bodyTimeout, o.conns.minBodyRate, o.conns.writeTimeout),
+		MaxHeaderBytes:    o.conns.maxHeaderBytes,
+		ReadHeaderTimeout: o.conns.headerTimeout,
+		WriteTimeout:      o.conns.writeTimeout, // from the headers; withDeadlines moves it past a body
+		IdleTimeout:       o.conns.idleTimeout,
+	}
 	fmt.Fprintf(stdout, "spacedog-mock serving on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -65,6 +75,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			err := srv.Shutdown(shutdown)
+			if errors.Is(err, context.DeadlineExceeded) {
+				// Clients still sending or reading after the grace are cut
+				// off: a stalled one must not make a stop fail.
+				fmt.Fprintln(stderr, "spacedog-mock: closing the connections still busy after 5s")
+				err = srv.Close()
+			}
 			if state != nil {
 				if serr := state.close(mock); serr != nil {
 					err = errors.Join(err, fmt.Errorf("saving the state: %w", serr))
@@ -104,4 +120,18 @@ func load(mock *mockserver.Server, o options) error {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	return nil
+}
+
+// removeLeftovers removes the temporary files of saves of the state file
+// that were interrupted (a SIGKILL skips their cleanup): the state file
+// itself is whole, the old one or the new.
+func removeLeftovers(stateFile string, stderr io.Writer) {
+	leftovers, _ := mockserver.StateFileLeftovers(stateFile) // no folder: nothing left, and the save will say
+	for _, f := range leftovers {
+		if err := os.Remove(f); err != nil {
+			fmt.Fprintln(stderr, "spacedog-mock:", err)
+			continue
+		}
+		fmt.Fprintf(stderr, "spacedog-mock: removed %s, left by an interrupted save\n", f)
+	}
 }
