@@ -112,13 +112,15 @@ func (s *Server) seedObject(typ string, raw json.RawMessage) (*store.Object, err
 	if meta.Version < 0 {
 		return nil, fmt.Errorf("meta.version %d: must be at least 1", meta.Version)
 	}
-	var err error
-	if o.CreatedAt, err = seedTime(meta.CreatedAt, now); err != nil {
+	created, err := seedTime(meta.CreatedAt, now)
+	if err != nil {
 		return nil, fmt.Errorf("meta.createdAt: %w", err)
 	}
-	if o.UpdatedAt, err = seedTime(meta.UpdatedAt, o.CreatedAt); err != nil {
+	updated, err := seedTime(meta.UpdatedAt, created)
+	if err != nil {
 		return nil, fmt.Errorf("meta.updatedAt: %w", err)
 	}
+	o.CreatedAt, o.UpdatedAt = store.At(created), store.At(updated)
 	return o, nil
 }
 

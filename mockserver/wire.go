@@ -46,9 +46,9 @@ func appendObject(b []byte, o *store.Object) []byte {
 	b = append(b, `,"updatedBy":`...)
 	b = appendString(b, o.UpdatedBy)
 	b = append(b, `,"createdAt":`...)
-	b = appendTime(b, o.CreatedAt)
+	b = appendTime(b, o.CreatedAt.Time())
 	b = append(b, `,"updatedAt":`...)
-	b = appendTime(b, o.UpdatedAt)
+	b = appendTime(b, o.UpdatedAt.Time())
 	return append(b, "}}"...)
 }
 

@@ -74,7 +74,7 @@ func TestCreateOverAnExistingIDConflictsOrReplaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Version != 2 || o.CreatedBy != "vince" || !o.CreatedAt.Equal(t1) || string(o.FieldsJSON()) != `{"c":3}` {
+	if o.Version != 2 || o.CreatedBy != "vince" || !o.CreatedAt.Time().Equal(t1) || string(o.FieldsJSON()) != `{"c":3}` {
 		t.Errorf("overwritten: version %d, by %s at %v, fields %s; want 2, vince, %v, {\"c\":3}", o.Version, o.CreatedBy, o.CreatedAt, o.FieldsJSON(), t1)
 	}
 	if n, err := b.DeleteType("t"); n != 1 || err != nil {
