@@ -264,16 +264,6 @@ func (c *client) requestsSinceLast() int64 {
 // markSpecStart notes where the running spec's exchanges begin.
 func (c *client) markSpecStart() { c.mark.Store(c.checker.Count()) }
 
-// specExchanges shows the running spec's last exchanges.
-func (c *client) specExchanges() string {
-	var b strings.Builder
-	for _, ex := range c.checker.Since(c.mark.Load()) {
-		b.WriteString(ex.String())
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
 // sub is a batch item.
 type sub map[string]any
 

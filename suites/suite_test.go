@@ -12,8 +12,8 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -21,6 +21,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/internal/flagenv"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/suites/internal/config"
@@ -105,29 +107,67 @@ var _ = BeforeEach(func() {
 var _ = AfterEach(func() {
 	AddReportEntry(summary.EntryRequests, fmt.Sprint(target.requestsSinceLast()), ReportEntryVisibilityNever)
 	if r := CurrentSpecReport(); r.Failed() || notedShould(r) {
-		AddReportEntry(summary.EntryExchanges, target.specExchanges(), ReportEntryVisibilityFailureOrVerbose)
+		mark := target.mark.Load()
+		kept := target.checker.Since(mark)
+		sent := int(target.checker.Count() - mark)
+		AddReportEntry(summary.EntryExchanges, summary.NewExchanges(kept, sent, replayCredentials()), ReportEntryVisibilityFailureOrVerbose)
 	}
 })
 
+// The reports: conformance.md, results.json and conformance.html with
+// --report-dir, the Markdown summary in GitHub's step summary when there.
 var _ = ReportAfterSuite("conformance summary", func(report Report) {
 	sp, err := spec.Load()
 	Expect(err).NotTo(HaveOccurred())
 	rules := summary.Rules(sp.Rules(), report)
+	results := summary.Build(reportedRun(), rules, report, summary.Version())
 	if cfg.ReportDir != "" {
-		Expect(os.MkdirAll(cfg.ReportDir, 0o755)).To(Succeed())
-		f, err := os.Create(filepath.Join(cfg.ReportDir, "conformance.md"))
-		Expect(err).NotTo(HaveOccurred())
-		defer f.Close()
-		name := cfg.Target
-		if name == "" {
-			name = "in-process mock"
-		}
-		Expect(summary.Write(f, summary.Header{Target: name, Profile: cfg.Profile, Strict: cfg.Strict}, rules, report)).To(Succeed())
+		Expect(results.WriteReports(cfg.ReportDir)).To(Succeed())
 	}
-	fmt.Fprintf(os.Stdout, "conformance: %d requests sent\n", summary.Requests(report))
+	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		Expect(results.AppendStepSummary(path)).To(Succeed())
+	}
+	fmt.Fprintf(os.Stdout, "conformance: %d requests sent\n", results.Requests)
 	// Every rule of the contract has a spec: a rule without one is never checked.
 	Expect(summary.Uncovered(rules)).To(BeEmpty(), "contract rules that no spec carries")
 })
+
+// reportedRun is the run as the reports name it, with the settings that
+// a rerun of one spec repeats: the flags set otherwise than by default,
+// but for credentials, which a rerun reads from the environment, and the
+// report folder, which a rerun must not overwrite.
+func reportedRun() summary.Run {
+	run := summary.Run{Target: cfg.Target, Profile: cfg.Profile, Strict: cfg.Strict}
+	var defaults config.Config
+	fs := flag.NewFlagSet("defaults", flag.ContinueOnError)
+	defaults.Register(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		switch f.Name {
+		case "username", "password", "username2", "password2", "report-dir":
+			return
+		}
+		if set := flag.CommandLine.Lookup(f.Name); set != nil && set.Value.String() != f.DefValue {
+			run.Settings = append(run.Settings, "--"+f.Name+"="+set.Value.String())
+		}
+	})
+	// The suites' binary, run by its name; not a test binary that go test
+	// or ginkgo built in a temporary folder.
+	if name := os.Args[0]; !strings.HasSuffix(name, ".test") {
+		run.Binary = name
+	}
+	return run
+}
+
+// replayCredentials are the users whose credentials replays read from the
+// environment, by the variables that set them.
+func replayCredentials() []exchange.Credential {
+	return []exchange.Credential{
+		{Username: cfg.Username, Password: cfg.Password,
+			UsernameVar: flagenv.Name(config.EnvPrefix, "username"), PasswordVar: flagenv.Name(config.EnvPrefix, "password")},
+		{Username: cfg.Username2, Password: cfg.Password2,
+			UsernameVar: flagenv.Name(config.EnvPrefix, "username2"), PasswordVar: flagenv.Name(config.EnvPrefix, "password2")},
+	}
+}
 
 // failOrNote is the suites' fail handler. A spec that checks SHOULD rules
 // only is noted, not failed, outside --strict: it ends as skipped, and the

@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -34,8 +35,8 @@ type Checker struct {
 
 // Exchange is a request and its response, bodies included.
 type Exchange struct {
-	Seq         int64 // 1 for the checker's first exchange, and so on
-	Method, URL string
+	Seq         int64  // 1 for the checker's first exchange, and so on
+	Method, URL string // URL as sent: its path and query are the request line's
 	ReqHeader   http.Header
 	ReqBody     []byte
 	Status      int
@@ -98,13 +99,20 @@ func (c *Checker) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
-	ex := Exchange{Seq: seq, Method: req.Method, URL: req.URL.String(), ReqHeader: req.Header, ReqBody: reqBody,
+	ex := Exchange{Seq: seq, Method: req.Method, URL: sentURL(req.URL), ReqHeader: req.Header, ReqBody: reqBody,
 		Status: resp.StatusCode, RespHeader: resp.Header, RespBody: respBody}
 	c.remember(ex)
 	if err := c.check(req, reqBody, resp.StatusCode, resp.Header, respBody); err != nil {
 		return nil, &Violation{Exchange: ex, Err: err}
 	}
 	return resp, nil
+}
+
+// sentURL is the URL whose path and query are the request line's, as
+// sent: url.URL.String drops the host of a request whose target was given
+// as written (URL.Opaque).
+func sentURL(u *url.URL) string {
+	return u.Scheme + "://" + u.Host + u.RequestURI()
 }
 
 func (c *Checker) remember(ex Exchange) {

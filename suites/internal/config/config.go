@@ -48,7 +48,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Username2, "username2", "", "a second user, for sub-request header overrides")
 	fs.StringVar(&c.Password2, "password2", "", "its password")
 	fs.BoolVar(&c.Strict, "strict", false, "fail on SHOULD rules too")
-	fs.StringVar(&c.ReportDir, "report-dir", "", "`folder` for conformance.md")
+	fs.StringVar(&c.ReportDir, "report-dir", "", "`folder` for conformance.md, results.json and conformance.html")
 	fs.BoolVar(&c.Destructive, "destructive", false, "send the --target DELETE /1/data, which may delete all of its backend's data (the in-process mock always gets it)")
 }
 

@@ -1,45 +1,66 @@
-// Package summary turns a Ginkgo report of the suites into the conformance
-// summary: per contract rule, its level and whether the target keeps it.
+// Package summary turns a Ginkgo report of the suites into the reports a
+// team acts on: per contract rule, its level and whether the target keeps
+// it, each failure with its exchanges and the commands that replay it. It
+// writes conformance.md, results.json (its schema is results.schema.json)
+// and conformance.html, and merges several runs' results into a matrix.
 package summary
 
 import (
-	"fmt"
-	"io"
+	"cmp"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/spacedog-oss/batchkit/internal/exchange"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // Names of the report entries the suites add to a spec.
 const (
 	EntryShouldNotMet = "should-not-met" // a SHOULD rule failed, not fatally
-	EntryExchanges    = "exchanges"      // the last exchanges of a failed spec
+	EntryExchanges    = "exchanges"      // the last exchanges of a failed spec: an Exchanges
 	EntryRequests     = "requests"       // requests the spec sent
 )
 
-// Outcomes of a rule.
+// Outcome is a rule's or a spec's verdict, as results.json writes it.
+type Outcome string
+
+// Outcomes, best first.
 const (
-	Pass    = "pass"
-	Fail    = "FAIL"
-	NotMet  = "not met" // a SHOULD rule, outside strict mode
-	Skipped = "skipped"
+	Pass    Outcome = "pass"
+	Fail    Outcome = "fail"
+	NotMet  Outcome = "not-met" // a SHOULD rule, outside strict mode
+	Skipped Outcome = "skipped" // no spec of the rule ran
 )
+
+// Label is the outcome as conformance.md and the pages show it: a failure
+// stands out.
+func (o Outcome) Label() string {
+	switch o {
+	case Fail:
+		return "FAIL"
+	case NotMet:
+		return "not met"
+	}
+	return string(o)
+}
 
 // Rule is one rule's outcome and the specs that carry its ID.
 type Rule struct {
 	spec.Rule
-	Outcome string
+	Outcome Outcome
 	Specs   []types.SpecReport
 }
 
-// Rules gives each rule its outcome from the specs labelled with its ID.
+// Rules gives each rule its outcome from the specs labelled with its ID,
+// in the contract's order: by area (Areas), then by number.
 func Rules(rules []spec.Rule, report types.Report) []Rule {
 	out := make([]Rule, 0, len(rules))
 	for _, r := range rules {
-		res := Rule{Rule: r, Outcome: Skipped}
+		res := Rule{Rule: r}
 		for _, s := range report.SpecReports {
 			if s.LeafNodeType == types.NodeTypeIt && slices.Contains(s.Labels(), r.ID) {
 				res.Specs = append(res.Specs, s)
@@ -48,30 +69,74 @@ func Rules(rules []spec.Rule, report types.Report) []Rule {
 		res.Outcome = outcome(res.Specs)
 		out = append(out, res)
 	}
+	slices.SortStableFunc(out, func(a, b Rule) int { return compareIDs(a.ID, b.ID) })
 	return out
 }
 
-func outcome(specs []types.SpecReport) string {
-	var failed, notMet, passed bool
+func outcome(specs []types.SpecReport) Outcome {
+	seen := map[Outcome]bool{}
 	for _, s := range specs {
-		switch {
-		case s.State.Is(types.SpecStateFailureStates):
-			failed = true
-		case entry(s, EntryShouldNotMet) != "":
-			notMet = true
-		case s.State == types.SpecStatePassed:
-			passed = true
+		seen[specOutcome(s)] = true
+	}
+	for _, o := range []Outcome{Fail, NotMet, Pass} {
+		if seen[o] {
+			return o
 		}
 	}
+	return Skipped
+}
+
+func specOutcome(s types.SpecReport) Outcome {
 	switch {
-	case failed:
+	case s.State.Is(types.SpecStateFailureStates):
 		return Fail
-	case notMet:
+	case entry(s, EntryShouldNotMet) != "":
 		return NotMet
-	case passed:
+	case s.State == types.SpecStatePassed:
 		return Pass
 	}
 	return Skipped
+}
+
+// Area is a group of rules: the prefix of their IDs.
+type Area struct {
+	Prefix, Name string
+}
+
+// Areas lists the contract's areas in its order.
+func Areas() []Area {
+	return []Area{
+		{"ORD", "Order and effects"},
+		{"SUB", "Sub-requests"},
+		{"STOP", "stopOnError"},
+		{"LIM", "Whole-batch outcomes"},
+		{"ERR", "Errors"},
+		{"SEC", "Security"},
+		{"DATA", "The data API"},
+	}
+}
+
+// areaOf is the prefix of a rule ID.
+func areaOf(id string) string {
+	prefix, _, _ := strings.Cut(id, "-")
+	return prefix
+}
+
+// compareIDs orders rule IDs by area, in the contract's order (an unknown
+// area last, by name), then by number.
+func compareIDs(a, b string) int {
+	rank := func(id string) (int, string, int) {
+		prefix, num, _ := strings.Cut(id, "-")
+		n, _ := strconv.Atoi(num)
+		i := slices.IndexFunc(Areas(), func(ar Area) bool { return ar.Prefix == prefix })
+		if i < 0 {
+			i = len(Areas())
+		}
+		return i, prefix, n
+	}
+	ai, ap, an := rank(a)
+	bi, bp, bn := rank(b)
+	return cmp.Or(cmp.Compare(ai, bi), strings.Compare(ap, bp), cmp.Compare(an, bn), strings.Compare(a, b))
 }
 
 // Uncovered lists the rules that no spec carries.
@@ -108,49 +173,59 @@ func entry(s types.SpecReport, name string) string {
 	return ""
 }
 
-// Header says what was checked.
-type Header struct {
-	Target, Profile string
-	Strict          bool
+// Exchanges is the report entry of a failed spec's exchanges, the last
+// ones kept by the client: each as text, credentials redacted, and as a
+// curl command that reads them from the environment. Nothing in it is a
+// secret: it travels between parallel processes and into Ginkgo's reports.
+type Exchanges struct {
+	Kept    []Exchange `json:"kept"`
+	Earlier int        `json:"earlier"` // the spec's exchanges before these, not kept
 }
 
-// Write renders the summary as Markdown.
-func Write(w io.Writer, h Header, rules []Rule, report types.Report) error {
-	counts := map[string]int{}
-	for _, r := range rules {
-		counts[r.Outcome]++
+// Exchange is one request of a spec and the status it got.
+type Exchange struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	Status int    `json:"status"`
+	Text   string `json:"text"` // request and response, credentials redacted, long bodies cut
+	Curl   string `json:"curl"` // the request as a curl command
+}
+
+// NewExchanges makes the entry from the last exchanges of a spec that sent
+// total requests; creds are the users whose credentials the replays read
+// from the environment.
+func NewExchanges(kept []exchange.Exchange, total int, creds []exchange.Credential) Exchanges {
+	out := Exchanges{Earlier: max(total-len(kept), 0)}
+	for _, ex := range kept {
+		out.Kept = append(out.Kept, Exchange{Method: ex.Method, URL: ex.URL, Status: ex.Status, Text: ex.String(), Curl: ex.Curl(creds)})
 	}
-	verdict := "conforms"
-	if !report.SuiteSucceeded {
-		verdict = "does not conform"
-	}
+	return out
+}
+
+// String shows the exchanges, as Ginkgo prints the entry of a failed spec.
+func (e Exchanges) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# SpaceDog /1/batch conformance\n\n")
-	fmt.Fprintf(&b, "- target: %s\n- profile: %s\n- strict: %v\n- verdict: **%s**\n", h.Target, h.Profile, h.Strict, verdict)
-	fmt.Fprintf(&b, "- rules: %d pass, %d FAIL, %d not met, %d skipped\n", counts[Pass], counts[Fail], counts[NotMet], counts[Skipped])
-	fmt.Fprintf(&b, "- requests sent: %d\n- run time: %s\n\n", Requests(report), report.RunTime.Round(1e6))
-	b.WriteString("| rule | level | outcome | specs | summary |\n|---|---|---|---|---|\n")
-	for _, r := range rules {
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s |\n", r.ID, r.Level, r.Outcome, len(r.Specs), r.Summary)
+	for _, ex := range e.Kept {
+		b.WriteString(ex.Text)
+		b.WriteString("\n")
 	}
-	for _, r := range rules {
-		if r.Outcome != Fail && r.Outcome != NotMet {
+	return b.String()
+}
+
+// exchangesOf reads a spec's Exchanges entry: the value itself in the
+// process that added it, its JSON from another parallel process.
+func exchangesOf(s types.SpecReport) (Exchanges, bool) {
+	for _, e := range s.ReportEntries {
+		if e.Name != EntryExchanges {
 			continue
 		}
-		fmt.Fprintf(&b, "\n## %s (%s): %s\n", r.ID, r.Level, r.Outcome)
-		for _, s := range r.Specs {
-			msg := s.Failure.Message
-			if nm := entry(s, EntryShouldNotMet); nm != "" {
-				msg = nm
-			} else if !s.State.Is(types.SpecStateFailureStates) {
-				continue
-			}
-			fmt.Fprintf(&b, "\n### %s\n\n%s\n\n```\n%s\n```\n", s.FullText(), s.FailureLocation(), strings.TrimSpace(msg))
-			if ex := entry(s, EntryExchanges); ex != "" {
-				fmt.Fprintf(&b, "\nLast exchanges (credentials redacted):\n\n```\n%s```\n", ex)
-			}
+		if ex, ok := e.GetRawValue().(Exchanges); ok {
+			return ex, true
+		}
+		var ex Exchanges
+		if json.Unmarshal([]byte(e.Value.AsJSON), &ex) == nil {
+			return ex, true
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return Exchanges{}, false
 }

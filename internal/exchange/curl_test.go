@@ -1,0 +1,185 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spacedog-oss/batchkit/internal/wire"
+	"github.com/spacedog-oss/batchkit/spec"
+)
+
+// received is a request as the server read it.
+type received struct {
+	method, uri, auth, contentType string
+	body                           []byte
+}
+
+// TestCurlReplaysTheRequestAsSent renders exchanges as curl commands, runs
+// each in a shell with the users' credentials in the environment, and
+// compares what a server receives with what was sent.
+func TestCurlReplaysTheRequestAsSent(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "awk", "base64"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("replays need %s on the PATH: %v", tool, err)
+		}
+	}
+	got := make(chan received, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- received{r.Method, r.RequestURI, r.Header.Get("Authorization"), r.Header.Get("Content-Type"), b}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"success":true,"status":200}`))
+	}))
+	defer srv.Close()
+
+	fred := Credential{Username: "fred", Password: "it's $ecret", UsernameVar: "SPACEDOG_USERNAME", PasswordVar: "SPACEDOG_PASSWORD"}
+	vince := Credential{Username: "vince", Password: "s3cret2", UsernameVar: "SPACEDOG_USERNAME2", PasswordVar: "SPACEDOG_PASSWORD2"}
+	creds := []Credential{fred, vince}
+	basic := func(c Credential) string { return "Basic " + c.token() }
+	jsonType := http.Header{"Content-Type": {"application/json"}}
+	as := func(c Credential, h http.Header) http.Header {
+		h = h.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("Authorization", basic(c))
+		return h
+	}
+	items := func(n int, item string) []byte {
+		return []byte("[" + strings.TrimSuffix(strings.Repeat(item+",", n), ",") + "]")
+	}
+	for _, tc := range []struct {
+		name    string
+		ex      Exchange
+		pipe    bool   // the body is written by commands piped into curl
+		wantTok string // the Authorization the server must get; "" to take the exchange's
+	}{
+		{name: "a GET as the caller", ex: Exchange{Method: "GET", URL: srv.URL + "/1/data/t/a?size=2", ReqHeader: as(fred, nil)}},
+		{name: "a batch whose item runs as the second user", ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch?stopOnError=true",
+			ReqHeader: as(fred, jsonType),
+			ReqBody:   []byte(`[{"method":"POST","path":"/1/data/t?id=it's","content":{"q":"a 'quoted' $HOME \"x\""},"headers":{"authorization":"` + basic(vince) + `"}}]`)}},
+		{name: "a path as written, with dot segments, an encoded slash and brackets", ex: Exchange{Method: "DELETE",
+			URL: srv.URL + "/1/data/t/../k%2F[1]?a={b}", ReqHeader: as(fred, nil)}},
+		{name: "a body over the size limit", pipe: true, ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(fred, jsonType),
+			ReqBody: []byte(`[{"method":"POST","path":"/1/data/t?id=big","content":{"pad":"` + strings.Repeat("x", 1<<20) + `"}}]`)}},
+		{name: "a thousand items", pipe: true, ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(vince, jsonType),
+			ReqBody: items(1000, `{"method":"DELETE","path":"/1/data/ck0a1b2c3d_hostile17/seed-1"}`)}},
+		{name: "deep nesting", pipe: true, ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(fred, jsonType),
+			ReqBody: []byte(strings.Repeat("[", 20000))}},
+		{name: "control characters, invalid UTF-8 and quotes", pipe: true, ex: Exchange{Method: "PUT", URL: srv.URL + "/1/data/t/a",
+			ReqHeader: as(fred, jsonType), ReqBody: []byte("{\"a\":\"line\nbreak\ttab\x00nul\xff\xfe 'é' \"}")}},
+		{name: "an empty body", ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(fred, jsonType), ReqBody: []byte{}}},
+		{name: "no credentials", ex: Exchange{Method: "PATCH", URL: srv.URL + "/1/batch"}},
+		{name: "credentials of no known user", wantTok: "Authorization: [redacted]", ex: Exchange{Method: "GET", URL: srv.URL + "/1/data",
+			ReqHeader: http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("eve:hunter2"))}}}},
+		{name: "an item with credentials of no known user", wantTok: `"Authorization": "[redacted]"`, ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch",
+			ReqHeader: as(fred, jsonType), ReqBody: []byte(`[{"method":"GET","path":"/1/data","headers":{"Authorization": "Basic ZXZlOmh1bnRlcjI="}}]`)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := tc.ex.Curl(creds)
+			for _, secret := range []string{fred.Password, vince.Password, fred.token(), vince.token(), "hunter2", "ZXZlOmh1bnRlcjI="} {
+				if strings.Contains(cmd, secret) {
+					t.Fatalf("the replay shows credentials (%q):\n%s", secret, cmd)
+				}
+			}
+			if piped := strings.HasPrefix(cmd, "{ "); piped != tc.pipe {
+				t.Errorf("piped: %v, want %v:\n%.600s", piped, tc.pipe, cmd)
+			}
+			if len(cmd) > maxScript {
+				t.Errorf("a replay of %d bytes", len(cmd))
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			sh := exec.CommandContext(ctx, "bash", "-c", cmd)
+			sh.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent",
+				"SPACEDOG_USERNAME=fred", "SPACEDOG_PASSWORD=" + fred.Password,
+				"SPACEDOG_USERNAME2=vince", "SPACEDOG_PASSWORD2=" + vince.Password}
+			out, err := sh.CombinedOutput()
+			if tc.wantTok != "" {
+				// Not replayable as it was: the command says so, and sends no secret.
+				if !strings.Contains(cmd, tc.wantTok) {
+					t.Errorf("unknown credentials not redacted:\n%s", cmd)
+				}
+				receive(t, got)
+				return
+			}
+			if err != nil {
+				t.Fatalf("the replay failed: %v\n%s\n%.2000s", err, out, cmd)
+			}
+			if !bytes.Contains(out, []byte("HTTP/1.1 200")) || !bytes.Contains(out, []byte(`{"success":true,"status":200}`)) {
+				t.Errorf("curl -i does not show the reply's status and body:\n%s", out)
+			}
+			r := receive(t, got)
+			want := received{tc.ex.Method, strings.TrimPrefix(tc.ex.URL, srv.URL), tc.ex.ReqHeader.Get("Authorization"), tc.ex.ReqHeader.Get("Content-Type"), tc.ex.ReqBody}
+			if r.method != want.method || r.uri != want.uri || r.auth != want.auth || r.contentType != want.contentType {
+				t.Errorf("received %s %s (Authorization %q, Content-Type %q), want %s %s (%q, %q)\n%.2000s",
+					r.method, r.uri, r.auth, r.contentType, want.method, want.uri, want.auth, want.contentType, cmd)
+			}
+			if !bytes.Equal(r.body, want.body) && !(len(r.body) == 0 && len(want.body) == 0) {
+				t.Errorf("received a body of %d bytes, not the %d sent:\n%.300q\n%.2000s", len(r.body), len(want.body), r.body, cmd)
+			}
+		})
+	}
+}
+
+// TestCurlFoldsLongRunsIntoAShortCommand keeps replays readable: the body
+// of a megabyte of one letter is a line.
+func TestCurlFoldsLongRunsIntoAShortCommand(t *testing.T) {
+	body, _ := json.Marshal([]any{map[string]any{"method": "POST", "path": "/1/data/t", "content": map[string]string{"pad": strings.Repeat("x", 1<<20)}}})
+	cmd := Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: body}.Curl(nil)
+	if len(cmd) > 600 || !strings.Contains(cmd, "i<1048576") {
+		t.Errorf("a replay of %d bytes:\n%.1000s", len(cmd), cmd)
+	}
+	// A long body that nothing folds is not shown, and the command says so.
+	irregular := []byte(rand.Text())
+	for len(irregular) < 64<<10 {
+		irregular = append(irregular, rand.Text()...)
+	}
+	cmd = Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: irregular}.Curl(nil)
+	if len(cmd) > 600 || !strings.Contains(cmd, "not replayable as shown") {
+		t.Errorf("a replay of %d bytes:\n%.1000s", len(cmd), cmd)
+	}
+}
+
+func receive(t *testing.T, got <-chan received) received {
+	t.Helper()
+	select {
+	case r := <-got:
+		return r
+	case <-time.After(30 * time.Second):
+		t.Fatal("the replay sent no request")
+	}
+	return received{}
+}
+
+// A request whose target is written as given keeps its host and its path
+// in the record, for a replay to send it again.
+func TestTheURLIsRecordedAsSent(t *testing.T) {
+	sp, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, 404, `{"success":false,"status":404,"error":{"type":"x","message":"no"}}`)
+	doc, _ := wire.For(spec.Doc)
+	c := &Checker{Spec: sp, Wire: doc}
+	req, _ := http.NewRequest("DELETE", url+"/", nil)
+	req.URL.Opaque = "/1/data/t/../k%2F?x=[1]"
+	req.URL.Path = req.URL.Opaque
+	resp, err := (&http.Client{Transport: c}).Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	if got := c.Since(0); len(got) != 1 || got[0].URL != url+"/1/data/t/../k%2F?x=[1]" {
+		t.Errorf("recorded %+v", got)
+	}
+}

@@ -1,0 +1,73 @@
+package summary
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// The reports WriteReports writes, by file name.
+const (
+	MarkdownFile = "conformance.md"
+	JSONFile     = "results.json"
+	HTMLFile     = "conformance.html"
+)
+
+// WriteReports writes conformance.md, results.json and conformance.html
+// in dir, making it if need be.
+func (r Results) WriteReports(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		MarkdownFile: func(b *bytes.Buffer) error { return r.WriteMarkdown(b, true) },
+		JSONFile:     func(b *bytes.Buffer) error { return r.WriteJSON(b) },
+		HTMLFile:     func(b *bytes.Buffer) error { return r.WriteHTML(b) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stepSummaryLimit is the most GitHub Actions takes in one step's
+// summary; a larger one is dropped whole.
+const stepSummaryLimit = 1 << 20
+
+// AppendStepSummary appends the Markdown summary to path, the file that
+// GitHub Actions names in GITHUB_STEP_SUMMARY. The exchanges, replays and
+// rerun commands go with it while the step's summary stays within
+// GitHub's limit; past it, the failures' messages only.
+func (r Results) AppendStepSummary(path string) error {
+	var full, short bytes.Buffer
+	if err := r.WriteMarkdown(&full, true); err != nil {
+		return err
+	}
+	used := int64(0)
+	if fi, err := os.Stat(path); err == nil {
+		used = fi.Size()
+	}
+	text := full.Bytes()
+	if used+int64(len(text)) > stepSummaryLimit*9/10 {
+		if err := r.WriteMarkdown(&short, false); err != nil {
+			return err
+		}
+		short.WriteString("\nExchanges, replays and rerun commands: conformance.md and conformance.html in the run's report folder (--report-dir).\n")
+		text = short.Bytes()
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append([]byte("\n"), text...)); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

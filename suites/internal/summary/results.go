@@ -1,0 +1,253 @@
+package summary
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// SchemaVersion is results.json's format; a change that breaks its readers
+// raises it.
+const SchemaVersion = 1
+
+// InProcess is the target's name in a run against the in-process mock.
+const InProcess = "in-process mock"
+
+//go:embed results.schema.json
+var schema []byte
+
+// Schema is the JSON Schema (2020-12) of results.json.
+func Schema() []byte { return slices.Clone(schema) }
+
+// Run says what a run checked and how to run it again.
+type Run struct {
+	Target  string // the target's URL; "" for the in-process mock
+	Profile string
+	Strict  bool
+	// Settings are the suites' flags that set the run up, for the rerun
+	// commands (--target=URL, --profile=P, ...); credentials excluded.
+	Settings []string
+	// Binary is how the rerun commands call the suites' binary.
+	Binary string
+}
+
+// Results is one run's outcome, as results.json holds it and every
+// report shows it.
+type Results struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	Kit           Kit       `json:"kit"`
+	Target        string    `json:"target"` // a URL, or InProcess
+	Profile       string    `json:"profile"`
+	Strict        bool      `json:"strict"`
+	Conforms      bool      `json:"conforms"` // the run passed: no MUST rule failed (nor a SHOULD rule, strict)
+	Started       time.Time `json:"started"`
+	Seconds       float64   `json:"seconds"`
+	Requests      int       `json:"requests"` // requests sent to the target
+	Seed          int64     `json:"seed"`     // Ginkgo's random seed
+	Counts        Counts    `json:"counts"`   // rules by outcome
+	// Problems are the run's failures outside the specs: setting up,
+	// tearing down, a rule that no spec checks.
+	Problems []string     `json:"problems"`
+	Rules    []RuleResult `json:"rules"`
+}
+
+// Kit is the conformance kit that ran.
+type Kit struct {
+	Module  string `json:"module"`
+	Version string `json:"version"` // a module version, git describe's output, or devel
+}
+
+// Counts counts the rules of each outcome.
+type Counts struct {
+	Pass    int `json:"pass"`
+	Fail    int `json:"fail"`
+	NotMet  int `json:"not-met"`
+	Skipped int `json:"skipped"`
+}
+
+func (c *Counts) add(o Outcome) {
+	switch o {
+	case Pass:
+		c.Pass++
+	case Fail:
+		c.Fail++
+	case NotMet:
+		c.NotMet++
+	default:
+		c.Skipped++
+	}
+}
+
+// RuleResult is a rule's outcome and its specs.
+type RuleResult struct {
+	ID      string       `json:"id"`
+	Level   string       `json:"level"` // MUST or SHOULD
+	Summary string       `json:"summary"`
+	Outcome Outcome      `json:"outcome"`
+	Specs   []SpecResult `json:"specs"`
+}
+
+// Area is the rule's area prefix (ORD, SUB, ...).
+func (r RuleResult) Area() string { return areaOf(r.ID) }
+
+// Open reports whether a report shows the rule's failures.
+func (r RuleResult) Open() bool { return r.Outcome == Fail || r.Outcome == NotMet }
+
+// SpecResult is one spec that carries the rule's ID.
+type SpecResult struct {
+	Text    string   `json:"text"`
+	Outcome Outcome  `json:"outcome"`
+	State   string   `json:"state"` // Ginkgo's: passed, failed, skipped, panicked...
+	Seconds float64  `json:"seconds"`
+	Note    string   `json:"note,omitempty"` // why it was skipped
+	Failure *Failure `json:"failure,omitempty"`
+}
+
+// Failure is a failed spec, or a SHOULD spec not met: what went wrong,
+// the exchanges, and how to replay them and rerun the spec.
+type Failure struct {
+	Message   string     `json:"message"`
+	Location  string     `json:"location"`
+	Exchanges []Exchange `json:"exchanges"`
+	Earlier   int        `json:"earlierExchanges"` // the spec's exchanges before these, not kept
+	Rerun     Rerun      `json:"rerun"`
+}
+
+// Rerun holds the commands that rerun one spec, with the run's settings
+// and seed: with the ginkgo CLI from the kit's folder, and with the
+// suites' binary.
+type Rerun struct {
+	Ginkgo string `json:"ginkgo"`
+	Binary string `json:"binary"`
+}
+
+// Build makes a run's results from its Ginkgo report; rules come from
+// Rules, version from Version.
+func Build(run Run, rules []Rule, report types.Report, version string) Results {
+	res := Results{
+		SchemaVersion: SchemaVersion,
+		Kit:           Kit{Module: module, Version: version},
+		Target:        run.Target,
+		Profile:       run.Profile,
+		Strict:        run.Strict,
+		Conforms:      report.SuiteSucceeded,
+		Started:       report.StartTime.UTC(),
+		Seconds:       report.RunTime.Seconds(),
+		Requests:      Requests(report),
+		Seed:          report.SuiteConfig.RandomSeed,
+		Problems:      []string{},
+		Rules:         []RuleResult{},
+	}
+	if res.Target == "" {
+		res.Target = InProcess
+	}
+	if run.Binary == "" {
+		run.Binary = "bin/spacedog-conformance"
+	}
+	res.Problems = append(res.Problems, report.SpecialSuiteFailureReasons...)
+	for _, s := range report.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt && s.State.Is(types.SpecStateFailureStates) {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s failed: %s", s.LeafNodeType, strings.TrimSpace(s.Failure.Message)))
+		}
+	}
+	if u := Uncovered(rules); len(u) > 0 {
+		res.Problems = append(res.Problems, "contract rules that no spec checks: "+strings.Join(u, ", "))
+		res.Conforms = false
+	}
+	for _, r := range rules {
+		rr := RuleResult{ID: r.ID, Level: r.Level, Summary: r.Summary, Outcome: r.Outcome, Specs: []SpecResult{}}
+		for _, s := range r.Specs {
+			sr := SpecResult{Text: s.FullText(), Outcome: specOutcome(s), State: s.State.String(), Seconds: s.RunTime.Seconds()}
+			switch sr.Outcome {
+			case Fail, NotMet:
+				sr.Failure = failure(run, res.Seed, r, s)
+			case Skipped:
+				sr.Note = strings.TrimSpace(s.Failure.Message)
+			}
+			rr.Specs = append(rr.Specs, sr)
+		}
+		res.Counts.add(rr.Outcome)
+		res.Rules = append(res.Rules, rr)
+	}
+	return res
+}
+
+func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {
+	f := &Failure{Message: strings.TrimSpace(s.Failure.Message), Location: s.FailureLocation().String(), Exchanges: []Exchange{}}
+	if nm := entry(s, EntryShouldNotMet); nm != "" {
+		f.Message = strings.TrimSpace(nm)
+	}
+	if ex, ok := exchangesOf(s); ok {
+		f.Exchanges = append(f.Exchanges, ex.Kept...)
+		f.Earlier = ex.Earlier
+	}
+	// The rule's label selects its specs; the text picks this one among them.
+	filter := []string{"label-filter=" + r.ID}
+	if len(r.Specs) > 1 {
+		filter = append(filter, "focus="+regexp.QuoteMeta(s.FullText())+"$")
+	}
+	filter = append(filter, fmt.Sprintf("seed=%d", seed))
+	var ginkgo, binary []string
+	for _, fl := range filter {
+		name, value, _ := strings.Cut(fl, "=")
+		ginkgo = append(ginkgo, "--"+name+"="+shellWord(value))
+		binary = append(binary, "--ginkgo."+name+"="+shellWord(value))
+	}
+	var settings []string
+	for _, st := range run.Settings {
+		name, value, ok := strings.Cut(st, "=")
+		if ok {
+			st = name + "=" + shellWord(value)
+		}
+		settings = append(settings, st)
+	}
+	g := append(append([]string{"go tool ginkgo"}, ginkgo...), "./suites")
+	if len(settings) > 0 {
+		g = append(append(g, "--"), settings...)
+	}
+	f.Rerun = Rerun{
+		Ginkgo: strings.Join(g, " "),
+		Binary: strings.Join(append(append([]string{shellWord(run.Binary)}, binary...), settings...), " "),
+	}
+	return f
+}
+
+// shellWord is s as one shell word: bare when it is safe so, else in
+// single quotes.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.,/:@%+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// WriteJSON writes results.json.
+func (r Results) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// ReadJSON reads a results.json, of this format.
+func ReadJSON(rd io.Reader) (Results, error) {
+	var r Results
+	if err := json.NewDecoder(rd).Decode(&r); err != nil {
+		return r, err
+	}
+	if r.SchemaVersion == 0 {
+		return r, errors.New("not a results.json of the conformance suites: no schemaVersion")
+	}
+	if r.SchemaVersion != SchemaVersion {
+		return r, fmt.Errorf("schemaVersion %d, not %d: written by another version of the kit", r.SchemaVersion, SchemaVersion)
+	}
+	return r, nil
+}
