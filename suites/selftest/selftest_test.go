@@ -99,9 +99,9 @@ func TestTheSuitesJudgeEachVariant(t *testing.T) {
 	}
 }
 
-// run serves the variant and runs the suites against it; it returns the
-// report, the suites' output and whether the run passed.
-func run(t *testing.T, bin, reports string, v variant) (report, out []byte, passed bool) {
+// serve starts the variant: a mock of its config, behind its wrapper.
+func (v variant) serve(t *testing.T) *httptest.Server {
+	t.Helper()
 	mock, err := mockserver.New(v.cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,13 @@ func run(t *testing.T, bin, reports string, v variant) (report, out []byte, pass
 	if v.wrap != nil {
 		h = v.wrap(mock)
 	}
-	srv := httptest.NewServer(h)
+	return httptest.NewServer(h)
+}
+
+// run serves the variant and runs the suites against it; it returns the
+// report, the suites' output and whether the run passed.
+func run(t *testing.T, bin, reports string, v variant) (report, out []byte, passed bool) {
+	srv := v.serve(t)
 	defer srv.Close()
 	if v.fill {
 		fill(t, srv.URL)
@@ -121,7 +127,7 @@ func run(t *testing.T, bin, reports string, v variant) (report, out []byte, pass
 		"--report-dir=" + reports, "--strict=" + fmt.Sprint(v.strict), "--profile=" + cmp.Or(v.profile, spec.Doc)}, v.args...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = withoutStepSummary(os.Environ()) // a variant's report is not the kit's
-	out, err = cmd.CombinedOutput()
+	out, err := cmd.CombinedOutput()
 	report, _ = os.ReadFile(filepath.Join(reports, "conformance.md"))
 	return report, out, err == nil
 }

@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
 // A conforming variant that answers as the mock does proves nothing: each
@@ -111,15 +108,7 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 			if !ok {
 				t.Fatalf("no conforming variant %q", tc.variant)
 			}
-			mock, err := mockserver.New(v.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var h http.Handler = mock
-			if v.wrap != nil {
-				h = v.wrap(mock)
-			}
-			srv := httptest.NewServer(h)
+			srv := v.serve(t)
 			defer srv.Close()
 			tc.check(t, func(method, path, body string) (*http.Response, string) {
 				req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
