@@ -94,7 +94,7 @@ func (s *Server) getFaults(w http.ResponseWriter, r *http.Request) { writeJSON(w
 func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		bodyFailure(err).write(w)
+		s.profile.bodyFailure(err).write(w)
 		return
 	}
 	rules, err := ParseFaults(body)

@@ -45,7 +45,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		res := bodyFailure(err)
+		res := s.profile.bodyFailure(err)
 		s.checkEnvelope(res)
 		return res
 	}
@@ -81,16 +81,17 @@ func (s *Server) serveAPI(r *http.Request, e *Entry) response {
 	return res
 }
 
-// bodyFailure is the reply to a body that could not be read.
-func bodyFailure(err error) response {
+// bodyFailure is the reply to a body that could not be read, typed as
+// the profile's server typed it.
+func (p profile) bodyFailure(err error) response {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
+		return p.failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return failure(http.StatusRequestTimeout, "request body: not all of it arrived before the read deadline")
+		return p.failure(http.StatusRequestTimeout, "request body: not all of it arrived before the read deadline")
 	}
-	return failure(http.StatusBadRequest, "cannot read the request body: %v", err)
+	return p.failure(http.StatusBadRequest, "cannot read the request body: %v", err)
 }
 
 // directHeader is a direct request's header as dispatch takes it: a copy,

@@ -49,7 +49,7 @@ func (s *Server) durable(before uint64, res response) response {
 	}
 	if err := s.changes.Sync(s.changes.End()); err != nil {
 		// The change is in memory but may not survive: say so, never 2xx.
-		return failure(http.StatusInternalServerError, "the state log could not be written: %v; this change may be lost at a restart", err)
+		return s.profile.failure(http.StatusInternalServerError, "the state log could not be written: %v; this change may be lost at a restart", err)
 	}
 	return res
 }

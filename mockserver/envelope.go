@@ -30,7 +30,7 @@ type errorBody struct {
 }
 
 // failure is the error envelope (ERR-3), typed as in the doc profile, for
-// replies outside the API: the admin routes' and a body that cannot be read.
+// the admin routes, which are the mock's own and outside any profile.
 func failure(status int, format string, args ...any) response {
 	return failureOf(status, docErrorType(status), fmt.Sprintf(format, args...))
 }

@@ -183,3 +183,18 @@ func TestProfile2016_ASaveNamesItsObjectInAHeader(t *testing.T) {
 		}
 	}
 }
+
+// A body over the limit is answered in the profile's words too: the 2016
+// server had no PayloadTooLargeException, and said such things with a
+// RuntimeException (JsonPayload.error(status, message)).
+func TestProfile2016_ABodyOverTheLimitIsARuntimeException(t *testing.T) {
+	for profile, want := range map[string]string{spec.Doc: "io.spacedog.services.PayloadTooLargeException", spec.SpaceDog2016: "java.lang.RuntimeException"} {
+		m := newMock(t, mockserver.Config{Profile: profile, MaxBody: 16})
+		r := m.do("POST", "/1/data/thing", `{"a":"more than sixteen bytes"}`)
+		assertEnvelope(t, r.json(t), 413)
+		e, _ := r.json(t).(map[string]any)["error"].(map[string]any)
+		if e["type"] != want {
+			t.Errorf("%s: error type %v, want %s", profile, e["type"], want)
+		}
+	}
+}
