@@ -192,9 +192,3 @@ func (t template) allow() []string {
 	}
 	return allow
 }
-
-// RouteRequest finds the operation of a request by its method and its path
-// as sent (URL.EscapedPath).
-func (s *Spec) RouteRequest(req *http.Request) (*Route, error) {
-	return s.FindRoute(req.Method, req.URL.EscapedPath())
-}

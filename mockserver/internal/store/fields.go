@@ -15,10 +15,10 @@ import (
 // decoded on a write and nothing encoded on a read; a merge works on the
 // members, never on their values.
 
-// Fields makes the stored form of a payload: a valid JSON object, whose
+// storedFields makes the stored form of a payload: a valid JSON object, whose
 // meta is the object's own and never a field (DATA-1). A repeated name
 // keeps its last value, as encoding/json decodes it.
-func Fields(payload []byte) []byte {
+func storedFields(payload []byte) []byte {
 	return fieldsOf(members(nil, payload))
 }
 

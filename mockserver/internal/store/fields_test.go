@@ -15,8 +15,8 @@ func TestFieldsAreCompactSortedOnceEachWithoutMeta(t *testing.T) {
 		`{"q\"uote":true,"\u0061":null}`:         `{"a":null,"q\"uote":true}`,
 		`{"meta":1}`:                             `{}`,
 	} {
-		if got := string(Fields([]byte(in))); got != want {
-			t.Errorf("Fields(%s) = %s, want %s", in, got, want)
+		if got := string(storedFields([]byte(in))); got != want {
+			t.Errorf("storedFields(%s) = %s, want %s", in, got, want)
 		}
 	}
 	if got := string(merged([]byte(`{"a":1,"b":2}`), []byte(`{"b":3,"c":{"d":4},"meta":{}}`))); got != `{"a":1,"b":3,"c":{"d":4}}` {
@@ -35,13 +35,13 @@ func FuzzFieldsDecodeAsThePayload(f *testing.F) {
 			return
 		}
 		delete(want, "meta")
-		stored := Fields([]byte(s))
+		stored := storedFields([]byte(s))
 		var got map[string]any
 		if err := json.Unmarshal(stored, &got); err != nil {
-			t.Fatalf("Fields(%s) = %s, not JSON: %v", s, stored, err)
+			t.Fatalf("storedFields(%s) = %s, not JSON: %v", s, stored, err)
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("Fields(%s) = %s, decodes to %v, want %v", s, stored, got, want)
+			t.Errorf("storedFields(%s) = %s, decodes to %v, want %v", s, stored, got, want)
 		}
 	})
 }

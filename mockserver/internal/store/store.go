@@ -32,7 +32,7 @@ type Object struct {
 	CreatedBy, UpdatedBy string
 	CreatedAt, UpdatedAt Time
 	// Fields is the object's fields as a JSON object, without meta: for
-	// Import, any valid JSON object; once stored, the form Fields makes.
+	// Import, any valid JSON object; once stored, the form storedFields makes.
 	// Never modified once stored.
 	Fields []byte
 	seq    uint64 // creation order, for listings
@@ -117,7 +117,7 @@ func (s *Store) Apply(c Change) error {
 		if o.Fields == nil {
 			o.Fields = []byte("{}")
 		}
-		o.Fields = Fields(o.Fields)
+		o.Fields = storedFields(o.Fields)
 		if b.types[c.Type] == nil {
 			b.types[c.Type] = map[string]*Object{}
 		}
@@ -207,8 +207,8 @@ func typeNotFound(typ string) error {
 // version (the 2016 server indexed over it).
 // The payload is a valid JSON object.
 func (b *Backend) Create(typ, id string, payload []byte, by string, at time.Time, overwrite bool) (*Object, error) {
-	fields := Fields(payload) // outside the lock
-	if b.types == nil {       // a backend without data, which only this caller holds
+	fields := storedFields(payload) // outside the lock
+	if b.types == nil {             // a backend without data, which only this caller holds
 		b = b.store.register(b)
 	}
 	b.mu.Lock()
@@ -261,7 +261,7 @@ func (b *Backend) Get(typ, id string) (*Object, error) {
 func (b *Backend) Update(typ, id string, payload []byte, strict bool, version int64, by string, at time.Time) (*Object, error) {
 	var fields []byte
 	if strict {
-		fields = Fields(payload) // outside the lock
+		fields = storedFields(payload) // outside the lock
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -412,7 +412,7 @@ func (s *Store) Import(d Dump) error {
 				if c.Fields == nil {
 					c.Fields = []byte("{}")
 				}
-				c.Fields = Fields(c.Fields)
+				c.Fields = storedFields(c.Fields)
 				b.seq++
 				c.seq = b.seq
 				b.types[typ][c.ID] = &c
