@@ -7,19 +7,16 @@ package conformancebin
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 )
 
 func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
@@ -34,7 +31,7 @@ func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
 		says   string // a line of conformance.md
 	}{
 		{name: "the mock", passes: true, says: "| ORD-1 | MUST | pass |"},
-		{name: "batch results reversed", wrap: reverseResults, says: "| ORD-1 | MUST | FAIL |"},
+		{name: "batch results reversed", wrap: defect.ReverseBatchResults(1), says: "| ORD-1 | MUST | FAIL |"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mock, err := mockserver.New(mockserver.Config{})
@@ -99,28 +96,6 @@ func alone(t *testing.T, bin string) string {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-// reverseResults answers a batch with its results in reverse order (ORD-1).
-func reverseResults(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || !strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/batch") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		next.ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
-		var results []json.RawMessage
-		if rec.Code == http.StatusOK && json.Unmarshal(body, &results) == nil {
-			slices.Reverse(results)
-			body, _ = json.Marshal(results)
-		}
-		maps.Copy(w.Header(), rec.Header())
-		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.Code)
-		w.Write(body)
-	})
 }
 
 func tail(b []byte) string {

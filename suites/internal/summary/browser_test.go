@@ -8,19 +8,17 @@ import (
 	"fmt"
 	"html"
 	"image/png"
-	"maps"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 )
 
 var screenshot = flag.String("screenshot", "", "also save the failing run's page, as Chromium renders it, to this PNG `file`")
@@ -48,7 +46,7 @@ func TestAFailingRunsReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(reverseLongBatches(mock))
+	srv := httptest.NewServer(defect.ReverseBatchResults(8)(mock))
 	defer srv.Close()
 
 	reports, step := filepath.Join(dir, "reports"), filepath.Join(dir, "step_summary.md")
@@ -239,29 +237,6 @@ func redBanner(t *testing.T, file string) bool {
 }
 
 func near(a, b uint32) bool { return a+8 >= b && b+8 >= a }
-
-// reverseLongBatches answers a batch of 8 items or more with its results
-// in reverse order: ORD-1 broken, and no other rule.
-func reverseLongBatches(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || strings.TrimSuffix(r.URL.Path, "/") != "/1/batch" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		next.ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
-		var results []json.RawMessage
-		if rec.Code == http.StatusOK && json.Unmarshal(body, &results) == nil && len(results) >= 8 {
-			slices.Reverse(results)
-			body, _ = json.Marshal(results)
-		}
-		maps.Copy(w.Header(), rec.Header())
-		w.Header().Del("Content-Length")
-		w.WriteHeader(rec.Code)
-		w.Write(body)
-	})
-}
 
 func tail(b []byte) string {
 	const n = 4000
