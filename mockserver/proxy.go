@@ -13,9 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/spacedog-oss/batchkit/internal/exchange"
-	"github.com/spacedog-oss/batchkit/internal/wire"
 )
 
 // proxy forwards API requests to a real backend and judges its replies: a
@@ -25,7 +22,6 @@ import (
 type proxy struct {
 	target *url.URL
 	client *http.Client
-	wire   wire.Format
 	found  violations
 }
 
@@ -39,17 +35,13 @@ func ParseProxy(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-func newProxy(target *url.URL, profile string, keep int) (*proxy, error) {
-	w, err := wire.For(profile)
-	if err != nil {
-		return nil, err
-	}
+func newProxy(target *url.URL, keep int) *proxy {
 	client := &http.Client{
 		Timeout: 60 * time.Second,
 		// The backend's redirect is its reply, passed on unchanged.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &proxy{target: target, client: client, wire: w, found: violations{size: keep}}, nil
+	return &proxy{target: target, client: client, found: violations{size: keep}}
 }
 
 // maxProxiedReply bounds a backend's reply the proxy holds to judge it.
@@ -103,7 +95,7 @@ func (s *Server) forward(r *http.Request, c *call) response {
 			}
 		}
 	}
-	findings := exchange.Inspect(s.spec, p.wire, r.Method, r.URL.EscapedPath(), c.body, resp.StatusCode, resp.Header, body)
+	findings := s.spec.Inspect(r.Method, r.URL.EscapedPath(), c.body, resp.StatusCode, resp.Header, body)
 	for _, f := range findings {
 		v := p.found.add(Violation{
 			Time: time.Now().UTC().Format(timeFormat), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,

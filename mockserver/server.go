@@ -125,9 +125,7 @@ func New(cfg Config) (*Server, error) {
 		cors: cors{origins: cfg.CORSOrigins}, journal: journal{size: cfg.JournalSize}}
 	s.faults.set(cfg.Faults)
 	if cfg.Proxy != nil {
-		if s.proxy, err = newProxy(cfg.Proxy, cfg.Profile, cfg.JournalSize); err != nil {
-			return nil, err
-		}
+		s.proxy = newProxy(cfg.Proxy, cfg.JournalSize)
 	}
 	if s.subRequestSchema, err = sp.CompiledSchema("SubRequest"); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)

@@ -42,6 +42,7 @@ func YAML(profile string) ([]byte, error) {
 type Spec struct {
 	Doc     *openapi3.T
 	Profile string
+	Wire    Wire // how the profile's replies are laid out
 	router  *router
 	checks  map[*openapi3.Operation]*Checks
 }
@@ -90,6 +91,9 @@ var profiles = sync.OnceValues(func() (map[string]rendered, error) {
 			return nil, fmt.Errorf("spec: profile %s: %w", name, err)
 		}
 		s.Profile = name
+		if s.Wire, err = wireOf(name); err != nil {
+			return nil, err
+		}
 		out[name] = rendered{yaml: data, spec: s}
 	}
 	return out, nil

@@ -14,7 +14,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/spacedog-oss/batchkit/internal/exchange"
-	"github.com/spacedog-oss/batchkit/internal/wire"
 	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/suites/internal/config"
 )
@@ -27,7 +26,7 @@ type client struct {
 	http     *http.Client
 	checker  *exchange.Checker
 	cfg      config.Config
-	wire     wire.Format
+	wire     spec.Wire
 	prefix   string // this process's, random: the types of this run
 	types    atomic.Int64
 	lastSeen atomic.Int64
@@ -39,13 +38,9 @@ func newClient(base string, cfg config.Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	format, err := wire.For(cfg.Profile)
-	if err != nil {
-		return nil, err
-	}
-	checker := &exchange.Checker{Spec: sp, Wire: format}
+	checker := &exchange.Checker{Spec: sp}
 	return &client{
-		wire:    format,
+		wire:    sp.Wire,
 		base:    strings.TrimSuffix(base, "/"),
 		http:    &http.Client{Transport: checker},
 		checker: checker,
@@ -153,7 +148,7 @@ type result struct {
 	Body       obj // Alone, decoded
 }
 
-func (r result) Status() int { return wire.Status(r.Raw) }
+func (r result) Status() int { return spec.ResultStatus(r.Raw) }
 
 type obj = map[string]any
 

@@ -21,7 +21,6 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
 	"github.com/spacedog-oss/batchkit/internal/flagenv"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
@@ -160,8 +159,8 @@ func reportedRun() summary.Run {
 
 // replayCredentials are the users whose credentials replays read from the
 // environment, by the variables that set them.
-func replayCredentials() []exchange.Credential {
-	return []exchange.Credential{
+func replayCredentials() []summary.Credential {
+	return []summary.Credential{
 		{Username: cfg.Username, Password: cfg.Password,
 			UsernameVar: flagenv.Name(config.EnvPrefix, "username"), PasswordVar: flagenv.Name(config.EnvPrefix, "password")},
 		{Username: cfg.Username2, Password: cfg.Password2,

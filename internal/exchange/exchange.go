@@ -1,7 +1,6 @@
-// Package exchange checks every HTTP exchange with a target against the
-// spec, as an http.RoundTripper: the response by its operation and, for a
-// batch, each result by the operation its sub-request routes to. It keeps
-// the last exchanges for failure reports, and counts them.
+// Package exchange records every HTTP exchange of a client with a target
+// and has the spec judge it (spec.Spec.Inspect), as an http.RoundTripper.
+// It keeps the last exchanges for failure reports, and counts them.
 package exchange
 
 import (
@@ -17,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/spacedog-oss/batchkit/internal/wire"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -25,7 +23,6 @@ import (
 // spec: RoundTrip returns a *Violation then, which the client reports.
 type Checker struct {
 	Spec *spec.Spec        // the profile's document
-	Wire wire.Format       // the profile's format
 	Next http.RoundTripper // nil means http.DefaultTransport
 
 	count  atomic.Int64
@@ -127,13 +124,17 @@ func (c *Checker) remember(ex Exchange) {
 // check validates a response, then each result of a batch reply, and
 // reports the first finding.
 func (c *Checker) check(req *http.Request, reqBody []byte, status int, header http.Header, body []byte) error {
-	if fs := Inspect(c.Spec, c.Wire, req.Method, req.URL.EscapedPath(), reqBody, status, header, body); len(fs) > 0 {
+	if fs := c.Spec.Inspect(req.Method, req.URL.EscapedPath(), reqBody, status, header, body); len(fs) > 0 {
 		return fs[0]
 	}
 	return nil
 }
 
 var secrets = regexp.MustCompile(`(?i)("authorization"\s*:\s*")[^"]*(")`)
+
+// Redact hides the values of "Authorization" members in a body, as a batch
+// item's headers carry them, for a report that others read.
+func Redact(body []byte) []byte { return secrets.ReplaceAll(body, []byte("${1}[redacted]${2}")) }
 
 // String shows the exchange for a report, credentials redacted and long
 // bodies cut.
@@ -142,7 +143,7 @@ func (e Exchange) String() string {
 	fmt.Fprintf(&b, "> %s %s\n", e.Method, e.URL)
 	writeHeader(&b, "> ", e.ReqHeader)
 	if len(e.ReqBody) > 0 {
-		fmt.Fprintf(&b, "> %s\n", cut(secrets.ReplaceAll(e.ReqBody, []byte("${1}[redacted]${2}"))))
+		fmt.Fprintf(&b, "> %s\n", cut(Redact(e.ReqBody)))
 	}
 	fmt.Fprintf(&b, "< %d\n", e.Status)
 	writeHeader(&b, "< ", http.Header{"Allow": e.RespHeader.Values("Allow"), "Content-Type": e.RespHeader.Values("Content-Type")})

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spacedog-oss/batchkit/internal/wire"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -51,8 +50,7 @@ func TestTheCheckerJudgesResponsesAndBatchResults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := serve(t, tc.status, tc.reply)
-			doc, _ := wire.For(spec.Doc)
-			c := &Checker{Spec: sp, Wire: doc}
+			c := &Checker{Spec: sp}
 			req, _ := http.NewRequest(tc.method, url+tc.path, strings.NewReader(tc.body))
 			req.SetBasicAuth("fred", "secret")
 			_, err := (&http.Client{Transport: c}).Do(req)
@@ -82,5 +80,26 @@ func TestExchangesRedactSubRequestCredentials(t *testing.T) {
 	s := ex.String()
 	if strings.Contains(s, "ZnJlZDpzZWNyZXQ=") || strings.Contains(s, "dmluY2U6aGk=") {
 		t.Errorf("credentials shown:\n%s", s)
+	}
+}
+
+// A request whose target is written as given keeps its host and its path
+// in the record, for a replay to send it again.
+func TestTheURLIsRecordedAsSent(t *testing.T) {
+	sp, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, 404, `{"success":false,"status":404,"error":{"type":"x","message":"no"}}`)
+	c := &Checker{Spec: sp}
+	req, _ := http.NewRequest("DELETE", url+"/", nil)
+	req.URL.Opaque = "/1/data/t/../k%2F?x=[1]"
+	req.URL.Path = req.URL.Opaque
+	resp, err := (&http.Client{Transport: c}).Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	if got := c.Since(0); len(got) != 1 || got[0].URL != url+"/1/data/t/../k%2F?x=[1]" {
+		t.Errorf("recorded %+v", got)
 	}
 }

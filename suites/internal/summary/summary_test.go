@@ -27,7 +27,7 @@ func it(text string, state types.SpecState, labels []string, entries ...types.Re
 		Failure: types.Failure{Message: text + " failed", Location: types.CodeLocation{FileName: "/k/suites/x_test.go", LineNumber: 7}}}
 }
 
-var fred = exchange.Credential{Username: "fred", Password: "s3cret", UsernameVar: "SPACEDOG_USERNAME", PasswordVar: "SPACEDOG_PASSWORD"}
+var fred = Credential{Username: "fred", Password: "s3cret", UsernameVar: "SPACEDOG_USERNAME", PasswordVar: "SPACEDOG_PASSWORD"}
 
 // exchanges is the entry of a failed spec that sent two requests, of which
 // the client kept the last; parallel says whether it came from another
@@ -36,7 +36,7 @@ func exchanges(t *testing.T, parallel bool) types.ReportEntry {
 	h := http.Header{"Content-Type": {"application/json"}}
 	h.Set("Authorization", "Basic ZnJlZDpzM2NyZXQ=")
 	ex := NewExchanges([]exchange.Exchange{{Seq: 2, Method: "POST", URL: "http://h:1/1/batch?stopOnError=true", ReqHeader: h,
-		ReqBody: []byte(`[{"method":"GET","path":"/1/data/t/it's"}]`), Status: 200, RespBody: []byte(`[<script>alert(1)</script>]`)}}, 2, []exchange.Credential{fred})
+		ReqBody: []byte(`[{"method":"GET","path":"/1/data/t/it's"}]`), Status: 200, RespBody: []byte(`[<script>alert(1)</script>]`)}}, 2, []Credential{fred})
 	e := types.ReportEntry{Name: EntryExchanges, Value: types.WrapEntryValue(ex)}
 	if parallel {
 		b, err := json.Marshal(e)

@@ -1,23 +1,22 @@
-// Package wire is what the suites know of each profile's wire format
-// (CONTRACT §7): how a batch reply holds its results, how a result relates
-// to the same request's answer on its own, and a creation's status.
+package spec
+
+// How each profile lays out its replies (CONTRACT §7): how a batch reply
+// holds its results, how a result relates to the same request's answer on
+// its own, and a creation's status. The suites read replies by it, the
+// mock's proxy and the suites' checker judge them by it.
 //
 // Members are read by their exact names, as the contract spells them: a
 // struct would let encoding/json match "Status" or "STATUS" too.
-package wire
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
-
-	"github.com/spacedog-oss/batchkit/spec"
 )
 
-// Format is one profile's wire format.
-type Format struct {
-	Profile string
+// Wire is one profile's wire format.
+type Wire struct {
 	Created int // the status of a creation
 	// Results splits a batch reply into its results.
 	Results func(reply []byte) ([]json.RawMessage, error)
@@ -26,16 +25,16 @@ type Format struct {
 	Alone func(method string, result json.RawMessage) json.RawMessage
 }
 
-// For returns a profile's format.
-func For(profile string) (Format, error) {
+// wireOf returns a profile's format.
+func wireOf(profile string) (Wire, error) {
 	switch profile {
-	case spec.Doc:
-		return Format{Profile: profile, Created: http.StatusOK, Results: bareArray,
+	case Doc:
+		return Wire{Created: http.StatusOK, Results: bareArray,
 			Alone: func(_ string, r json.RawMessage) json.RawMessage { return r }}, nil
-	case spec.SpaceDog2016:
-		return Format{Profile: profile, Created: http.StatusCreated, Results: envelope, Alone: unwrapReads}, nil
+	case SpaceDog2016:
+		return Wire{Created: http.StatusCreated, Results: envelope, Alone: unwrapReads}, nil
 	}
-	return Format{}, fmt.Errorf("wire: no profile %q", profile)
+	return Wire{}, fmt.Errorf("spec: no wire format for profile %q", profile)
 }
 
 func bareArray(reply []byte) ([]json.RawMessage, error) {
@@ -56,9 +55,9 @@ func envelope(reply []byte) ([]json.RawMessage, error) {
 	return results, nil
 }
 
-// Status is a batch result's status: its own status member, or 200 for a
-// representation (an object or a listing), which has none.
-func Status(result json.RawMessage) int {
+// ResultStatus is a batch result's status: its own status member, or 200
+// for a representation (an object or a listing), which has none.
+func ResultStatus(result json.RawMessage) int {
 	if s := statusOf(members(result)); s != 0 {
 		return s
 	}

@@ -1,4 +1,4 @@
-package exchange
+package summary
 
 import (
 	"bytes"
@@ -14,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spacedog-oss/batchkit/internal/wire"
-	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/internal/exchange"
 )
 
 // received is a request as the server read it.
@@ -60,33 +59,33 @@ func TestCurlReplaysTheRequestAsSent(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name    string
-		ex      Exchange
+		ex      exchange.Exchange
 		pipe    bool   // the body is written by commands piped into curl
 		wantTok string // the Authorization the server must get; "" to take the exchange's
 	}{
-		{name: "a GET as the caller", ex: Exchange{Method: "GET", URL: srv.URL + "/1/data/t/a?size=2", ReqHeader: as(fred, nil)}},
-		{name: "a batch whose item runs as the second user", ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch?stopOnError=true",
+		{name: "a GET as the caller", ex: exchange.Exchange{Method: "GET", URL: srv.URL + "/1/data/t/a?size=2", ReqHeader: as(fred, nil)}},
+		{name: "a batch whose item runs as the second user", ex: exchange.Exchange{Method: "POST", URL: srv.URL + "/1/batch?stopOnError=true",
 			ReqHeader: as(fred, jsonType),
 			ReqBody:   []byte(`[{"method":"POST","path":"/1/data/t?id=it's","content":{"q":"a 'quoted' $HOME \"x\""},"headers":{"authorization":"` + basic(vince) + `"}}]`)}},
-		{name: "a path as written, with dot segments, an encoded slash and brackets", ex: Exchange{Method: "DELETE",
+		{name: "a path as written, with dot segments, an encoded slash and brackets", ex: exchange.Exchange{Method: "DELETE",
 			URL: srv.URL + "/1/data/t/../k%2F[1]?a={b}", ReqHeader: as(fred, nil)}},
-		{name: "a body over the size limit", pipe: true, ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(fred, jsonType),
+		{name: "a body over the size limit", pipe: true, ex: exchange.Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(fred, jsonType),
 			ReqBody: []byte(`[{"method":"POST","path":"/1/data/t?id=big","content":{"pad":"` + strings.Repeat("x", 1<<20) + `"}}]`)}},
-		{name: "a thousand items", pipe: true, ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(vince, jsonType),
+		{name: "a thousand items", pipe: true, ex: exchange.Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(vince, jsonType),
 			ReqBody: items(1000, `{"method":"DELETE","path":"/1/data/ck0a1b2c3d_hostile17/seed-1"}`)}},
-		{name: "deep nesting", pipe: true, ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(fred, jsonType),
+		{name: "deep nesting", pipe: true, ex: exchange.Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(fred, jsonType),
 			ReqBody: []byte(strings.Repeat("[", 20000))}},
-		{name: "control characters, invalid UTF-8 and quotes", pipe: true, ex: Exchange{Method: "PUT", URL: srv.URL + "/1/data/t/a",
+		{name: "control characters, invalid UTF-8 and quotes", pipe: true, ex: exchange.Exchange{Method: "PUT", URL: srv.URL + "/1/data/t/a",
 			ReqHeader: as(fred, jsonType), ReqBody: []byte("{\"a\":\"line\nbreak\ttab\x00nul\xff\xfe 'é' \"}")}},
-		{name: "an empty body", ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(fred, jsonType), ReqBody: []byte{}}},
-		{name: "no credentials", ex: Exchange{Method: "PATCH", URL: srv.URL + "/1/batch"}},
-		{name: "credentials of no known user", wantTok: "Authorization: [redacted]", ex: Exchange{Method: "GET", URL: srv.URL + "/1/data",
+		{name: "an empty body", ex: exchange.Exchange{Method: "POST", URL: srv.URL + "/1/batch", ReqHeader: as(fred, jsonType), ReqBody: []byte{}}},
+		{name: "no credentials", ex: exchange.Exchange{Method: "PATCH", URL: srv.URL + "/1/batch"}},
+		{name: "credentials of no known user", wantTok: "Authorization: [redacted]", ex: exchange.Exchange{Method: "GET", URL: srv.URL + "/1/data",
 			ReqHeader: http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("eve:hunter2"))}}}},
-		{name: "an item with credentials of no known user", wantTok: `"Authorization": "[redacted]"`, ex: Exchange{Method: "POST", URL: srv.URL + "/1/batch",
+		{name: "an item with credentials of no known user", wantTok: `"Authorization": "[redacted]"`, ex: exchange.Exchange{Method: "POST", URL: srv.URL + "/1/batch",
 			ReqHeader: as(fred, jsonType), ReqBody: []byte(`[{"method":"GET","path":"/1/data","headers":{"Authorization": "Basic ZXZlOmh1bnRlcjI="}}]`)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := tc.ex.Curl(creds)
+			cmd := curl(tc.ex, creds)
 			for _, secret := range []string{fred.Password, vince.Password, fred.token(), vince.token(), "hunter2", "ZXZlOmh1bnRlcjI="} {
 				if strings.Contains(cmd, secret) {
 					t.Fatalf("the replay shows credentials (%q):\n%s", secret, cmd)
@@ -136,7 +135,7 @@ func TestCurlReplaysTheRequestAsSent(t *testing.T) {
 // of a megabyte of one letter is a line.
 func TestCurlFoldsLongRunsIntoAShortCommand(t *testing.T) {
 	body, _ := json.Marshal([]any{map[string]any{"method": "POST", "path": "/1/data/t", "content": map[string]string{"pad": strings.Repeat("x", 1<<20)}}})
-	cmd := Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: body}.Curl(nil)
+	cmd := curl(exchange.Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: body}, nil)
 	if len(cmd) > 600 || !strings.Contains(cmd, "i<1048576") {
 		t.Errorf("a replay of %d bytes:\n%.1000s", len(cmd), cmd)
 	}
@@ -145,7 +144,7 @@ func TestCurlFoldsLongRunsIntoAShortCommand(t *testing.T) {
 	for len(irregular) < 64<<10 {
 		irregular = append(irregular, rand.Text()...)
 	}
-	cmd = Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: irregular}.Curl(nil)
+	cmd = curl(exchange.Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: irregular}, nil)
 	if len(cmd) > 600 || !strings.Contains(cmd, "not replayable as shown") {
 		t.Errorf("a replay of %d bytes:\n%.1000s", len(cmd), cmd)
 	}
@@ -160,26 +159,4 @@ func receive(t *testing.T, got <-chan received) received {
 		t.Fatal("the replay sent no request")
 	}
 	return received{}
-}
-
-// A request whose target is written as given keeps its host and its path
-// in the record, for a replay to send it again.
-func TestTheURLIsRecordedAsSent(t *testing.T) {
-	sp, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := serve(t, 404, `{"success":false,"status":404,"error":{"type":"x","message":"no"}}`)
-	doc, _ := wire.For(spec.Doc)
-	c := &Checker{Spec: sp, Wire: doc}
-	req, _ := http.NewRequest("DELETE", url+"/", nil)
-	req.URL.Opaque = "/1/data/t/../k%2F?x=[1]"
-	req.URL.Path = req.URL.Opaque
-	resp, err := (&http.Client{Transport: c}).Do(req)
-	if err == nil {
-		resp.Body.Close()
-	}
-	if got := c.Since(0); len(got) != 1 || got[0].URL != url+"/1/data/t/../k%2F?x=[1]" {
-		t.Errorf("recorded %+v", got)
-	}
 }

@@ -1,4 +1,4 @@
-package exchange
+package summary
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/spacedog-oss/batchkit/internal/exchange"
 )
 
 // Credential is a user whose Basic credentials a replay reads from the
@@ -39,14 +41,14 @@ const (
 	maxUnit   = 256 // the longest repeated unit looked for
 )
 
-// Curl writes the exchange's request as a curl command for a POSIX shell
+// curl writes the exchange's request as a curl command for a POSIX shell
 // (with awk and base64 for the bodies that need them): the method, the
 // URL as sent (no dot segments removed, no globbing), the request's
 // headers and its exact body. The Basic credentials of a known user
 // become its variables, in the Authorization header and inside the body
 // (a batch item's headers); any other credentials are redacted. curl -i
 // shows the reply's status line and headers.
-func (e Exchange) Curl(creds []Credential) string {
+func curl(e exchange.Exchange, creds []Credential) string {
 	var opts []string
 	if e.Method == http.MethodHead {
 		opts = append(opts, "--head")
@@ -108,7 +110,7 @@ type segment struct {
 // in an item's headers are redacted, as in a report's text.
 func segments(body []byte, creds []Credential) []segment {
 	var out []segment
-	redacted := func(b []byte) []segment { return plain(secrets.ReplaceAll(b, []byte("${1}[redacted]${2}"))) }
+	redacted := func(b []byte) []segment { return plain(exchange.Redact(b)) }
 	for len(body) > 0 {
 		at, which := -1, -1
 		for i, c := range creds {

@@ -1,4 +1,4 @@
-package exchange
+package spec
 
 import (
 	"encoding/json"
@@ -9,9 +9,6 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/spacedog-oss/batchkit/internal/wire"
-	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // Finding is one way an exchange breaks the spec: in the reply itself, or
@@ -37,7 +34,7 @@ func (f Finding) Unwrap() error { return f.Err }
 // the operation its request routes to (method, and path as sent), and for
 // a batch each result by the operation its sub-request routes to, as the
 // result would have been on its own. It lists every finding.
-func Inspect(sp *spec.Spec, w wire.Format, method, escapedPath string, reqBody []byte, status int, header http.Header, body []byte) []Finding {
+func (sp *Spec) Inspect(method, escapedPath string, reqBody []byte, status int, header http.Header, body []byte) []Finding {
 	route, err := sp.FindRoute(method, escapedPath)
 	if err != nil {
 		return finding(-1, "", sp.CheckEnvelope(status, body))
@@ -49,18 +46,18 @@ func Inspect(sp *spec.Spec, w wire.Format, method, escapedPath string, reqBody [
 	}
 	// A batch reply's schema takes any result its document knows; each
 	// result's own operation judges it closer, and names it.
-	if results := inspectResults(sp, w, reqBody, body); results != nil {
+	if results := sp.inspectResults(reqBody, body); results != nil {
 		return results
 	}
 	return whole
 }
 
-func inspectResults(sp *spec.Spec, w wire.Format, reqBody, body []byte) []Finding {
+func (sp *Spec) inspectResults(reqBody, body []byte) []Finding {
 	var items []json.RawMessage
 	if json.Unmarshal(reqBody, &items) != nil {
 		return finding(-1, "batch", errors.New("the target answered 200 to a batch body that is not a JSON array"))
 	}
-	results, err := w.Results(body)
+	results, err := sp.Wire.Results(body)
 	if err != nil {
 		return finding(-1, "batch", err)
 	}
@@ -69,7 +66,7 @@ func inspectResults(sp *spec.Spec, w wire.Format, reqBody, body []byte) []Findin
 	}
 	var out []Finding
 	for i, res := range results {
-		op, err := checkResult(sp, w, items[i], res)
+		op, err := sp.checkResult(items[i], res)
 		out = append(out, finding(i, op, err)...)
 	}
 	return out
@@ -92,8 +89,8 @@ func finding(index int, op string, err error) []Finding {
 // routes to. A failure that the operation does not document is the
 // envelope: an item can fail before it reaches its route (malformed,
 // nested, a path that leaves the target). It returns the operation.
-func checkResult(sp *spec.Spec, w wire.Format, item, res json.RawMessage) (string, error) {
-	status := wire.Status(res)
+func (sp *Spec) checkResult(item, res json.RawMessage) (string, error) {
+	status := ResultStatus(res)
 	// Exact field names, as the contract reads an item (§9): no struct.
 	var fields map[string]json.RawMessage
 	_ = json.Unmarshal(item, &fields)
@@ -112,6 +109,6 @@ func checkResult(sp *spec.Spec, w wire.Format, item, res json.RawMessage) (strin
 		return "", sp.CheckEnvelope(status, res)
 	}
 	req := &http.Request{Method: route.Method, URL: &url.URL{Path: route.Path, RawQuery: rawQuery}, Header: http.Header{}}
-	alone := w.Alone(route.Method, res)
+	alone := sp.Wire.Alone(route.Method, res)
 	return route.OperationID(), sp.CheckResponse(route, req, status, http.Header{"Content-Type": {"application/json"}}, alone)
 }

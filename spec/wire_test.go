@@ -1,4 +1,4 @@
-package wire
+package spec
 
 import (
 	"encoding/json"
@@ -6,9 +6,9 @@ import (
 )
 
 func TestFormats(t *testing.T) {
-	doc, _ := For("doc")
-	old, _ := For("spacedog-2016")
-	if _, err := For("v3"); err == nil {
+	doc, _ := wireOf("doc")
+	old, _ := wireOf("spacedog-2016")
+	if _, err := wireOf("v3"); err == nil {
 		t.Error("an unknown profile has a format")
 	}
 	if r, err := doc.Results([]byte(`[{"a":1}]`)); err != nil || len(r) != 1 {
@@ -37,19 +37,19 @@ func TestFormats(t *testing.T) {
 	}
 }
 
-func TestStatus(t *testing.T) {
+func TestResultStatus(t *testing.T) {
 	for raw, want := range map[string]int{`{"success":false,"status":404}`: 404, `{"name":"x","meta":{}}`: 200, `{"total":0,"results":[]}`: 200} {
-		if got := Status(json.RawMessage(raw)); got != want {
-			t.Errorf("Status(%s) = %d, want %d", raw, got, want)
+		if got := ResultStatus(json.RawMessage(raw)); got != want {
+			t.Errorf("ResultStatus(%s) = %d, want %d", raw, got, want)
 		}
 	}
 }
 
 func TestMembersAreReadByTheirExactNames(t *testing.T) {
-	if got := Status(json.RawMessage(`{"STATUS":404,"name":"x"}`)); got != 200 {
+	if got := ResultStatus(json.RawMessage(`{"STATUS":404,"name":"x"}`)); got != 200 {
 		t.Errorf("a representation with a STATUS field read as %d", got)
 	}
-	old, _ := For("spacedog-2016")
+	old, _ := wireOf("spacedog-2016")
 	if _, err := old.Results([]byte(`{"Success":true,"Status":200,"Responses":[]}`)); err == nil {
 		t.Error("2016 took an envelope with other member names")
 	}
