@@ -40,15 +40,15 @@ suites-binary: build conformance-bin
 ## bench-http: the built mock over loopback beside a trivial handler, each
 ## figure a ratio to the trivial one's from the same run (README, Performance)
 bench-http: build
-	$(GO) run ./internal/cmd/bench-http -mock bin/spacedog-mock $(ARGS)
+	$(GO) run ./tools/cmd/bench-http -mock bin/spacedog-mock $(ARGS)
 
 ## soak: a model-checked load test of the built mock over loopback (16
 ## clients × 60 s by default; ARGS="-duration 10m"); soak-short: 5 s
 soak: build
-	$(GO) run ./internal/cmd/soak -mock bin/spacedog-mock $(ARGS)
+	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock $(ARGS)
 
 soak-short: build
-	$(GO) run ./internal/cmd/soak -mock bin/spacedog-mock -duration 5s
+	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock -duration 5s
 
 ## bench: the mock's benchmarks (README, Performance)
 bench:

@@ -2,7 +2,7 @@
 // with a trivial net/http handler that answers a fixed reply, and prints
 // each figure as a ratio to the trivial handler's from the same run:
 //
-//	go run ./internal/cmd/bench-http -mock bin/spacedog-mock
+//	go run ./tools/cmd/bench-http -mock bin/spacedog-mock
 //
 // Each server is its own process, so that its RSS is its own. Rounds
 // alternate trivial and mock (A B A B) so that a noisy neighbour hits both.
@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spacedog-oss/batchkit/internal/loadgen"
+	"github.com/spacedog-oss/batchkit/tools/loadgen"
 )
 
 func main() {

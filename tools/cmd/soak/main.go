@@ -2,7 +2,7 @@
 // built mock over loopback, samples the mock's RSS each second, and fails
 // on any 5xx, transport error, lost or phantom write, or mismatch:
 //
-//	go run ./internal/cmd/soak -mock bin/spacedog-mock -clients 16 -duration 60s
+//	go run ./tools/cmd/soak -mock bin/spacedog-mock -clients 16 -duration 60s
 //
 // Arguments after -- go to the mock.
 package main
@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spacedog-oss/batchkit/internal/loadgen"
-	"github.com/spacedog-oss/batchkit/internal/soak"
+	"github.com/spacedog-oss/batchkit/tools/loadgen"
+	"github.com/spacedog-oss/batchkit/tools/soak"
 )
 
 func main() {
