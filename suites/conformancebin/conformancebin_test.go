@@ -6,24 +6,24 @@ package conformancebin
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/suites/internal/defect"
+	"github.com/spacedog-oss/batchkit/suites/internal/harness"
 )
+
+func TestMain(m *testing.M) { harness.Main(m) }
 
 func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the suites' binary and runs it twice")
 	}
-	bin := build(t)
+	bin := harness.Binary(t)
 	for _, tc := range []struct {
 		name   string
 		wrap   func(http.Handler) http.Handler
@@ -46,21 +46,17 @@ func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
 			defer srv.Close()
 
 			dir := alone(t, bin)
-			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, "./spacedog-conformance", "--target="+srv.URL,
-				"--ginkgo.no-color", "--ginkgo.junit-report=junit.xml", "--report-dir=reports")
-			cmd.Dir = dir
-			cmd.Env = []string{"HOME=" + dir, "PATH=" + dir,
+			env := []string{"HOME=" + dir, "PATH=" + dir,
 				"SPACEDOG_USERNAME=fred", "SPACEDOG_PASSWORD=secret",
 				"SPACEDOG_USERNAME2=vince", "SPACEDOG_PASSWORD2=secret2"}
-			out, err := cmd.CombinedOutput()
+			out, passed := harness.Run(t, "./spacedog-conformance", dir, env, "--target="+srv.URL,
+				"--ginkgo.no-color", "--ginkgo.junit-report=junit.xml", "--report-dir=reports")
 			summary, _ := os.ReadFile(filepath.Join(dir, "reports", "conformance.md"))
-			if passed := err == nil; passed != tc.passes {
-				t.Fatalf("run passed: %v (%v), want %v\n%s\n%s", passed, err, tc.passes, summary, tail(out))
+			if passed != tc.passes {
+				t.Fatalf("run passed: %v, want %v\n%s\n%s", passed, tc.passes, summary, harness.Tail(out))
 			}
 			if !bytes.Contains(summary, []byte("\n"+tc.says+" ")) {
-				t.Errorf("reports/conformance.md does not say %q:\n%s\n%s", tc.says, summary, tail(out))
+				t.Errorf("reports/conformance.md does not say %q:\n%s\n%s", tc.says, summary, harness.Tail(out))
 			}
 			junit, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
 			if err != nil || !bytes.Contains(junit, []byte("<testsuites")) {
@@ -68,20 +64,6 @@ func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
 			}
 		})
 	}
-}
-
-// build runs make conformance-bin, writing the binary in a temporary folder.
-func build(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "spacedog-conformance")
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "make", "-s", "conformance-bin", "CONFORMANCE_BIN="+bin)
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make conformance-bin: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // alone copies the binary into an empty folder and returns the folder.
@@ -96,12 +78,4 @@ func alone(t *testing.T, bin string) string {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-func tail(b []byte) string {
-	const n = 4000
-	if len(b) > n {
-		return "..." + string(b[len(b)-n:])
-	}
-	return string(b)
 }

@@ -1,15 +1,13 @@
 package conformancebin
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"testing"
-	"time"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/suites/internal/harness"
 )
 
 // The suites run through the validating proxy (spacedog-mock --proxy) in
@@ -20,7 +18,7 @@ func TestTheSuitesThroughTheValidatingProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the suites' binary and runs it")
 	}
-	dir := alone(t, build(t))
+	dir := alone(t, harness.Binary(t))
 	for _, tc := range []struct {
 		name   string
 		wrap   func(http.Handler) http.Handler
@@ -47,13 +45,9 @@ func TestTheSuitesThroughTheValidatingProxy(t *testing.T) {
 			}
 			front := httptest.NewServer(proxy)
 			defer front.Close()
-			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, "./spacedog-conformance", "--target="+front.URL, "--ginkgo.no-color",
+			env := []string{"HOME=" + dir, "PATH=" + dir} // no GITHUB_STEP_SUMMARY of the kit's own
+			out, passed := harness.Run(t, "./spacedog-conformance", dir, env, "--target="+front.URL, "--ginkgo.no-color",
 				"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2")
-			cmd.Dir = dir
-			cmd.Env = []string{"HOME=" + dir, "PATH=" + dir} // no GITHUB_STEP_SUMMARY of the kit's own
-			out, err := cmd.CombinedOutput()
 			resp, verr := http.Get(front.URL + "/_mock/violations")
 			if verr != nil {
 				t.Fatal(verr)
@@ -62,8 +56,8 @@ func TestTheSuitesThroughTheValidatingProxy(t *testing.T) {
 			json.NewDecoder(resp.Body).Decode(&vs)
 			resp.Body.Close()
 			if !tc.broken {
-				if err != nil || len(vs) != 0 {
-					t.Fatalf("suites: %v; violations %+v\n%s", err, vs, tail(out))
+				if !passed || len(vs) != 0 {
+					t.Fatalf("suites passed: %v; violations %+v\n%s", passed, vs, harness.Tail(out))
 				}
 				return
 			}

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/harness"
 )
 
 // variant is a server for the suites to judge, and the verdict due.
@@ -50,6 +50,8 @@ type variant struct {
 // a defect fails the specs of its rule, and few others.
 const othersAllowed = 2
 
+func TestMain(m *testing.M) { harness.Main(m) }
+
 func TestTheSuitesJudgeEachVariant(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the suites once per variant")
@@ -59,22 +61,17 @@ func TestTheSuitesJudgeEachVariant(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "suites.test")
-	build := exec.Command("go", "test", "-c", "-o", bin, ".")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the suites: %v\n%s", err, out)
-	}
+	bin := harness.Binary(t)
 	for _, v := range slices.Concat(conforming(), broken()) {
 		t.Run(v.name, func(t *testing.T) {
 			report, out, passed := run(t, bin, filepath.Join(dir, slug(v.name)), v)
 			got := outcomes(report)
 			if len(got) != len(sp.Rules()) {
-				t.Fatalf("conformance.md gives the outcome of %d rules, not the contract's %d:\n%s\n%s", len(got), len(sp.Rules()), report, tail(out))
+				t.Fatalf("conformance.md gives the outcome of %d rules, not the contract's %d:\n%s\n%s", len(got), len(sp.Rules()), report, harness.Tail(out))
 			}
 			failing := rulesWith(got, "FAIL")
 			if want := len(v.breaks) == 0; passed != want {
-				t.Fatalf("the run passed: %v, want %v; failing rules %v\n%s\n%s", passed, want, failing, report, tail(out))
+				t.Fatalf("the run passed: %v, want %v; failing rules %v\n%s\n%s", passed, want, failing, report, harness.Tail(out))
 			}
 			for _, id := range v.breaks {
 				if got[id] != "FAIL" {
@@ -93,7 +90,7 @@ func TestTheSuitesJudgeEachVariant(t *testing.T) {
 				t.Errorf("SHOULD rules not met: %v, want %v", notMet, v.notMet)
 			}
 			if t.Failed() {
-				t.Logf("%s\n%s", report, tail(out))
+				t.Logf("%s\n%s", report, harness.Tail(out))
 			}
 		})
 	}
@@ -125,11 +122,9 @@ func run(t *testing.T, bin, reports string, v variant) (report, out []byte, pass
 	args := append([]string{"--ginkgo.no-color", "--target=" + srv.URL, "--destructive",
 		"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2",
 		"--report-dir=" + reports, "--strict=" + fmt.Sprint(v.strict), "--profile=" + cmp.Or(v.profile, spec.Doc)}, v.args...)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = withoutStepSummary(os.Environ()) // a variant's report is not the kit's
-	out, err := cmd.CombinedOutput()
+	out, passed = harness.Run(t, bin, "", harness.WithoutStepSummary(os.Environ()), args...) // a variant's report is not the kit's
 	report, _ = os.ReadFile(filepath.Join(reports, "conformance.md"))
-	return report, out, err == nil
+	return report, out, passed
 }
 
 // outcomes reads each rule's outcome from conformance.md, whose table has
@@ -171,17 +166,3 @@ func fill(t *testing.T, url string) {
 }
 
 func slug(name string) string { return regexp.MustCompile(`\W+`).ReplaceAllString(name, "-") }
-
-func tail(b []byte) string {
-	const n = 4000
-	if len(b) > n {
-		return "..." + string(b[len(b)-n:])
-	}
-	return string(b)
-}
-
-// withoutStepSummary drops GITHUB_STEP_SUMMARY: on GitHub Actions the
-// variants' summaries, broken ones included, would join the kit's own.
-func withoutStepSummary(env []string) []string {
-	return slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GITHUB_STEP_SUMMARY=") })
-}

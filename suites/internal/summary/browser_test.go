@@ -19,7 +19,10 @@ import (
 
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/suites/internal/defect"
+	"github.com/spacedog-oss/batchkit/suites/internal/harness"
 )
+
+func TestMain(m *testing.M) { harness.Main(m) }
 
 var screenshot = flag.String("screenshot", "", "also save the failing run's page, as Chromium renders it, to this PNG `file`")
 
@@ -34,14 +37,7 @@ func TestAFailingRunsReports(t *testing.T) {
 		t.Skip("builds the suites and runs them")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "suites.test")
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, ".")
-	build.Dir = filepath.Join("..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the suites: %v\n%s", err, out)
-	}
+	bin := harness.Binary(t)
 	mock, err := mockserver.New(mockserver.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -51,17 +47,16 @@ func TestAFailingRunsReports(t *testing.T) {
 
 	reports, step := filepath.Join(dir, "reports"), filepath.Join(dir, "step_summary.md")
 	os.WriteFile(step, []byte("## Build\n\nbuilt\n"), 0o644)
-	run := exec.CommandContext(ctx, bin, "--ginkgo.no-color", "--target="+srv.URL, "--report-dir="+reports)
 	// Only these settings: none of the machine's SPACEDOG_* variables.
-	run.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GITHUB_STEP_SUMMARY=" + step}, users...)
-	out, err := run.CombinedOutput()
-	if err == nil {
-		t.Fatalf("the suites passed a server that reverses batch results:\n%s", tail(out))
+	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GITHUB_STEP_SUMMARY=" + step}, users...)
+	out, passed := harness.Run(t, bin, "", env, "--ginkgo.no-color", "--target="+srv.URL, "--report-dir="+reports)
+	if passed {
+		t.Fatalf("the suites passed a server that reverses batch results:\n%s", harness.Tail(out))
 	}
 
 	md, err := os.ReadFile(filepath.Join(reports, MarkdownFile))
 	if err != nil || !bytes.Contains(md, []byte("\n| ORD-1 | MUST | FAIL |")) {
-		t.Fatalf("conformance.md does not fail ORD-1 (%v):\n%s\n%s", err, md, tail(out))
+		t.Fatalf("conformance.md does not fail ORD-1 (%v):\n%s\n%s", err, md, harness.Tail(out))
 	}
 	if s, _ := os.ReadFile(step); !bytes.HasPrefix(s, []byte("## Build\n\nbuilt\n")) || !bytes.HasSuffix(s, md) {
 		t.Errorf("the step summary is not the earlier one followed by conformance.md:\n%.3000s", s)
@@ -237,11 +232,3 @@ func redBanner(t *testing.T, file string) bool {
 }
 
 func near(a, b uint32) bool { return a+8 >= b && b+8 >= a }
-
-func tail(b []byte) string {
-	const n = 4000
-	if len(b) > n {
-		return "..." + string(b[len(b)-n:])
-	}
-	return string(b)
-}
