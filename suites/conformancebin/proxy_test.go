@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 	"github.com/spacedog-oss/batchkit/suites/internal/harness"
 )
 
@@ -25,7 +26,7 @@ func TestTheSuitesThroughTheValidatingProxy(t *testing.T) {
 		broken bool
 	}{
 		{name: "a conforming backend"},
-		{name: "a backend whose batched reads lose meta.version", wrap: dropVersionInBatches, broken: true},
+		{name: "a backend whose batched reads lose meta.version", wrap: defect.DropVersionInBatches, broken: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			backend, err := mockserver.New(mockserver.Config{})
@@ -53,8 +54,11 @@ func TestTheSuitesThroughTheValidatingProxy(t *testing.T) {
 				t.Fatal(verr)
 			}
 			var vs []mockserver.Violation
-			json.NewDecoder(resp.Body).Decode(&vs)
+			derr := json.NewDecoder(resp.Body).Decode(&vs)
 			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || derr != nil {
+				t.Fatalf("GET /_mock/violations: %d, %v", resp.StatusCode, derr)
+			}
 			if !tc.broken {
 				if !passed || len(vs) != 0 {
 					t.Fatalf("suites passed: %v; violations %+v\n%s", passed, vs, harness.Tail(out))
@@ -72,26 +76,4 @@ func TestTheSuitesThroughTheValidatingProxy(t *testing.T) {
 			}
 		})
 	}
-}
-
-// dropVersionInBatches removes meta.version from every object read inside
-// a batch: the reply shape of getObject, broken in sub-results only.
-func dropVersionInBatches(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		next.ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
-		var results []map[string]any
-		if r.URL.Path == "/1/batch" && rec.Code == 200 && json.Unmarshal(body, &results) == nil {
-			for _, res := range results {
-				if meta, ok := res["meta"].(map[string]any); ok {
-					delete(meta, "version")
-				}
-			}
-			body, _ = json.Marshal(results)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(rec.Code)
-		w.Write(body)
-	})
 }

@@ -9,10 +9,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 )
 
 // shoulds are the contract's SHOULD rules.
@@ -27,21 +27,21 @@ func conforming() []variant {
 		{name: "the mock"},
 		{name: "the mock holding other data", fill: true},
 		{name: "the 2016 mock", cfg: mockserver.Config{Profile: spec.SpaceDog2016}, profile: spec.SpaceDog2016},
-		{name: "other error messages and types", wrap: everyBody(reword, compact)},
+		{name: "other error messages and types", wrap: defect.EveryBody(reword, defect.Compact)},
 		{name: "ids of 20 other URL-safe characters", cfg: mockserver.Config{NewID: otherIDs}},
-		{name: "listings in another order", wrap: everyBody(reverseListings, compact)},
-		{name: "extra fields in every body", wrap: everyBody(extraFields, compact)},
+		{name: "listings in another order", wrap: defect.EveryBody(reverseListings, defect.Compact)},
+		{name: "extra fields in every body", wrap: defect.EveryBody(extraFields, defect.Compact)},
 		{name: "extra fields in every body, in the 2016 profile", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
-			profile: spec.SpaceDog2016, wrap: everyBody(extraFields, compact)},
-		{name: "keys in another order, and whitespace", wrap: everyBody(same, spread)},
+			profile: spec.SpaceDog2016, wrap: defect.EveryBody(extraFields, defect.Compact)},
+		{name: "keys in another order, and whitespace", wrap: defect.EveryBody(same, spread)},
 		{name: "Content-Type without charset, replies chunked", wrap: chunked("application/json")},
 		{name: "Content-Type with charset=UTF-8, replies chunked", wrap: chunked("application/json;charset=UTF-8")},
 		{name: "a batch limit of 20", cfg: mockserver.Config{MaxBatch: 20}, args: []string{"--max-batch=20"}},
-		{name: "no SHOULD rule met", cfg: mockserver.Config{NewID: counterIDs()},
-			wrap: chain(no413, no405, stopOnErrorFalseUnlessTrue, exactMethodsAndPaths), notMet: shoulds},
-		{name: "no SHOULD rule met, strictly", cfg: mockserver.Config{NewID: counterIDs()}, strict: true,
-			wrap: chain(no413, no405, stopOnErrorFalseUnlessTrue, exactMethodsAndPaths), breaks: shoulds},
-		{name: "another method on the batch answered 404", wrap: no405, notMet: []string{"ERR-2"}},
+		{name: "no SHOULD rule met", cfg: mockserver.Config{NewID: defect.CounterIDs()},
+			wrap: defect.Chain(defect.No413, defect.No405, defect.LaxStopOnError, defect.ExactMethodsAndPaths), notMet: shoulds},
+		{name: "no SHOULD rule met, strictly", cfg: mockserver.Config{NewID: defect.CounterIDs()}, strict: true,
+			wrap: defect.Chain(defect.No413, defect.No405, defect.LaxStopOnError, defect.ExactMethodsAndPaths), breaks: shoulds},
+		{name: "another method on the batch answered 404", wrap: defect.No405, notMet: []string{"ERR-2"}},
 	}
 }
 
@@ -157,7 +157,7 @@ func writeSpread(b *bytes.Buffer, v any, indent string) {
 				b.WriteString(" ,")
 			}
 			b.WriteString(inner)
-			b.Write(compact(k))
+			b.Write(defect.Compact(k))
 			b.WriteString(" :\t")
 			writeSpread(b, v[k], inner)
 		}
@@ -173,88 +173,26 @@ func writeSpread(b *bytes.Buffer, v any, indent string) {
 		}
 		b.WriteString(indent + "]")
 	default:
-		b.Write(compact(v))
+		b.Write(defect.Compact(v))
 	}
 }
 
 // chunked answers with another Content-Type and without Content-Length,
 // the body flushed a few bytes at a time.
-func chunked(contentType string) middleware {
+func chunked(contentType string) defect.Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			a := record(next, r)
-			maps.Copy(w.Header(), a.header)
+			a := defect.Record(next, r)
+			maps.Copy(w.Header(), a.Header)
 			w.Header().Del("Content-Length")
-			if a.header.Get("Content-Type") != "" {
+			if a.Header.Get("Content-Type") != "" {
 				w.Header().Set("Content-Type", contentType)
 			}
-			w.WriteHeader(a.status)
-			for piece := range slices.Chunk(a.body, 7) {
+			w.WriteHeader(a.Status)
+			for piece := range slices.Chunk(a.Body, 7) {
 				w.Write(piece)
 				http.NewResponseController(w).Flush()
 			}
 		})
 	}
 }
-
-// counterIDs generates ids that are not 20 characters (DATA-6 unmet).
-func counterIDs() func() string {
-	var n atomic.Int64
-	return func() string { return fmt.Sprintf("obj%d", n.Add(1)) }
-}
-
-// no413 answers a body over the limit with 400 (LIM-3 unmet).
-var no413 = editReply(func(r *http.Request, status int, body []byte) (int, []byte) {
-	if status != http.StatusRequestEntityTooLarge {
-		return status, body
-	}
-	return http.StatusBadRequest, []byte(`{"success":false,"status":400,"error":{"type":"BadRequest","message":"body too large"}}`)
-})
-
-// no405 answers another method on /1/batch with a 404 (ERR-2 unmet).
-func no405(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isBatch(r.URL.Path) && r.Method != http.MethodPost {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			w.Write([]byte(`{"success":false,"status":404,"error":{"type":"NotFound","message":"no such route"}}`))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// stopOnErrorFalseUnlessTrue reads any stopOnError but true as false
-// (STOP-4 unmet).
-var stopOnErrorFalseUnlessTrue = editURL(func(r *http.Request) {
-	q := r.URL.Query()
-	if v := q.Get("stopOnError"); v != "" && !strings.EqualFold(v, "true") {
-		q.Set("stopOnError", "false")
-		r.URL.RawQuery = q.Encode()
-	}
-})
-
-// exactMethodsAndPaths takes methods in upper case only, and paths under
-// /1/ without a trailing slash only, in items and direct requests alike
-// (SUB-5 unmet). A nested batch is still refused first (ERR-6).
-var exactMethodsAndPaths = chain(
-	editURL(func(r *http.Request) {
-		// The path as sent: k%2F ends with no slash, only its decoding does.
-		if p := r.URL.EscapedPath(); strings.HasPrefix(p, "/v1/") || len(p) > 1 && strings.HasSuffix(p, "/") {
-			r.URL.Path, r.URL.RawPath = "/no-such-route"+r.URL.Path, "/no-such-route"+p
-		}
-	}),
-	editItems(func(item map[string]any) {
-		path, ok := item["path"].(string)
-		if !ok || isBatch(path) {
-			return
-		}
-		if m, ok := item["method"].(string); ok && m != strings.ToUpper(m) {
-			item["method"] = "X-" + strings.ToUpper(m) // a method the routes lack: 405
-		}
-		p, _, _ := strings.Cut(path, "?")
-		if strings.HasPrefix(p, "/v1/") || len(p) > 1 && strings.HasSuffix(p, "/") {
-			item["path"] = "/no-such-route" + path // 404
-		}
-	}),
-)

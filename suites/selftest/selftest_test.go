@@ -22,6 +22,7 @@ import (
 
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 	"github.com/spacedog-oss/batchkit/suites/internal/harness"
 )
 
@@ -29,11 +30,11 @@ import (
 type variant struct {
 	name    string
 	cfg     mockserver.Config
-	wrap    middleware // nil: the mock as it is
-	fill    bool       // store other data first
-	strict  bool       // run with --strict
-	profile string     // the suites' --profile; "" for doc
-	args    []string   // more flags for the suites
+	wrap    defect.Middleware // nil: the mock as it is
+	fill    bool              // store other data first
+	strict  bool              // run with --strict
+	profile string            // the suites' --profile; "" for doc
+	args    []string          // more flags for the suites
 
 	// breaks lists the rules the server breaks: the run must fail, each of
 	// them with it; none for a conforming server, which must pass.
@@ -96,7 +97,8 @@ func TestTheSuitesJudgeEachVariant(t *testing.T) {
 	}
 }
 
-// serve starts the variant: a mock of its config, behind its wrapper.
+// serve starts the variant: a mock of its config, behind its wrapper,
+// holding other data when the variant says.
 func (v variant) serve(t *testing.T) *httptest.Server {
 	t.Helper()
 	mock, err := mockserver.New(v.cfg)
@@ -107,7 +109,11 @@ func (v variant) serve(t *testing.T) *httptest.Server {
 	if v.wrap != nil {
 		h = v.wrap(mock)
 	}
-	return httptest.NewServer(h)
+	srv := httptest.NewServer(h)
+	if v.fill {
+		fill(t, srv.URL)
+	}
+	return srv
 }
 
 // run serves the variant and runs the suites against it; it returns the
@@ -115,9 +121,6 @@ func (v variant) serve(t *testing.T) *httptest.Server {
 func run(t *testing.T, bin, reports string, v variant) (report, out []byte, passed bool) {
 	srv := v.serve(t)
 	defer srv.Close()
-	if v.fill {
-		fill(t, srv.URL)
-	}
 	// Each variant is a mock of its own: DELETE /1/data deletes only the run's data.
 	args := append([]string{"--ginkgo.no-color", "--target=" + srv.URL, "--destructive",
 		"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2",

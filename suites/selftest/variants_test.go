@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,7 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 	for _, v := range conforming() {
 		byName[v.name] = v
 	}
+	checked := map[string]bool{}
 	for _, tc := range []struct {
 		variant string
 		check   func(t *testing.T, do doer)
@@ -44,9 +46,32 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 			_, body := do("GET", "/1/data/t", "")
 			_, batch := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t"}]`)
 			for _, b := range []string{body, batch} {
-				if strings.Index(b, `"second"`) > strings.Index(b, `"first"`) {
-					t.Errorf("oldest first: %s", b)
+				first, second := strings.Index(b, `"first"`), strings.Index(b, `"second"`)
+				if first < 0 || second < 0 || second > first {
+					t.Errorf("not both objects, newest first: %s", b)
 				}
+			}
+		}},
+		{"the mock holding other data", func(t *testing.T, do doer) {
+			if _, body := do("GET", "/1/data/other0", ""); !strings.Contains(body, `"total":10`) {
+				t.Errorf("no data of its own: %s", body)
+			}
+		}},
+		{"Content-Type with charset=UTF-8, replies chunked", func(t *testing.T, do doer) {
+			resp, _ := do("GET", "/1/data", "")
+			if resp.Header.Get("Content-Type") != "application/json;charset=UTF-8" || resp.ContentLength != -1 {
+				t.Errorf("Content-Type %q, length %d", resp.Header.Get("Content-Type"), resp.ContentLength)
+			}
+		}},
+		{"a batch limit of 20", func(t *testing.T, do doer) {
+			items := "[" + strings.TrimSuffix(strings.Repeat(`{"method":"GET","path":"/1/data"},`, 20), ",") + "]"
+			if resp, body := do("POST", "/1/batch", items); resp.StatusCode != http.StatusOK || strings.Count(body, `"total"`) != 20 {
+				t.Errorf("a batch of 20: %d %s", resp.StatusCode, body)
+			}
+		}},
+		{"another method on the batch answered 404", func(t *testing.T, do doer) {
+			if resp, _ := do("GET", "/1/batch", ""); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET /1/batch: %d", resp.StatusCode)
 			}
 		}},
 		{"extra fields in every body", func(t *testing.T, do doer) {
@@ -77,7 +102,8 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 		}},
 		{"keys in another order, and whitespace", func(t *testing.T, do doer) {
 			_, body := do("POST", "/1/data/t?id=x", "{}")
-			if !strings.HasPrefix(body, " ") || strings.Index(body, `"version"`) > strings.Index(body, `"id"`) {
+			version, id := strings.Index(body, `"version"`), strings.Index(body, `"id"`)
+			if !strings.HasPrefix(body, " ") || version < 0 || id < 0 || version > id {
 				t.Errorf("as the mock writes it: %q", body)
 			}
 		}},
@@ -103,6 +129,7 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 			}
 		}},
 	} {
+		checked[tc.variant] = true
 		t.Run(tc.variant, func(t *testing.T) {
 			v, ok := byName[tc.variant]
 			if !ok {
@@ -125,7 +152,18 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 			})
 		})
 	}
+
+	// Every variant but the mock itself makes a choice, and is checked for it.
+	for name := range byName {
+		if !checked[name] && !slices.Contains(asTheMock, name) {
+			t.Errorf("the conforming variant %q is not checked to make its choice", name)
+		}
+	}
 }
+
+// asTheMock are the conforming variants that answer as the mock does: the
+// mock in each profile, and the strict run of a variant checked above.
+var asTheMock = []string{"the mock", "the 2016 mock", "no SHOULD rule met, strictly"}
 
 // doer sends a request to the variant; it returns the response and its body.
 type doer = func(method, path, body string) (*http.Response, string)

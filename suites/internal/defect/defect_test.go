@@ -8,14 +8,14 @@ import (
 	"testing"
 )
 
-func TestReverseBatchResultsReversesOnlyBatchesOfAtLeastMin(t *testing.T) {
+func TestSwapFirstTwoResultsChangesOnlyBatchesOfAtLeastMin(t *testing.T) {
 	fixed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.Write(body) // the items stand in for their results
 	})
-	srv := httptest.NewServer(ReverseBatchResults(3)(fixed))
+	srv := httptest.NewServer(SwapFirstTwoResults(3)(fixed))
 	defer srv.Close()
-	for body, want := range map[string]string{`[1,2]`: `[1,2]`, `[1,2,3]`: `[3,2,1]`} {
+	for body, want := range map[string]string{`[1,2]`: `[1,2]`, `[1,2,3]`: `[2,1,3]`} {
 		resp, err := http.Post(srv.URL+"/1/batch", "application/json", strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,8 @@
-package selftest
+package defect
+
+// The tools every server of this package is made of, for the self-test's
+// conforming variants too: each changes a request before the mock sees
+// it, or the mock's reply before the client does.
 
 import (
 	"bytes"
@@ -13,14 +17,12 @@ import (
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
-// The middleware the variants are made of: each changes a request before
-// the mock sees it, or the mock's reply before the client does.
+// Middleware makes a server out of another.
+type Middleware = func(http.Handler) http.Handler
 
-type middleware = func(http.Handler) http.Handler
-
-// chain applies the middleware in order: the first one sees the request
+// Chain applies the Middleware in order: the first one sees the request
 // first.
-func chain(ms ...middleware) middleware {
+func Chain(ms ...Middleware) Middleware {
 	return func(h http.Handler) http.Handler {
 		for _, m := range slices.Backward(ms) {
 			h = m(h)
@@ -29,9 +31,9 @@ func chain(ms ...middleware) middleware {
 	}
 }
 
-// isBatch reports whether a path (maybe with a query) is the batch route,
+// IsBatch reports whether a path (maybe with a query) is the batch route,
 // by any alias.
-func isBatch(path string) bool {
+func IsBatch(path string) bool {
 	p, _, _ := strings.Cut(path, "?")
 	return spec.NormalizePath(p) == "/1/batch"
 }
@@ -48,8 +50,8 @@ func setBody(r *http.Request, body []byte) {
 	r.ContentLength = int64(len(body))
 }
 
-// decode reads JSON with numbers kept as they were written.
-func decode(data []byte) (any, bool) {
+// Decode reads JSON with numbers kept as they were written.
+func Decode(data []byte) (any, bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -59,12 +61,12 @@ func decode(data []byte) (any, bool) {
 	return v, true
 }
 
-// editRawItems changes each element of a batch body before the mock sees it.
-func editRawItems(edit func(json.RawMessage) json.RawMessage) middleware {
+// EditRawItems changes each element of a batch body before the mock sees it.
+func EditRawItems(edit func(json.RawMessage) json.RawMessage) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var items []json.RawMessage
-			if isBatch(r.URL.Path) && json.Unmarshal(readBody(r), &items) == nil {
+			if IsBatch(r.URL.Path) && json.Unmarshal(readBody(r), &items) == nil {
 				for i := range items {
 					items[i] = edit(items[i])
 				}
@@ -76,10 +78,10 @@ func editRawItems(edit func(json.RawMessage) json.RawMessage) middleware {
 	}
 }
 
-// editItems changes each batch item that is an object.
-func editItems(edit func(item map[string]any)) middleware {
-	return editRawItems(func(raw json.RawMessage) json.RawMessage {
-		item, ok := decode(raw)
+// EditItems changes each batch item that is an object.
+func EditItems(edit func(item map[string]any)) Middleware {
+	return EditRawItems(func(raw json.RawMessage) json.RawMessage {
+		item, ok := Decode(raw)
 		m, isObject := item.(map[string]any)
 		if !ok || !isObject {
 			return raw
@@ -90,8 +92,8 @@ func editItems(edit func(item map[string]any)) middleware {
 	})
 }
 
-// editURL changes a direct request's URL before the mock sees it.
-func editURL(edit func(r *http.Request)) middleware {
+// EditURL changes a direct request's URL before the mock sees it.
+func EditURL(edit func(r *http.Request)) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			edit(r)
@@ -100,53 +102,53 @@ func editURL(edit func(r *http.Request)) middleware {
 	}
 }
 
-// answered is the mock's reply, recorded.
-type answered struct {
-	status int
-	header http.Header
-	body   []byte
+// Answer is the mock's reply, recorded.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
 }
 
-func record(next http.Handler, r *http.Request) answered {
+func Record(next http.Handler, r *http.Request) Answer {
 	rec := httptest.NewRecorder()
 	next.ServeHTTP(rec, r)
-	return answered{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	return Answer{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
 
 // send writes a reply with another body.
-func (a answered) send(w http.ResponseWriter, status int, body []byte) {
-	maps.Copy(w.Header(), a.header)
+func (a Answer) Send(w http.ResponseWriter, status int, body []byte) {
+	maps.Copy(w.Header(), a.Header)
 	w.Header().Del("Content-Length")
 	w.WriteHeader(status)
 	w.Write(body)
 }
 
-// editReply changes the mock's reply: its status and body.
-func editReply(edit func(r *http.Request, status int, body []byte) (int, []byte)) middleware {
+// EditReply changes the mock's reply: its status and body.
+func EditReply(edit func(r *http.Request, status int, body []byte) (int, []byte)) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			a := record(next, r)
-			status, body := edit(r, a.status, a.body)
-			a.send(w, status, body)
+			a := Record(next, r)
+			status, body := edit(r, a.Status, a.Body)
+			a.Send(w, status, body)
 		})
 	}
 }
 
-// editResults changes each result of a doc-profile batch reply, knowing
+// EditResults changes each result of a doc-profile batch reply, knowing
 // the item it answers (nil when that item is not an object).
-func editResults(edit func(item map[string]any, result json.RawMessage) json.RawMessage) middleware {
+func EditResults(edit func(item map[string]any, result json.RawMessage) json.RawMessage) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var body []byte
-			if isBatch(r.URL.Path) {
+			if IsBatch(r.URL.Path) {
 				body = readBody(r)
 			}
-			a := record(next, r)
+			a := Record(next, r)
 			var results []json.RawMessage
-			items, _ := decode(body)
+			items, _ := Decode(body)
 			list, _ := items.([]any)
-			if a.status != http.StatusOK || json.Unmarshal(a.body, &results) != nil || len(results) > len(list) {
-				a.send(w, a.status, a.body)
+			if a.Status != http.StatusOK || json.Unmarshal(a.Body, &results) != nil || len(results) > len(list) {
+				a.Send(w, a.Status, a.Body)
 				return
 			}
 			for i := range results {
@@ -154,24 +156,24 @@ func editResults(edit func(item map[string]any, result json.RawMessage) json.Raw
 				results[i] = edit(item, results[i])
 			}
 			out, _ := json.Marshal(results)
-			a.send(w, a.status, out)
+			a.Send(w, a.Status, out)
 		})
 	}
 }
 
-// everyBody passes every body a client reads through f, innermost first:
+// EveryBody passes every body a client reads through f, innermost first:
 // each batch result (and a 2016 read's representation inside its wrapper),
 // the batch reply, a direct reply; then writes it with encode.
-func everyBody(f func(any) any, encode func(any) []byte) middleware {
+func EveryBody(f func(any) any, encode func(any) []byte) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			a := record(next, r)
-			v, ok := decode(a.body)
+			a := Record(next, r)
+			v, ok := Decode(a.Body)
 			if !ok {
-				a.send(w, a.status, a.body)
+				a.Send(w, a.Status, a.Body)
 				return
 			}
-			if isBatch(r.URL.Path) && a.status == http.StatusOK {
+			if IsBatch(r.URL.Path) && a.Status == http.StatusOK {
 				results, _ := v.([]any)
 				if env, ok := v.(map[string]any); ok { // spacedog-2016
 					results, _ = env["responses"].([]any)
@@ -183,11 +185,11 @@ func everyBody(f func(any) any, encode func(any) []byte) middleware {
 					results[i] = f(res)
 				}
 				if _, isArray := v.([]any); isArray {
-					a.send(w, a.status, encode(results))
+					a.Send(w, a.Status, encode(results))
 					return
 				}
 			}
-			a.send(w, a.status, encode(f(v)))
+			a.Send(w, a.Status, encode(f(v)))
 		})
 	}
 }
@@ -198,8 +200,8 @@ func isReadWrapper(m map[string]any) bool {
 	return ok && len(m) == 3 && m["success"] == true && m["status"] == json.Number("200")
 }
 
-// compact encodes as encoding/json does: keys sorted, no spaces.
-func compact(v any) []byte {
+// Compact encodes as encoding/json does: keys sorted, no spaces.
+func Compact(v any) []byte {
 	out, _ := json.Marshal(v)
 	return out
 }
