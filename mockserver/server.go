@@ -130,7 +130,7 @@ func New(cfg Config) (*Server, error) {
 	if s.subRequestSchema, err = sp.CompiledSchema("SubRequest"); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	s.typeName, s.objectID = sp.Schema("TypeName"), sp.Schema("ObjectId")
+	s.typeName, s.objectID = sp.OpenAPISchema("TypeName"), sp.OpenAPISchema("ObjectId")
 	if s.typeName == nil || s.objectID == nil {
 		return nil, errors.New("mockserver: the spec lacks a TypeName or ObjectId schema")
 	}

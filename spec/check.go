@@ -43,13 +43,8 @@ func (s *Spec) CheckEnvelope(status int, body []byte) error {
 	return s.checkSchema("ErrorEnvelope", status, body)
 }
 
-// CheckSchema validates a JSON document against a component schema.
-func (s *Spec) CheckSchema(name string, body []byte) error {
-	return s.checkSchema(name, 0, body)
-}
-
 func (s *Spec) checkSchema(name string, status int, body []byte) error {
-	schema := s.Schema(name)
+	schema := s.OpenAPISchema(name)
 	if schema == nil {
 		return fmt.Errorf("spec: no schema %q", name)
 	}

@@ -191,9 +191,9 @@ const (
 var typeNames = map[string]typeSet{"string": typeString, "number": typeNumber, "integer": typeInteger,
 	"boolean": typeBoolean, "object": typeObject, "array": typeArray}
 
-// Compile compiles a schema of the document, or says which keyword it
-// holds that the compiled checks do not know.
-func Compile(s *openapi3.Schema) (*Schema, error) {
+// compileSchema compiles a schema of the document, or says which keyword
+// it holds that the compiled checks do not know.
+func compileSchema(s *openapi3.Schema) (*Schema, error) {
 	return compile(s, "#", map[*openapi3.Schema]*Schema{})
 }
 
@@ -542,9 +542,9 @@ const pointerDepth = 8
 
 // CompiledSchema returns the compiled component schema of that name.
 func (s *Spec) CompiledSchema(name string) (*Schema, error) {
-	sc := s.Schema(name)
+	sc := s.OpenAPISchema(name)
 	if sc == nil {
 		return nil, fmt.Errorf("spec: no schema %q", name)
 	}
-	return Compile(sc)
+	return compileSchema(sc)
 }

@@ -156,7 +156,7 @@ func TestCompiledSubRequestAgreesWithKinOpenAPI(t *testing.T) {
 			}
 		}
 		kin := ""
-		if err := s.Schema("SubRequest").VisitJSON(v, openapi3.DisableSchemaErrorDetails()); err != nil {
+		if err := s.OpenAPISchema("SubRequest").VisitJSON(v, openapi3.DisableSchemaErrorDetails()); err != nil {
 			var se *openapi3.SchemaError
 			if !errors.As(err, &se) {
 				t.Fatalf("%s: %v", item, err)

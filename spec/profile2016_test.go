@@ -137,7 +137,7 @@ func TestProfile2016_DeletingATypesObjectsCountsThem(t *testing.T) {
 	if !takes(schemaOf(doc, "/1/data/{type}", "DELETE", "200"), `{"success":true,"status":200}`) {
 		t.Error("doc: deleteObjects' 200 refuses the plain success")
 	}
-	if !takes(old.Schema("BatchResult"), deleted) {
+	if !takes(old.OpenAPISchema("BatchResult"), deleted) {
 		t.Error("spacedog-2016: a batch result refuses totalDeleted")
 	}
 }
@@ -151,7 +151,7 @@ func TestProfile2016_RouteErrorsHaveNoType(t *testing.T) {
 		if err := old.CheckEnvelope(0, []byte(body)); err != nil {
 			t.Errorf("spacedog-2016 refuses the route error %s: %v", body, err)
 		}
-		if !takes(old.Schema("BatchResult"), body) {
+		if !takes(old.OpenAPISchema("BatchResult"), body) {
 			t.Errorf("spacedog-2016: a batch result refuses %s", body)
 		}
 		if err := doc.CheckEnvelope(0, []byte(body)); err == nil {
@@ -237,7 +237,7 @@ func TestProfile2016_ErrorsCarryTheServersClassesAndWords(t *testing.T) {
 			t.Errorf("%s %s %s: error %v %q, want %s %q", tc.method, tc.path, tc.status, typ, msg, tc.typ, tc.message)
 		}
 	}
-	if typ, _ := errorOf(old.Schema("ErrorEnvelope").Example.(map[string]any)); typ != "io.spacedog.utils.NotFoundException" {
+	if typ, _ := errorOf(old.OpenAPISchema("ErrorEnvelope").Example.(map[string]any)); typ != "io.spacedog.utils.NotFoundException" {
 		t.Errorf("spacedog-2016: the ErrorEnvelope example names %v", typ)
 	}
 	y, err := YAML(SpaceDog2016)
@@ -282,8 +282,8 @@ func TestProfile2016_CredentialsAndElementsAreSaid(t *testing.T) {
 			t.Errorf("spacedog-2016: the batch's description does not say %q", says)
 		}
 	}
-	h := old.Schema("SubRequest").Properties["headers"].Value.Description
-	if h == doc.Schema("SubRequest").Properties["headers"].Value.Description || !strings.Contains(h, "Authorization") {
+	h := old.OpenAPISchema("SubRequest").Properties["headers"].Value.Description
+	if h == doc.OpenAPISchema("SubRequest").Properties["headers"].Value.Description || !strings.Contains(h, "Authorization") {
 		t.Errorf("spacedog-2016: SubRequest.headers does not say Authorization does not change who runs it: %q", h)
 	}
 	if !slices.Contains(statuses(old, "/1/batch", "POST"), "400") {
@@ -310,7 +310,7 @@ func TestProfile2016_FailuresForbidOnlyTheMemberTheyLack(t *testing.T) {
 				`{"success":false,"status":405,"server":"example/1.0","error":{"message":"m","code":405,"documentation":"https://example.com/errors"}}`},
 			[]string{`{"success":false,"status":404,"error":{"type":"t","message":"m"}}`, `{"success":false,"status":405,"error":{"type":null,"message":"m"}}`}},
 	} {
-		sc := old.Schema(tc.schema)
+		sc := old.OpenAPISchema(tc.schema)
 		if sc == nil {
 			t.Fatalf("spacedog-2016 has no %s", tc.schema)
 		}

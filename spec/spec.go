@@ -118,8 +118,9 @@ func parse(data []byte) (*Spec, error) {
 	return &Spec{Doc: doc, router: router, checks: checks}, nil
 }
 
-// Schema returns the component schema of that name, or nil.
-func (s *Spec) Schema(name string) *openapi3.Schema {
+// OpenAPISchema returns the component schema of that name, as kin-openapi
+// reads it, or nil; CompiledSchema returns the same schema compiled.
+func (s *Spec) OpenAPISchema(name string) *openapi3.Schema {
 	if ref := s.Doc.Components.Schemas[name]; ref != nil {
 		return ref.Value
 	}

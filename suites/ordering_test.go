@@ -117,7 +117,7 @@ var _ = Describe("Order of execution", func() {
 		for i, s := range steps {
 			By(fmt.Sprintf("%s %s", s.method, s.path))
 			Expect(got[i].Status()).To(Equal(want[i].Status), "status")
-			Expect(comparable(got[i].Alone, batched)).To(Equal(comparable(want[i].Body, direct)), "body")
+			Expect(comparableBody(got[i].Alone, batched)).To(Equal(comparableBody(want[i].Body, direct)), "body")
 		}
 	})
 })
@@ -130,7 +130,7 @@ var (
 	timestamp   = regexp.MustCompile(`"(createdAt|updatedAt)":"[^"]*"`)
 )
 
-func comparable(body []byte, typ string) string {
+func comparableBody(body []byte, typ string) string {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return string(body)
