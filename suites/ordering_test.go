@@ -123,7 +123,7 @@ var _ = Describe("Order of execution", func() {
 })
 
 // What a server generates on its own (ids, times, the location's host)
-// differs between two runs of the same request; comparable masks it, and
+// differs between two runs of the same request; comparableBody masks it, and
 // the type's name.
 var (
 	generatedID = regexp.MustCompile(`"(id|location)":"[^"]*"`)
