@@ -43,12 +43,15 @@ bench-http: build
 	$(GO) run ./tools/cmd/bench-http -mock bin/spacedog-mock $(ARGS)
 
 ## soak: a model-checked load test of the built mock over loopback (16
-## clients × 60 s by default; ARGS="-duration 10m"); soak-short: 5 s
+## clients × 60 s by default; ARGS="-duration 10m", or a state file in a
+## sync mode with a data set: ARGS="-sync always -objects 100000", see
+## docs/durability.md); soak-short: 4 s in each --state-sync mode
 soak: build
 	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock $(ARGS)
 
 soak-short: build
-	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock -duration 5s
+	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock -duration 4s -sync second -objects 2000
+	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock -duration 4s -sync always -objects 2000
 
 ## bench: the mock's benchmarks (README, Performance)
 bench:

@@ -13,7 +13,7 @@ import (
 // A mock that logs its changes replays to the same data from its log.
 func TestALoggedMockReplaysToTheSameData(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
-	log, _, err := wal.Open(path)
+	log, _, _, err := wal.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestALoggedMockReplaysToTheSameData(t *testing.T) {
 	m.doHost("shop.localhost", "POST", "/1/data/s?id=d", obj{})
 	log.Close()
 
-	_, records, err := wal.Open(path)
+	_, records, _, err := wal.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,13 +207,18 @@ func WriteStateFile(path string, st State) error {
 // WriteStateFile writes State(""), byte for byte, but one object at a time:
 // the document is never whole in memory.
 func (s *Server) SaveStateFile(path string) error {
-	return writeAtomically(path, func(w io.Writer) error {
-		if err := s.writeState(w, "", true); err != nil {
-			return err
-		}
-		_, err := io.WriteString(w, "\n")
+	return writeAtomically(path, s.WriteState)
+}
+
+// WriteState writes the store's content to w as SaveStateFile writes it
+// to a file, one object at a time, each backend's objects as they were at
+// one instant: a writer waits only while its backend's list is copied.
+func (s *Server) WriteState(w io.Writer) error {
+	if err := s.writeState(w, "", true); err != nil {
 		return err
-	})
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
 // saveInfix names a save's temporary file: path's base name after a dot,

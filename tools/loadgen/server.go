@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -69,4 +70,15 @@ func (s *Server) RSS() int64 {
 		}
 	}
 	return 0
+}
+
+// Terminate sends SIGTERM and waits for the process to end; it says how
+// long that took, and the process's error (nil when it exited with 0).
+func (s *Server) Terminate() (time.Duration, error) {
+	start := time.Now()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return 0, err
+	}
+	err := s.cmd.Wait()
+	return time.Since(start), err
 }

@@ -36,6 +36,10 @@ type Report struct {
 	Mismatches            int // replies that differ from the model
 	Examples              []string
 	latencies             []time.Duration
+	// Acknowledged is what the clients' models hold at the end: type → id
+	// → version, every write the server acknowledged, for a check of the
+	// server's files after it stops.
+	Acknowledged map[string]map[string]int
 }
 
 // Failed reports whether the run saw anything wrong.
@@ -51,6 +55,14 @@ func (r *Report) Percentile(p float64) time.Duration {
 	return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))]
 }
 
+// Max is the longest request's latency.
+func (r *Report) Max() time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[len(r.latencies)-1]
+}
+
 func (r *Report) add(o *Report) {
 	r.Requests += o.Requests
 	r.SubRequests += o.SubRequests
@@ -60,6 +72,12 @@ func (r *Report) add(o *Report) {
 	r.Phantom += o.Phantom
 	r.Mismatches += o.Mismatches
 	r.latencies = append(r.latencies, o.latencies...)
+	for typ, objs := range o.Acknowledged {
+		if r.Acknowledged == nil {
+			r.Acknowledged = map[string]map[string]int{}
+		}
+		r.Acknowledged[typ] = objs
+	}
 	for _, e := range o.Examples {
 		if len(r.Examples) < 10 {
 			r.Examples = append(r.Examples, e)
@@ -84,6 +102,13 @@ func Run(ctx context.Context, cfg Config) *Report {
 				c.step()
 			}
 			c.final()
+			c.rep.Acknowledged = map[string]map[string]int{}
+			for typ, objs := range c.model {
+				c.rep.Acknowledged[typ] = map[string]int{}
+				for id, o := range objs {
+					c.rep.Acknowledged[typ][id] = o.version
+				}
+			}
 			mu.Lock()
 			total.add(c.rep)
 			mu.Unlock()
@@ -402,10 +427,11 @@ func maps(m map[string]any) map[string]any {
 // String is the report as a Markdown table.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintln(&b, "| requests | sub-requests | 5xx | transport errors | lost | phantom | mismatches | p50 | p99 |")
-	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|")
-	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d | %d | %.2f ms | %.2f ms |\n", r.Requests, r.SubRequests, r.Status5xx, r.Transport,
-		r.Lost, r.Phantom, r.Mismatches, float64(r.Percentile(0.5).Microseconds())/1000, float64(r.Percentile(0.99).Microseconds())/1000)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	fmt.Fprintln(&b, "| requests | sub-requests | 5xx | transport errors | lost | phantom | mismatches | p50 | p99 | p99.9 | max |")
+	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d | %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms |\n", r.Requests, r.SubRequests, r.Status5xx, r.Transport,
+		r.Lost, r.Phantom, r.Mismatches, ms(r.Percentile(0.5)), ms(r.Percentile(0.99)), ms(r.Percentile(0.999)), ms(r.Max()))
 	for _, e := range r.Examples {
 		fmt.Fprintln(&b, "- "+e)
 	}

@@ -142,7 +142,14 @@ func TestTheStateLogDropsATornRecordAndRefusesADamagedOne(t *testing.T) {
 	r.post("/1/data/t?id=a", `{"n":1}`)
 	r.cmd.Process.Kill()
 	<-r.done
-	log := file + ".log"
+	segments := func() []string {
+		names, _ := filepath.Glob(file + ".log.*")
+		return names
+	}
+	if len(segments()) != 1 {
+		t.Fatalf("segments after a first start: %v", segments())
+	}
+	log := segments()[0]
 	good, _ := os.ReadFile(log)
 	if len(good) == 0 {
 		t.Fatal("no record in the log after an acknowledged write")
@@ -152,21 +159,32 @@ func TestTheStateLogDropsATornRecordAndRefusesADamagedOne(t *testing.T) {
 	if ids := storedIDs(t, "t", args...); !ids["a"] {
 		t.Fatalf("after a torn record: %v", ids)
 	}
-	// Damage inside: the start stops, naming the log and its line.
+	// Damage inside: the start stops, naming the segment and its line.
 	os.WriteFile(file, []byte(`{}`), 0o644)
+	for _, s := range segments() {
+		os.Remove(s)
+	}
 	damaged := strings.Replace(string(good), `"n":1`, `"n":2`, 1) + string(good)
-	os.WriteFile(log, []byte(damaged), 0o644)
-	if out := fails(t, args...); !strings.Contains(out, "state.json.log:1:") {
+	os.WriteFile(file+".log.7", []byte(damaged), 0o644)
+	if out := fails(t, args...); !strings.Contains(out, "state.json.log.7:1:") {
 		t.Errorf("a damaged log: %s", out)
 	}
-	if after, _ := os.ReadFile(log); string(after) != damaged {
+	if after, _ := os.ReadFile(file + ".log.7"); string(after) != damaged {
 		t.Error("the damaged log was changed")
 	}
-	os.WriteFile(log+".compact-1", []byte("leftover"), 0o644)
-	os.WriteFile(log, good, 0o644)
-	storedIDs(t, "t", args...)
-	if _, err := os.Stat(log + ".compact-1"); err == nil {
+	// A log from before segments is replayed, and an interrupted
+	// compaction's leftover of it removed.
+	os.Remove(file + ".log.7")
+	os.WriteFile(file+".log", good, 0o644)
+	os.WriteFile(file+".log.compact-1", []byte("leftover"), 0o644)
+	if ids := storedIDs(t, "t", args...); !ids["a"] {
+		t.Fatalf("the log from before segments was not replayed: %v", ids)
+	}
+	if _, err := os.Stat(file + ".log.compact-1"); err == nil {
 		t.Error("an interrupted compaction's leftover is still there")
+	}
+	if _, err := os.Stat(file + ".log"); err == nil {
+		t.Error("the log from before segments is still there after its fold")
 	}
 	if out := fails(t, "--state-sync", "sometimes"); !strings.Contains(out, "--state-sync") {
 		t.Errorf("a bad --state-sync: %s", out)

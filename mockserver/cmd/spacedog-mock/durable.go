@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/wal"
@@ -14,30 +19,59 @@ const (
 	syncAlways = "always" // every write is in the log, fsynced, before its reply leaves
 )
 
-// compactAt is the log's length past which it is folded into the state file.
+// compactAt is the least length of the log's newest segment past which it
+// is folded into the state file. Past it, the segment must also have grown
+// as long as the state file was at the last fold (Redis's
+// auto-aof-rewrite-percentage 100): a fold rewrites the whole data set,
+// and so each byte logged pays for at most one byte of state file, however
+// large the data set.
 const compactAt = 4 << 20
 
+// syncEvery is how much of a state file is written between two fsyncs of
+// it (Redis's aof-rewrite-incremental-fsync): one fsync of the whole file
+// at the end would flush it all at once, and the log's fsyncs, which share
+// the file system's journal with it, would wait behind that flush.
+const syncEvery = 4 << 20
+
 // durable is the state file and, with --state-sync always, its log of
-// changes since it was saved.
+// changes since it was saved. Saves and folds run in a goroutine of their
+// own, one at a time, while the mock serves: writers never wait for one.
 type durable struct {
-	file  string
-	log   *wal.Log // nil: --state-sync second
-	saved uint64   // the mock's Changes at the last save
+	file      string
+	log       *wal.Log // nil: --state-sync second
+	saved     uint64   // the mock's Changes when the last saved snapshot was taken
+	threshold int64    // the newest segment's length past which it is folded
+
+	cancel context.CancelFunc // the fold under way's; nil: none
+	done   chan foldResult
+	// step, when set (by tests), is called at each step of a fold: a crash
+	// there must leave the files in a state that loads, with every
+	// acknowledged write.
+	step func(string)
 }
 
-// openDurable loads what the state file and its log hold, and from then
-// on has every change logged, with --state-sync always.
+type foldResult struct {
+	changes uint64 // the mock's Changes before the snapshot
+	size    int64  // the state file's length
+	err     error
+}
+
+// openDurable loads what the log holds over the state file, which load
+// read, and from then on has every change logged, with --state-sync always.
 func openDurable(mock *mockserver.Server, o options) (*durable, error) {
-	d := &durable{file: o.stateFile, saved: mock.Changes()}
+	d := &durable{file: o.stateFile, saved: mock.Changes(), threshold: compactAt, done: make(chan foldResult, 1)}
+	if fi, err := os.Stat(o.stateFile); err == nil {
+		d.threshold = max(compactAt, fi.Size())
+	}
 	if o.stateSync != syncAlways {
 		return d, nil
 	}
 	logFile := o.stateFile + ".log"
 	leftovers, _ := wal.Leftovers(logFile)
 	for _, f := range leftovers {
-		os.Remove(f) // an interrupted compaction's: the log itself is whole
+		os.Remove(f) // an interrupted compaction's, from before segments: the log itself is whole
 	}
-	log, records, err := wal.Open(logFile)
+	log, records, mark, err := wal.Open(logFile)
 	if err != nil {
 		return nil, err
 	}
@@ -47,47 +81,176 @@ func openDurable(mock *mockserver.Server, o options) (*durable, error) {
 	}
 	mock.LogTo(log)
 	d.log = log
-	return d, d.compact(mock) // what was replayed, folded into the state file
+	// What was replayed, folded into the state file before serving; the
+	// segments read are then dropped.
+	if len(records) > 0 {
+		now := mock.Changes()
+		size, err := d.save(context.Background(), mock)
+		if err != nil {
+			log.Close()
+			return nil, err
+		}
+		d.saved, d.threshold = now, max(compactAt, size)
+	}
+	if err := log.Drop(mark); err != nil {
+		log.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
-// tick saves the state file when the data changed (--state-sync second),
-// or folds the log into it once the log has grown (always).
-func (d *durable) tick(mock *mockserver.Server) error {
-	if d.log != nil && d.log.End() < compactAt {
-		return nil
+// tick starts a save of the state file when the data changed (--state-sync
+// second), or a fold of the log into it once its newest segment has grown
+// (always), unless one is under way.
+func (d *durable) tick(mock *mockserver.Server) {
+	if d.cancel != nil {
+		return
 	}
-	return d.compact(mock)
+	if d.log != nil && d.log.Size() < d.threshold {
+		return
+	}
+	if d.log == nil && mock.Changes() == d.saved {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	go func() { d.done <- d.fold(ctx, mock) }()
 }
 
-// compact saves the state file when the data changed, then drops the log
-// records it now holds. Records appended meanwhile stay: a replay applies
-// them again over the saved state, which they leave as it is.
-func (d *durable) compact(mock *mockserver.Server) error {
-	now := mock.Changes()
-	if now == d.saved {
-		return nil
+// folded is where the result of the fold that tick started arrives.
+func (d *durable) folded() <-chan foldResult { return d.done }
+
+// finish records the result of a fold that tick started.
+func (d *durable) finish(r foldResult) error {
+	d.cancel()
+	d.cancel = nil
+	if r.err != nil {
+		return r.err
 	}
-	var pos int64
-	if d.log != nil {
-		pos = d.log.End() // before the state is read: all before it is in the state
-	}
-	if err := mock.SaveStateFile(d.file); err != nil {
-		return err
-	}
-	d.saved = now
-	if d.log != nil {
-		return d.log.Compact(pos)
-	}
+	d.saved, d.threshold = r.changes, max(compactAt, r.size)
 	return nil
 }
 
-// close saves what is left and closes the log.
-func (d *durable) close(mock *mockserver.Server) error {
-	err := d.compact(mock)
+// fold saves a snapshot of the data in the state file and, with a log,
+// drops the segments it holds. The segment appended to is retired first:
+// every record in the retired ones is of a change the snapshot, taken
+// after, holds. Records of changes made meanwhile go to the new segment,
+// and the snapshot may hold some of them too: a replay applies them again
+// over the saved state, which they leave as it is.
+func (d *durable) fold(ctx context.Context, mock *mockserver.Server) foldResult {
+	r := foldResult{changes: mock.Changes()}
+	var mark wal.Mark
 	if d.log != nil {
-		if cerr := d.log.Close(); err == nil {
-			err = cerr
+		if mark, r.err = d.log.Rotate(); r.err != nil {
+			return r
 		}
+		d.at("rotated")
+	}
+	if r.size, r.err = d.save(ctx, mock); r.err != nil {
+		return r
+	}
+	if d.log != nil {
+		r.err = d.log.Drop(mark)
+		d.at("dropped")
+	}
+	return r
+}
+
+func (d *durable) at(step string) {
+	if d.step != nil {
+		d.step(step)
+	}
+}
+
+// save writes the data to a temporary file beside the state file, fsynced
+// as it grows, then renames it over the state file and makes the rename
+// durable: a crash leaves the old state file or the new, whole. It stops
+// when ctx is done, and leaves the state file as it was.
+func (d *durable) save(ctx context.Context, mock *mockserver.Server) (int64, error) {
+	dir := filepath.Dir(d.file)
+	// The name mockserver.StateFileLeftovers finds, for removal at start.
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(d.file)+".save-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name()) // after the rename, there is nothing left to remove
+	sw := &syncingWriter{ctx: ctx, f: tmp, first: func() { d.at("writing") }}
+	bw := bufio.NewWriterSize(sw, 64<<10)
+	err = mock.WriteState(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	d.at("written")
+	if err := os.Rename(tmp.Name(), d.file); err != nil {
+		return 0, err
+	}
+	d.at("renamed")
+	if err := syncDir(dir); err != nil {
+		return 0, err
+	}
+	d.at("saved")
+	return sw.n, nil
+}
+
+// syncingWriter writes to a file and fsyncs it every syncEvery bytes; it
+// fails once ctx is done.
+type syncingWriter struct {
+	ctx      context.Context
+	f        *os.File
+	n, since int64
+	first    func() // called before the first write
+}
+
+func (w *syncingWriter) Write(p []byte) (int, error) {
+	if err := w.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if w.n == 0 {
+		w.first()
+	}
+	n, err := w.f.Write(p)
+	w.n += int64(n)
+	w.since += int64(n)
+	if err == nil && w.since >= syncEvery {
+		w.since = 0
+		err = w.f.Sync()
+	}
+	return n, err
+}
+
+var _ io.Writer = (*syncingWriter)(nil)
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// close stops a fold under way, saves what the state file does not hold
+// yet, and closes the log. Every acknowledged write is in the log already:
+// the save at the end is so that the state file alone holds the data.
+func (d *durable) close(mock *mockserver.Server) error {
+	if d.cancel != nil {
+		d.cancel()
+		d.finish(<-d.done) // cancelled: an error, or done just before
+	}
+	var err error
+	if mock.Changes() != d.saved {
+		err = d.fold(context.Background(), mock).err
+	}
+	if d.log != nil {
+		err = errors.Join(err, d.log.Close())
 	}
 	return err
 }

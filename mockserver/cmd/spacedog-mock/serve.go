@@ -58,17 +58,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var tick <-chan time.Time
+	var folded <-chan foldResult
 	if o.stateFile != "" {
 		t := time.NewTicker(time.Second) // saves at most once a second
 		defer t.Stop()
-		tick = t.C
+		tick, folded = t.C, state.folded()
 	}
 	for {
 		select {
 		case err := <-errc:
 			return err
 		case <-tick:
-			if err := state.tick(mock); err != nil {
+			state.tick(mock) // a save or fold runs on its own: this loop never waits for one
+		case r := <-folded:
+			if err := state.finish(r); err != nil {
 				fmt.Fprintln(stderr, "spacedog-mock: saving the state:", err)
 			}
 		case <-ctx.Done():

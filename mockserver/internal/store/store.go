@@ -357,7 +357,10 @@ func (s *Store) Changes() uint64 { return s.changes.Load() }
 // first. A type with no object is a known, empty type.
 type Dump map[string]map[string][]*Object
 
-// Export copies the store's content, each type's objects oldest first.
+// Export copies the store's content, each type's objects oldest first,
+// each backend's as they were at one instant. Only the references are
+// copied under the backend's lock, and sorted after it: a writer waits
+// for a copy of pointers, not for a sort of the whole data set.
 func (s *Store) Export() Dump {
 	s.mu.Lock()
 	backends := maps.Clone(s.backends)
@@ -365,13 +368,18 @@ func (s *Store) Export() Dump {
 	out := Dump{}
 	for name, b := range backends {
 		b.mu.RLock()
-		types := map[string][]*Object{}
+		types := make(map[string][]*Object, len(b.types))
 		for t, objs := range b.types {
-			list := slices.Collect(maps.Values(objs))
-			slices.SortFunc(list, func(x, y *Object) int { return cmp.Compare(x.seq, y.seq) })
+			list := make([]*Object, 0, len(objs))
+			for _, o := range objs {
+				list = append(list, o)
+			}
 			types[t] = list
 		}
 		b.mu.RUnlock()
+		for _, list := range types {
+			slices.SortFunc(list, func(x, y *Object) int { return cmp.Compare(x.seq, y.seq) })
+		}
 		out[name] = types
 	}
 	return out

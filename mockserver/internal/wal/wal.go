@@ -5,6 +5,12 @@
 // its checksum or its missing end, drops it, and never loads it half. A
 // record that is damaged anywhere else is corruption, reported with its
 // line, and the log is left as it is.
+//
+// The log is a series of segment files, path.1, path.2, ...: appends go to
+// the newest. Rotate starts a new segment at once, so that the older ones
+// can be folded into a snapshot while writers go on, and Drop removes
+// them once the snapshot is durable (as Redis rotates its AOF and SQLite
+// checkpoints its WAL, without stopping writers for the whole copy).
 package wal
 
 import (
@@ -16,69 +22,164 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 )
 
 // Log is an open log. Its methods are safe for concurrent use.
 type Log struct {
 	path string
+	dir  string
 	mu   sync.Mutex
 	cond *sync.Cond
-	f    *os.File
-	end  int64 // bytes appended
-	// synced is the length known to be on disk; syncing is whether a
+	f    *os.File // the segment appended to
+	seq  uint64   // its number
+	size int64    // its length
+	end  int64    // bytes appended since Open, in every segment: a position for Sync
+	// rotated are the segments Rotate retired whose data may not be on
+	// disk yet: the next fsync covers them too, then closes them.
+	rotated []*os.File
+	// synced is the position known to be on disk; syncing is whether a
 	// writer is at its fsync now, for the others to wait on.
 	synced  int64
 	syncing bool
 	err     error // a write or fsync that failed: the log is broken
 }
 
-// Open opens the log at path, creating it, and returns the records it
-// holds, oldest first. A torn last record is dropped and cut off the file.
-func Open(path string) (*Log, [][]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+// Mark stands for the segments before a Rotate: Drop removes them.
+type Mark struct{ seq uint64 }
+
+// Open reads every segment of the log at path, oldest first, and returns
+// their records; appends then go to a new segment. A log written before
+// segments, the file path itself, is read first. A torn last record of a
+// segment is dropped (a crash may leave one in each segment it had not
+// synced yet); the segments read stay as they are until Drop.
+func Open(path string) (*Log, [][]byte, Mark, error) {
+	segs, err := segments(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, Mark{}, err
 	}
-	records, good, err := read(path, f)
-	if err != nil {
-		f.Close()
-		return nil, nil, err
+	var records [][]byte
+	var last uint64
+	for _, s := range segs {
+		recs, err := readFile(s.name)
+		if err != nil {
+			return nil, nil, Mark{}, err
+		}
+		records = append(records, recs...)
+		last = s.seq
 	}
-	if err := f.Truncate(good); err != nil { // the torn record, if any
-		f.Close()
-		return nil, nil, err
-	}
-	if _, err := f.Seek(good, io.SeekStart); err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	l := &Log{path: path, f: f, end: good, synced: good}
+	l := &Log{path: path, dir: filepath.Dir(path)}
 	l.cond = sync.NewCond(&l.mu)
-	return l, records, nil
+	f, err := l.create(last + 1)
+	if err != nil {
+		return nil, nil, Mark{}, err
+	}
+	l.f, l.seq = f, last+1
+	return l, records, Mark{seq: l.seq}, nil
 }
 
-// read reads every record; good is the length of the valid ones.
-func read(path string, f *os.File) (records [][]byte, good int64, err error) {
+type segment struct {
+	seq  uint64 // 0: the log written before segments
+	name string
+}
+
+// segments lists the log's segment files, oldest first.
+func segments(path string) ([]segment, error) {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []segment
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if e.Name() == base {
+			out = append(out, segment{0, filepath.Join(dir, e.Name())})
+			continue
+		}
+		digits, ok := strings.CutPrefix(e.Name(), base+".")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.ParseUint(digits, 10, 64); err == nil && n > 0 {
+			out = append(out, segment{n, filepath.Join(dir, e.Name())})
+		}
+	}
+	slices.SortFunc(out, func(a, b segment) int { return cmpUint(a.seq, b.seq) })
+	return out, nil
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (l *Log) name(seq uint64) string {
+	if seq == 0 {
+		return l.path
+	}
+	return fmt.Sprintf("%s.%d", l.path, seq)
+}
+
+// create makes segment seq, empty, and makes its name durable, so that a
+// record fsynced in it is found after a crash.
+func (l *Log) create(seq uint64) (*os.File, error) {
+	f, err := os.OpenFile(l.name(seq), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syncDir(l.dir); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return f, nil
+}
+
+// syncDir makes the creations, renames and removals in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}
+
+// readFile reads a segment's records, all but a torn last one.
+func readFile(name string) ([][]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var records [][]byte
 	r := bufio.NewReader(f)
 	for line := 1; ; line++ {
 		raw, err := r.ReadBytes('\n')
 		if err == io.EOF {
-			return records, good, nil // an end without a newline is torn: dropped
+			return records, nil // an end without a newline is torn: dropped
 		}
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		rec, ok := decode(raw)
 		if !ok {
 			if _, err := r.Peek(1); err == io.EOF {
-				return records, good, nil // the last record, torn
+				return records, nil // the last record, torn
 			}
-			return nil, 0, fmt.Errorf("%s:%d: the record does not match its checksum: the log is damaged", path, line)
+			return nil, fmt.Errorf("%s:%d: the record does not match its checksum: the log is damaged", name, line)
 		}
 		records = append(records, rec)
-		good += int64(len(raw))
 	}
 }
 
@@ -102,8 +203,8 @@ func decode(line []byte) ([]byte, bool) {
 	return rec, true
 }
 
-// Append writes a record, not yet durable, and returns the log's length
-// with it: Sync with that length makes it durable.
+// Append writes a record, not yet durable, and returns the log's position
+// after it: Sync with that position makes it durable.
 func (l *Log) Append(rec []byte) int64 {
 	b := encode(rec)
 	l.mu.Lock()
@@ -112,22 +213,31 @@ func (l *Log) Append(rec []byte) int64 {
 		return l.end
 	}
 	if _, err := l.f.Write(b); err != nil {
-		l.err = fmt.Errorf("%s: %w", l.path, err)
+		l.err = fmt.Errorf("%s: %w", l.f.Name(), err)
 		return l.end
 	}
 	l.end += int64(len(b))
+	l.size += int64(len(b))
 	return l.end
 }
 
-// End is the log's length: Sync(End()) makes all that was appended durable.
+// End is the log's position: Sync(End()) makes all that was appended durable.
 func (l *Log) End() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.end
 }
 
+// Size is the length of the segment appended to, what Rotate would retire.
+func (l *Log) Size() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.size
+}
+
 // Sync returns once the log is on disk up to pos. One writer runs fsync
-// for all that was appended when it starts; the others wait for it.
+// for all that was appended when it starts, in the segment appended to
+// and in those rotated out since the last fsync; the others wait for it.
 func (l *Log) Sync(pos int64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -138,8 +248,10 @@ func (l *Log) Sync(pos int64) error {
 		}
 		l.syncing = true
 		target := l.end
+		files := append(l.rotated, l.f)
+		l.rotated = nil
 		l.mu.Unlock()
-		err := l.f.Sync()
+		err := syncAll(files)
 		l.mu.Lock()
 		l.syncing = false
 		if err != nil {
@@ -152,58 +264,79 @@ func (l *Log) Sync(pos int64) error {
 	return l.err
 }
 
-// Compact drops the records before pos, which a snapshot now holds: the
-// records after it are copied to a new file that replaces the log.
-// Appends wait meanwhile.
-func (l *Log) Compact(pos int64) error {
+// syncAll fsyncs the files, oldest first, and closes all but the last,
+// the segment appended to: the rotated ones get no more data.
+func syncAll(files []*os.File) error {
+	var errs []error
+	for i, f := range files {
+		errs = append(errs, f.Sync())
+		if i < len(files)-1 {
+			errs = append(errs, f.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Rotate starts a new segment, which later appends go to, and returns the
+// mark of the segments before it, which a snapshot taken from now on
+// holds: Drop removes them once the snapshot is durable. Appends wait only
+// for a pointer to change: the new file is made before the lock is taken.
+func (l *Log) Rotate() (Mark, error) {
+	l.mu.Lock()
+	seq, err := l.seq+1, l.err
+	l.mu.Unlock()
+	if err != nil {
+		return Mark{}, err
+	}
+	// Only one Rotate at a time: the caller folds one snapshot at a time.
+	f, err := l.create(seq)
+	if err != nil {
+		return Mark{}, err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.err != nil {
-		return l.err
-	}
-	tail := make([]byte, l.end-pos)
-	if _, err := l.f.ReadAt(tail, pos); err != nil && err != io.EOF {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(l.path), filepath.Base(l.path)+".compact-*")
+	l.rotated = append(l.rotated, l.f)
+	l.f, l.seq, l.size = f, seq, 0
+	return Mark{seq: seq}, nil
+}
+
+// Drop removes the segments before the mark, oldest first, each removal
+// made durable before the next, so that what remains after a crash is
+// always the newest segments, which a replay applies in order over the
+// snapshot.
+func (l *Log) Drop(m Mark) error {
+	segs, err := segments(l.path)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // gone already once renamed
-	if _, err := tmp.Write(tail); err != nil {
-		tmp.Close()
-		return err
+	for _, s := range segs {
+		if s.seq >= m.seq {
+			break
+		}
+		if err := os.Remove(s.name); err != nil {
+			return err
+		}
+		if err := syncDir(l.dir); err != nil {
+			return err
+		}
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := os.Rename(tmp.Name(), l.path); err != nil {
-		tmp.Close()
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(l.path)); err == nil {
-		d.Sync() // the rename itself, durable
-		d.Close()
-	}
-	l.f.Close()
-	l.f = tmp
-	if _, err := l.f.Seek(0, io.SeekEnd); err != nil {
-		return err
-	}
-	l.end, l.synced = int64(len(tail)), int64(len(tail))
 	return nil
 }
 
-// Close closes the log; what was appended and not synced may be lost.
+// Close syncs what was appended and closes the log.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return errors.Join(l.f.Sync(), l.f.Close())
+	for l.syncing {
+		l.cond.Wait()
+	}
+	err := syncAll(append(l.rotated, l.f))
+	l.rotated = nil
+	return errors.Join(err, l.f.Close())
 }
 
-// Leftovers lists the temporary files an interrupted Compact of the log
-// at path left behind, for removal at start.
+// Leftovers lists the temporary files that an interrupted compaction of
+// the log at path left behind, before segments, for removal at start.
 func Leftovers(path string) ([]string, error) {
 	return filepath.Glob(filepath.Join(filepath.Dir(path), glob(filepath.Base(path))+".compact-*"))
 }

@@ -11,7 +11,7 @@ import (
 
 func TestRecordsSurviveAReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
-	l, recs, err := Open(path)
+	l, recs, _, err := Open(path)
 	if err != nil || len(recs) != 0 {
 		t.Fatalf("a new log: %v, %d records", err, len(recs))
 	}
@@ -21,7 +21,7 @@ func TestRecordsSurviveAReopen(t *testing.T) {
 		}
 	}
 	l.Close()
-	l, recs, err = Open(path)
+	l, recs, _, err = Open(path)
 	if err != nil || len(recs) != 5 || string(recs[4]) != `{"n":4}` {
 		t.Fatalf("reopened: %v, %q", err, recs)
 	}
@@ -29,21 +29,20 @@ func TestRecordsSurviveAReopen(t *testing.T) {
 }
 
 // A crash in the middle of an append: every cut of the last record is
-// dropped, never loaded half, and cut off the file.
+// dropped, never loaded half, and appends go on after it.
 func TestATornLastRecordIsDropped(t *testing.T) {
-	dir := t.TempDir()
 	whole := string(encode([]byte(`{"a":1}`))) + string(encode([]byte(`{"b":2}`)))
 	first := len(encode([]byte(`{"a":1}`)))
 	for cut := first; cut < len(whole); cut++ {
-		path := filepath.Join(dir, fmt.Sprintf("cut%d.log", cut))
-		os.WriteFile(path, []byte(whole[:cut]), 0o644)
-		l, recs, err := Open(path)
+		path := filepath.Join(t.TempDir(), "state.log")
+		os.WriteFile(path+".1", []byte(whole[:cut]), 0o644)
+		l, recs, _, err := Open(path)
 		if err != nil || len(recs) != 1 || string(recs[0]) != `{"a":1}` {
 			t.Fatalf("cut at %d: %v, %q", cut, err, recs)
 		}
 		l.Sync(l.Append([]byte(`{"c":3}`)))
 		l.Close()
-		if _, recs, err := Open(path); err != nil || len(recs) != 2 || string(recs[1]) != `{"c":3}` {
+		if _, recs, _, err := Open(path); err != nil || len(recs) != 2 || string(recs[1]) != `{"c":3}` {
 			t.Fatalf("cut at %d, then an append: %v, %q", cut, err, recs)
 		}
 	}
@@ -54,19 +53,19 @@ func TestATornLastRecordIsDropped(t *testing.T) {
 func TestADamagedRecordStopsTheOpenWithItsLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
 	content := string(encode([]byte(`{"a":1}`))) + strings.Replace(string(encode([]byte(`{"b":2}`))), "2", "3", 1) + string(encode([]byte(`{"c":3}`)))
-	os.WriteFile(path, []byte(content), 0o644)
-	_, _, err := Open(path)
-	if err == nil || !strings.Contains(err.Error(), "state.log:2:") {
+	os.WriteFile(path+".4", []byte(content), 0o644)
+	_, _, _, err := Open(path)
+	if err == nil || !strings.Contains(err.Error(), "state.log.4:2:") {
 		t.Fatalf("a damaged record: %v", err)
 	}
-	if after, _ := os.ReadFile(path); string(after) != content {
+	if after, _ := os.ReadFile(path + ".4"); string(after) != content {
 		t.Error("the damaged log was changed")
 	}
 }
 
 func TestConcurrentWritersShareSyncsAndLoseNothing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, _ := Open(path)
+	l, _, _, _ := Open(path)
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Go(func() {
@@ -77,30 +76,56 @@ func TestConcurrentWritersShareSyncsAndLoseNothing(t *testing.T) {
 			}
 		})
 	}
+	// Rotations among the writers: a record synced in a retired segment
+	// is as durable as one in the newest.
+	for range 5 {
+		if _, err := l.Rotate(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	wg.Wait()
 	l.Close()
-	if _, recs, err := Open(path); err != nil || len(recs) != 400 {
+	if _, recs, _, err := Open(path); err != nil || len(recs) != 400 {
 		t.Fatalf("%v, %d records, want 400", err, len(recs))
 	}
 }
 
-func TestCompactKeepsTheRecordsAfterThePosition(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, _ := Open(path)
-	l.Append([]byte(`{"old":1}`))
-	pos := l.Append([]byte(`{"old":2}`))
-	l.Append([]byte(`{"new":3}`))
-	if err := l.Compact(pos); err != nil {
+// Segments are read in their order, the log from before segments first,
+// the 10th after the 9th; Drop removes those before its mark only.
+func TestSegmentsAreReadInOrderAndDroppedBeforeTheirMark(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.log")
+	os.WriteFile(path, encode([]byte(`{"n":0}`)), 0o644) // a log from before segments
+	os.WriteFile(path+".9", encode([]byte(`{"n":9}`)), 0o644)
+	os.WriteFile(path+".10", encode([]byte(`{"n":10}`)), 0o644)
+	os.WriteFile(path+".x", encode([]byte(`{"n":"x"}`)), 0o644) // not a segment
+	l, recs, opened, err := Open(path)
+	if err != nil || fmt.Sprintf("%s", recs) != `[{"n":0} {"n":9} {"n":10}]` {
+		t.Fatalf("%v, %s", err, recs)
+	}
+	l.Sync(l.Append([]byte(`{"n":11}`))) // in segment 11
+	rotated, err := l.Rotate()
+	if err != nil {
 		t.Fatal(err)
 	}
-	l.Sync(l.Append([]byte(`{"new":4}`)))
+	l.Sync(l.Append([]byte(`{"n":12}`))) // in segment 12
+	if err := l.Drop(opened); err != nil {
+		t.Fatal(err)
+	}
+	if _, recs, _, err := Open(path); err != nil || fmt.Sprintf("%s", recs) != `[{"n":11} {"n":12}]` {
+		t.Fatalf("after the drop of what Open read: %v, %s", err, recs)
+	}
+	if err := l.Drop(rotated); err != nil {
+		t.Fatal(err)
+	}
 	l.Close()
-	_, recs, err := Open(path)
-	if err != nil || len(recs) != 2 || string(recs[0]) != `{"new":3}` || string(recs[1]) != `{"new":4}` {
-		t.Fatalf("after compaction: %v, %q", err, recs)
+	if _, recs, _, err := Open(path); err != nil || fmt.Sprintf("%s", recs) != `[{"n":12}]` {
+		t.Fatalf("after the drop of what was rotated: %v, %s", err, recs)
+	}
+	if _, err := os.Stat(path + ".x"); err != nil {
+		t.Error("a file that is no segment was removed")
 	}
 	os.WriteFile(path+".compact-123", nil, 0o644)
-	os.WriteFile(path+".other", nil, 0o644)
 	if left, _ := Leftovers(path); len(left) != 1 || !strings.HasSuffix(left[0], ".compact-123") {
 		t.Errorf("leftovers %v", left)
 	}
