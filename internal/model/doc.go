@@ -24,7 +24,8 @@
 // The model applies each request as the step is judged: judge every step,
 // in the order sent. A reply teaches the model what it could not know (a
 // generated id, a time); CheckState teaches it ids that no reply showed.
-// Failures are problems, sentences naming the rule broken, never panics.
+// Whatever a target answers, what is wrong is a problem, a sentence naming
+// the rule broken, never a panic.
 //
 // A Model or a Gen is not safe for concurrent use: give each client its own.
 package model

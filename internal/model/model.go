@@ -49,9 +49,6 @@ func New(cfg Config) (*Model, error) {
 // Profile is the profile the model speaks.
 func (m *Model) Profile() string { return m.cfg.Profile }
 
-// MaxBatch is the batch limit the model holds the target to.
-func (m *Model) MaxBatch() int { return m.cfg.MaxBatch }
-
 func (m *Model) is2016() bool { return m.cfg.Profile == spec.SpaceDog2016 }
 
 type backend struct {
@@ -89,9 +86,6 @@ func (m *Model) IDs(backend, typ string) []string {
 	}
 	return ids
 }
-
-// Known reports whether the backend knows the type (DATA-4).
-func (m *Model) Known(backend, typ string) bool { return m.backend(backend).types[typ] != nil }
 
 // The patterns of type names (DATA-5) and ids (spec/openapi.yaml's
 // ObjectId), the shape of generated ids (DATA-6), and of times (DATA-1).
