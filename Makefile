@@ -45,13 +45,14 @@ bench-http: build
 ## soak: a model-checked load test of the built mock over loopback (16
 ## clients × 60 s by default; ARGS="-duration 10m", or a state file in a
 ## sync mode with a data set: ARGS="-sync always -objects 100000", see
-## docs/durability.md); soak-short: 4 s in each --state-sync mode
+## docs/durability.md); soak-short: 4 s in each --state-sync mode, the
+## durable one in the spacedog-2016 profile
 soak: build
 	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock $(ARGS)
 
 soak-short: build
 	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock -duration 4s -sync second -objects 2000
-	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock -duration 4s -sync always -objects 2000
+	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock -duration 4s -sync always -objects 2000 -profile spacedog-2016
 
 ## bench: the mock's benchmarks (README, Performance)
 bench:

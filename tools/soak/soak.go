@@ -1,8 +1,9 @@
 // Package soak is a model-checked load test of a SpaceDog /1/batch server:
 // clients send mixed batches and direct calls, each keeps an exact model
-// of what the server acknowledged in its own types, checks every reply as
-// it goes, and at the end checks every object. Any 5xx, transport error,
-// lost or phantom write, or mismatch is counted and reported.
+// (internal/model, the data rules in the server's profile) of its own
+// types, judges every reply by it as it goes, and at the end checks every
+// object. Any 5xx, transport error, lost or phantom write, or mismatch is
+// counted and reported.
 package soak
 
 import (
@@ -13,10 +14,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spacedog-oss/batchkit/internal/model"
 )
 
 // Config is a soak run.
@@ -26,6 +31,7 @@ type Config struct {
 	Duration time.Duration
 	Seed     uint64
 	Prefix   string // starts every type name, so that runs never meet
+	Profile  string // the server's wire profile (spec.Profiles); "" is the doc profile
 }
 
 // Report is what a run saw.
@@ -40,6 +46,13 @@ type Report struct {
 	// → version, every write the server acknowledged, for a check of the
 	// server's files after it stops.
 	Acknowledged map[string]map[string]int
+}
+
+// fail keeps an example of what went wrong, up to ten.
+func (r *Report) fail(example string) {
+	if len(r.Examples) < 10 {
+		r.Examples = append(r.Examples, example)
+	}
 }
 
 // Failed reports whether the run saw anything wrong.
@@ -91,22 +104,31 @@ func Run(ctx context.Context, cfg Config) *Report {
 	defer cancel()
 	httpc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Clients}}
 	total := &Report{}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		total.fail(fmt.Sprintf("the server's URL: %v", err))
+		return total
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i := range cfg.Clients {
 		wg.Go(func() {
 			c := &client{http: httpc, base: cfg.URL, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i))),
 				types: []string{fmt.Sprintf("%s_c%d_a", cfg.Prefix, i), fmt.Sprintf("%s_c%d_b", cfg.Prefix, i)},
-				model: map[string]map[string]*object{}, rep: &Report{}}
-			for ctx.Err() == nil {
+				host:  model.Host{Name: u.Host, Backend: "soak"}, rep: &Report{}}
+			var err error
+			if c.model, err = model.New(model.Config{Profile: cfg.Profile}); err != nil {
+				c.rep.fail(err.Error())
+				c.rep.Mismatches++
+			}
+			for c.model != nil && ctx.Err() == nil {
 				c.step()
 			}
-			c.final()
-			c.rep.Acknowledged = map[string]map[string]int{}
-			for typ, objs := range c.model {
-				c.rep.Acknowledged[typ] = map[string]int{}
-				for id, o := range objs {
-					c.rep.Acknowledged[typ][id] = o.version
+			if c.model != nil {
+				c.final()
+				c.rep.Acknowledged = map[string]map[string]int{}
+				for _, typ := range c.types {
+					c.rep.Acknowledged[typ] = c.model.Versions(c.host.Backend, typ)
 				}
 			}
 			mu.Lock()
@@ -119,38 +141,27 @@ func Run(ctx context.Context, cfg Config) *Report {
 	return total
 }
 
-// object is what the model knows of a stored object.
-type object struct {
-	fields  map[string]any
-	version int
-}
-
 type client struct {
 	http  *http.Client
 	base  string
 	rng   *rand.Rand
 	types []string
-	model map[string]map[string]*object // type → id → object; a type known once created
+	host  model.Host
+	model *model.Model // of this client's types only: no other client touches them
 	ids   int
 	rep   *Report
 }
 
-func (c *client) fail(format string, args ...any) {
-	c.rep.Mismatches++
-	if len(c.rep.Examples) < 10 {
-		c.rep.Examples = append(c.rep.Examples, fmt.Sprintf(format, args...))
-	}
-}
-
 // send makes one request; ok is false on a transport error or a 5xx.
-func (c *client) send(method, path string, body any) (int, []byte, bool) {
+func (c *client) send(method, path string, body []byte) (int, []byte, bool) {
 	var rd io.Reader
 	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil { // a malformed item's method: it goes in batches only
+	if err != nil {
+		c.rep.Transport++
+		c.rep.fail(fmt.Sprintf("%s %s: %v", method, path, err))
 		return 0, nil, false
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -158,8 +169,7 @@ func (c *client) send(method, path string, body any) (int, []byte, bool) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.rep.Transport++
-		c.fail("%s %s: %v", method, path, err)
-		c.rep.Mismatches--
+		c.rep.fail(fmt.Sprintf("%s %s: %v", method, path, err))
 		return 0, nil, false
 	}
 	data, err := io.ReadAll(resp.Body)
@@ -172,17 +182,21 @@ func (c *client) send(method, path string, body any) (int, []byte, bool) {
 	}
 	if resp.StatusCode >= 500 {
 		c.rep.Status5xx++
+		c.rep.fail(fmt.Sprintf("%s %s: %d %.200s", method, path, resp.StatusCode, data))
 		return resp.StatusCode, data, false
 	}
 	return resp.StatusCode, data, true
 }
 
-// op is one operation, with what the model says its result must be.
+// op is one operation: a batch item, and what it is for reading (a read of
+// one object, whose 404 is a lost write and whose 200 a phantom one).
 type op struct {
-	item   map[string]any
-	expect func(status int, body map[string]any) // checks the result and applies it to the model
+	item model.Item
+	read bool
 }
 
+// step sends a few operations, one by one or as a batch, and has the model
+// judge the replies.
 func (c *client) step() {
 	n := 1 + c.rng.IntN(8)
 	ops := make([]op, n)
@@ -191,237 +205,166 @@ func (c *client) step() {
 	}
 	if c.rng.IntN(3) == 0 { // direct calls, one by one
 		for _, o := range ops {
-			status, body, ok := c.send(o.item["method"].(string), o.item["path"].(string), o.item["content"])
+			r := o.item.Req
+			if r == nil {
+				continue // a malformed item: it goes in batches only
+			}
+			target := r.Path
+			if r.Query != "" {
+				target += "?" + r.Query
+			}
+			status, body, ok := c.send(r.Method, target, r.Payload)
 			if !ok {
 				continue
 			}
-			o.expect(status, decode(body))
+			st := &model.Step{Host: c.host, Auth: model.Auth{User: "anonymous"}, Req: r}
+			c.judged(o.read, status, c.model.JudgeDirect(st, status, body))
 		}
 		return
 	}
-	stop := c.rng.IntN(2) == 0
-	path := "/1/batch"
-	if stop {
-		path += "?stopOnError=true"
-	}
-	items := make([]any, n)
+	st := &model.Step{Host: c.host, Auth: model.Auth{User: "anonymous"}, Items: make([]model.Item, n)}
+	raws := make([][]byte, n)
 	for i, o := range ops {
-		items[i] = o.item
+		st.Items[i], raws[i] = o.item, o.item.Raw
 	}
-	status, body, ok := c.send("POST", path, items)
+	if c.rng.IntN(2) == 0 {
+		st.Query = "stopOnError=true"
+	}
+	st.Body = append(append([]byte("["), bytes.Join(raws, []byte(","))...), ']')
+	path := "/1/batch"
+	if st.Query != "" {
+		path += "?" + st.Query
+	}
+	status, body, ok := c.send("POST", path, st.Body)
 	if !ok {
 		return
 	}
-	var results []json.RawMessage
-	if status != 200 || json.Unmarshal(body, &results) != nil {
-		c.fail("batch answered %d: %.200s", status, body)
-		return
+	v := c.model.JudgeBatch(st, status, body)
+	for _, r := range v.Ran {
+		if r.Result != nil {
+			c.rep.SubRequests++
+		}
 	}
-	c.rep.SubRequests += len(results)
-	for i, o := range ops {
-		if i >= len(results) {
-			c.fail("batch of %d gave %d results, stopOnError=%v", n, len(results), stop)
-			return
+	read := false
+	for _, o := range ops {
+		read = read || o.read
+	}
+	c.judged(read, status, v.Problems)
+}
+
+// judged counts what the model found wrong with a reply: a read answering
+// 404 where the model holds the object is a lost write, one answering an
+// object the model does not hold a phantom one; anything else a mismatch.
+func (c *client) judged(read bool, status int, problems []string) {
+	for _, p := range problems {
+		switch {
+		case read && strings.Contains(p, "status 404, want 200"):
+			c.rep.Lost++
+		case read && strings.Contains(p, "status 200, want 404"):
+			c.rep.Phantom++
+		default:
+			c.rep.Mismatches++
 		}
-		res := decode(results[i])
-		s := 200
-		if v, ok := res["status"].(float64); ok {
-			s = int(v)
-		}
-		o.expect(s, res)
-		if stop && s >= 400 {
-			if len(results) != i+1 {
-				c.fail("stopOnError: %d results after a failure at %d", len(results), i)
-			}
-			return
-		}
+		c.rep.fail(p)
 	}
 }
 
-func decode(b []byte) map[string]any {
-	var m map[string]any
-	json.Unmarshal(b, &m)
-	return m
+func (c *client) item(method, path string, payload any) model.Item {
+	r := &model.Request{Method: method, Path: path}
+	if p, q, ok := strings.Cut(path, "?"); ok {
+		r.Path, r.Query = p, q
+	}
+	raw := map[string]any{"method": method, "path": path}
+	if payload != nil {
+		r.Payload, _ = json.Marshal(payload)
+		r.Field = "content"
+		raw["content"] = json.RawMessage(r.Payload)
+	}
+	data, _ := json.Marshal(raw)
+	return model.Item{Raw: data, Req: r, Alone: true}
 }
 
-// pick draws an operation and what it must answer, from the model.
+// pick draws an operation, often on an object the model holds.
 func (c *client) pick() op {
 	typ := c.types[c.rng.IntN(len(c.types))]
-	objs := c.model[typ]
+	ids := c.model.IDs(c.host.Backend, typ)
 	existing := ""
-	for id := range objs {
-		existing = id
-		break
+	if len(ids) > 0 {
+		existing = ids[c.rng.IntN(len(ids))]
 	}
 	k := c.rng.IntN(10)
-	if len(objs) > 64 && k < 3 {
+	if len(ids) > 64 && k < 3 {
 		k = 5 // a delete: the store stays bounded, so memory should stay flat
 	}
 	switch {
 	case k < 3: // create, with an id of our own or a generated one
 		c.ids++
-		id, path := fmt.Sprintf("o%d", c.ids), "/1/data/"+typ
+		path := "/1/data/" + typ
 		if c.rng.IntN(2) == 0 {
-			path += "?id=" + id
-		} else {
-			id = ""
+			path += "?id=o" + strconv.Itoa(c.ids)
 		}
-		fields := map[string]any{"n": float64(c.ids), "tag": fmt.Sprintf("t%d", c.rng.IntN(5))}
-		return op{item: map[string]any{"method": "POST", "path": path, "content": fields},
-			expect: func(s int, body map[string]any) {
-				if id == "" {
-					id, _ = body["id"].(string)
-				}
-				if s != 200 && s != 201 || id == "" || body["id"] != id {
-					c.fail("create %s/%s: %d %v", typ, id, s, body)
-					return
-				}
-				if c.model[typ] == nil {
-					c.model[typ] = map[string]*object{}
-				}
-				c.model[typ][id] = &object{fields: fields, version: 1}
-			}}
+		return op{item: c.item("POST", path, map[string]any{"n": c.ids, "tag": fmt.Sprintf("t%d", c.rng.IntN(5))})}
 	case k < 5 && existing != "": // merge or strict update
-		strict := c.rng.IntN(2) == 0
-		fields := map[string]any{"m": float64(c.rng.IntN(100))}
 		path := "/1/data/" + typ + "/" + existing
-		if strict {
+		if c.rng.IntN(2) == 0 {
 			path += "?strict=true"
 		}
-		return op{item: map[string]any{"method": "PUT", "path": path, "content": fields},
-			expect: func(s int, body map[string]any) {
-				o := c.model[typ][existing]
-				if o == nil {
-					if s != 404 {
-						c.fail("update of deleted %s/%s: %d", typ, existing, s)
-					}
-					return
-				}
-				if s != 200 || body["version"] != float64(o.version+1) {
-					c.fail("update %s/%s: %d %v, want version %d", typ, existing, s, body, o.version+1)
-					return
-				}
-				if strict {
-					o.fields = map[string]any{}
-				} else {
-					o.fields = maps(o.fields)
-				}
-				for k, v := range fields {
-					o.fields[k] = v
-				}
-				o.version++
-			}}
-	case k < 6 && existing != "": // delete
-		return op{item: map[string]any{"method": "DELETE", "path": "/1/data/" + typ + "/" + existing},
-			expect: func(s int, body map[string]any) {
-				if c.model[typ][existing] == nil {
-					if s != 404 {
-						c.fail("delete of deleted %s/%s: %d", typ, existing, s)
-					}
-					return
-				}
-				if s != 200 {
-					c.fail("delete %s/%s: %d %v", typ, existing, s, body)
-					return
-				}
-				delete(c.model[typ], existing)
-			}}
-	case k < 8 && existing != "": // read
-		return op{item: map[string]any{"method": "GET", "path": "/1/data/" + typ + "/" + existing},
-			expect: func(s int, body map[string]any) { c.check(typ, existing, s, body) }}
-	case k < 9: // a stale version: a 409 that changes nothing
+		return op{item: c.item("PUT", path, map[string]any{"m": c.rng.IntN(100)})}
+	case k < 6 && existing != "":
+		return op{item: c.item("DELETE", "/1/data/"+typ+"/"+existing, nil)}
+	case k < 8 && existing != "":
+		return op{item: c.item("GET", "/1/data/"+typ+"/"+existing, nil), read: true}
+	case k < 9: // a stale version: a 409, or a 404, that changes nothing
 		id := existing
 		if id == "" {
 			id = "none"
 		}
-		return op{item: map[string]any{"method": "PUT", "path": "/1/data/" + typ + "/" + id + "?version=999999", "content": map[string]any{"x": 1}},
-			expect: func(s int, body map[string]any) {
-				if o := c.model[typ][id]; (o != nil && s != 409) || (o == nil && s != 404) {
-					c.fail("stale update %s/%s: %d", typ, id, s)
-				}
-			}}
+		return op{item: c.item("PUT", "/1/data/"+typ+"/"+id+"?version=999999", map[string]any{"x": 1})}
 	}
 	// A malformed item: a 400 that changes nothing.
-	return op{item: map[string]any{"method": "G E T", "path": "/1/data/" + typ},
-		expect: func(s int, body map[string]any) {
-			if s != 400 {
-				c.fail("malformed item: %d %v", s, body)
-			}
-		}}
+	raw, _ := json.Marshal(map[string]any{"method": "G E T", "path": "/1/data/" + typ})
+	return op{item: model.Item{Raw: raw, Field: "method"}}
 }
 
-// check compares an object as read with the model.
-func (c *client) check(typ, id string, s int, body map[string]any) {
-	o := c.model[typ][id]
-	if o == nil {
-		if s == 200 {
-			c.rep.Phantom++
-			c.fail("phantom %s/%s: %v", typ, id, body)
-		}
-		return
-	}
-	if s != 200 {
-		c.rep.Lost++
-		c.fail("lost %s/%s: %d %v", typ, id, s, body)
-		return
-	}
-	meta, _ := body["meta"].(map[string]any)
-	if meta == nil || meta["version"] != float64(o.version) {
-		c.fail("%s/%s: meta %v, want version %d", typ, id, meta, o.version)
-	}
-	for k, v := range o.fields {
-		if body[k] != v {
-			c.fail("%s/%s: field %s = %v, want %v", typ, id, k, body[k], v)
-		}
-	}
-}
-
-// final reads every type whole and checks it against the model.
+// final reads every type whole and has the model judge it: an object the
+// model holds and the listing lacks is lost, one the listing has and the
+// model does not a phantom.
 func (c *client) final() {
 	for _, typ := range c.types {
-		status, body, ok := c.send("GET", "/1/data/"+typ+"?size=100000", nil)
+		r := &model.Request{Method: "GET", Path: "/1/data/" + typ, Query: "size=100000"}
+		status, body, ok := c.send(r.Method, r.Path+"?"+r.Query, nil)
 		if !ok {
 			continue
 		}
-		if c.model[typ] == nil {
-			if status != 404 {
-				c.fail("type %s never created answers %d", typ, status)
-			}
-			continue
-		}
+		want := c.model.IDs(c.host.Backend, typ)
+		missed := c.rep.Lost + c.rep.Phantom
 		var l struct {
-			Total   int
-			Results []map[string]any
-		}
-		if status != 200 || json.Unmarshal(body, &l) != nil {
-			c.fail("listing %s: %d %.200s", typ, status, body)
-			continue
-		}
-		seen := map[string]bool{}
-		for _, obj := range l.Results {
-			meta, _ := obj["meta"].(map[string]any)
-			id, _ := meta["id"].(string)
-			seen[id] = true
-			c.check(typ, id, 200, obj)
-		}
-		for id := range c.model[typ] {
-			if !seen[id] {
-				c.rep.Lost++
-				c.fail("lost %s/%s at the end", typ, id)
+			Results []struct {
+				Meta struct{ ID string }
 			}
 		}
-		if l.Total != len(c.model[typ]) {
-			c.fail("listing %s: total %d, want %d", typ, l.Total, len(c.model[typ]))
+		if status == http.StatusOK && json.Unmarshal(body, &l) == nil {
+			seen := map[string]bool{}
+			for _, o := range l.Results {
+				seen[o.Meta.ID] = true
+				if !slices.Contains(want, o.Meta.ID) {
+					c.rep.Phantom++
+					c.rep.fail(fmt.Sprintf("phantom %s/%s at the end", typ, o.Meta.ID))
+				}
+			}
+			for _, id := range want {
+				if !seen[id] {
+					c.rep.Lost++
+					c.rep.fail(fmt.Sprintf("lost %s/%s at the end", typ, id))
+				}
+			}
+		}
+		st := &model.Step{Host: c.host, Auth: model.Auth{User: "anonymous"}, Req: r}
+		problems := c.model.JudgeDirect(st, status, body)
+		if c.rep.Lost+c.rep.Phantom == missed { // else the listing's problems are those writes
+			c.judged(false, status, problems)
 		}
 	}
-}
-
-func maps(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // String is the report as a Markdown table.

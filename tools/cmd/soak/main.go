@@ -2,7 +2,7 @@
 // built mock over loopback, samples the mock's RSS each second, and fails
 // on any 5xx, transport error, lost or phantom write, or mismatch:
 //
-//	go run ./tools/cmd/soak -mock bin/spacedog-mock -clients 16 -duration 60s
+//	go run ./tools/cmd/soak -mock bin/spacedog-mock -clients 16 -duration 60s [-profile spacedog-2016]
 //
 // With -sync the mock keeps a state file in that --state-sync mode; with
 // -objects it starts holding that many objects besides the clients' (in
@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/tools/loadgen"
 	"github.com/spacedog-oss/batchkit/tools/soak"
 )
@@ -36,6 +37,7 @@ type options struct {
 	seed     uint64
 	sync     string // "": no state file
 	objects  int
+	profile  string
 }
 
 func main() {
@@ -46,8 +48,9 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", uint64(time.Now().UnixNano()), "the clients' random seed, printed so that a run repeats")
 	flag.StringVar(&o.sync, "sync", "", "the mock's --state-sync `mode` (second or always), with a state file in a temporary folder; none by default")
 	flag.IntVar(&o.objects, "objects", 0, "`n` objects the mock holds from the start, besides the clients'")
+	flag.StringVar(&o.profile, "profile", spec.Doc, "the mock's wire `profile`, which the soak judges it by: "+strings.Join(spec.Profiles(), " or "))
 	flag.Parse()
-	o.args = flag.Args()
+	o.args = append([]string{"--profile", o.profile}, flag.Args()...)
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		os.Exit(1)
@@ -80,7 +83,7 @@ func run(o options) error {
 	}
 	defer m.Stop()
 	mode := cmp(o.sync, "no state file")
-	fmt.Printf("soak: %d clients × %s against %s, %s, %d objects at the start, seed %d\n", o.clients, o.duration, m.URL, mode, o.objects, o.seed)
+	fmt.Printf("soak: %d clients × %s against %s (%s profile), %s, %d objects at the start, seed %d\n", o.clients, o.duration, m.URL, o.profile, mode, o.objects, o.seed)
 	samples := make(chan []int64, 1)
 	stop := make(chan struct{})
 	go func() {
@@ -98,7 +101,7 @@ func run(o options) error {
 		}
 	}()
 	rep := soak.Run(context.Background(), soak.Config{URL: m.URL, Clients: o.clients, Duration: o.duration, Seed: o.seed,
-		Prefix: "soak" + strconv.FormatUint(o.seed%1000000, 36)})
+		Prefix: "soak" + strconv.FormatUint(o.seed%1000000, 36), Profile: o.profile})
 	close(stop)
 	rss := <-samples
 	// The stop comes right after the load, when a save or a fold of the

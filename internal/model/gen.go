@@ -1,0 +1,445 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Gen generates steps, valid or not in any of the ways the contract names,
+// from a seeded source: a seed makes one sequence of steps, as long as every
+// step is judged by the model before the next is drawn. It reads the model
+// for the objects there are, so that requests often name them; everything
+// it reads from the model's maps it sorts.
+type Gen struct {
+	r     *rand.Rand
+	model *Model
+	limit int  // the batch size it reaches, and goes past when the model has one (LIM-2)
+	host  Host // the current step's
+}
+
+// NewGen returns a generator of steps for the model, from the seed.
+func NewGen(m *Model, seed uint64) *Gen {
+	limit := m.cfg.MaxBatch
+	if limit <= 0 {
+		limit = 10
+	}
+	return &Gen{r: rand.New(rand.NewPCG(seed, 0x5eed)), model: m, limit: limit}
+}
+
+func pick[T any](r *rand.Rand, xs ...T) T { return xs[r.IntN(len(xs))] }
+
+// chance is true p percent of the time.
+func (g *Gen) chance(p int) bool { return g.r.IntN(100) < p }
+
+// Step draws the next step: a direct request about a third of the time,
+// else a batch, of up to the model's limit of items and sometimes more.
+func (g *Gen) Step() *Step {
+	g.host = pick(g.r, hosts...)
+	st := &Step{Host: g.host, Auth: pick(g.r, auths...)}
+	if g.chance(30) {
+		r := g.request(false)
+		st.Req = &r
+		return st
+	}
+	st.Query = pick(g.r, "", "", "", "", "", "stopOnError=true", "stopOnError=true", "stopOnError=false",
+		"stopOnError=TRUE", "stopOnError=False", "stopOnError=yes", "stopOnError=1")
+	if g.chance(5) {
+		st.Body = []byte(pick(g.r, `[{"method":"GET","path":"/1/data"}`, `{"method":"GET","path":"/1/data"}`,
+			`null`, ``, `"[]"`, `[][]`, `42`))
+		return st
+	}
+	n := g.r.IntN(g.limit + 1)
+	if g.chance(8) && g.model.cfg.MaxBatch > 0 {
+		n = g.limit + 1 + g.r.IntN(2)
+	}
+	st.Items = make([]Item, n)
+	raws := make([][]byte, n)
+	for i := range st.Items {
+		st.Items[i] = g.item()
+		raws[i] = st.Items[i].Raw
+	}
+	st.Body = append(append([]byte("["), bytes.Join(raws, []byte(","))...), ']')
+	return st
+}
+
+// Types and ids the requests name: valid ones, often the same, so that
+// requests meet; a type no request creates; names DATA-5 refuses.
+var (
+	genTypes = []string{"thing", "Gadget", "x_y-z"}
+	badTypes = []string{"9lives", "bad.type", "%C3%A9t%C3%A9", strings.Repeat("t", 65)}
+	genIDs   = []string{"a", "b", "c", "k_1", "x.y~z", "-dash"}
+	badIDs   = []string{".dot", "a%20b", "%C3%A9", "~tilde"}
+)
+
+func (g *Gen) typ(create bool) string {
+	switch w := g.r.IntN(100); {
+	case w < 85 || create && w < 92:
+		return pick(g.r, genTypes...)
+	case w < 92:
+		return "ghost" // never created
+	}
+	return pick(g.r, badTypes...)
+}
+
+// id names an object that exists, most of the time.
+func (g *Gen) id(typ string) string {
+	if ids := g.model.IDs(g.host.Backend, typ); len(ids) > 0 && g.chance(65) {
+		return pick(g.r, ids...)
+	}
+	switch w := g.r.IntN(100); {
+	case w < 80:
+		return pick(g.r, genIDs...)
+	case w < 90:
+		return "never-used"
+	}
+	return pick(g.r, badIDs...)
+}
+
+// version is the current version of an object, or 0.
+func (g *Gen) version(typ, id string) int {
+	if o := g.model.backend(g.host.Backend).types[typ][id]; o != nil {
+		return o.version
+	}
+	return 0
+}
+
+func (g *Gen) root() string { return pick(g.r, "/1", "/1", "/1", "/1", "/1", "/v1") }
+
+func (g *Gen) slash(p string) string {
+	if g.chance(10) {
+		return p + "/"
+	}
+	return p
+}
+
+// A count is a value of from or size; a bad one is refused with 400 (DATA-5).
+var (
+	genCounts = []string{"0", "1", "2", "3", "5", "10", "2147483647"}
+	badCounts = []string{"-1", "abc", "1.5", "1.0", "0x10", // and above 2^31-1 (CONTRACT §9):
+		"2147483648", "4294967296", "9223372036854775807", "99999999999999999999"}
+)
+
+func (g *Gen) count() string {
+	if g.chance(80) {
+		return pick(g.r, genCounts...)
+	}
+	return pick(g.r, badCounts...)
+}
+
+// request generates a data-API request, valid or not in any of the ways
+// the contract names. item says it goes in a batch: its payload is then
+// JSON, and its query may move into parameters.
+func (g *Gen) request(item bool) Request {
+	var r Request
+	q := url.Values{}
+	switch w := g.r.IntN(100); {
+	case w < 25: // create
+		typ := g.typ(true)
+		r = Request{Method: "POST", Path: g.slash(g.root() + "/data/" + typ), Payload: g.payload(true, item)}
+		if g.chance(60) {
+			q.Set("id", g.id(typ))
+		}
+	case w < 37:
+		typ := g.typ(false)
+		r = Request{Method: "GET", Path: g.slash(g.root() + "/data/" + typ + "/" + g.id(typ))}
+	case w < 55: // update
+		typ := g.typ(false)
+		id := g.id(typ)
+		r = Request{Method: "PUT", Path: g.slash(g.root() + "/data/" + typ + "/" + id), Payload: g.payload(true, item)}
+		if g.chance(40) {
+			q.Set("strict", pick(g.r, "true", "true", "true", "false", "false", "false", "maybe"))
+		}
+		if v := g.version(typ, id); g.chance(40) {
+			q.Set("version", pick(g.r, strconv.Itoa(v), strconv.Itoa(v), strconv.Itoa(v), strconv.Itoa(v+1), "1"))
+			if g.chance(20) {
+				q.Set("version", pick(g.r, "0", "-1", "abc", "1.5"))
+			}
+		}
+	case w < 63:
+		typ := g.typ(false)
+		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data/" + typ + "/" + g.id(typ))}
+	case w < 79: // listings
+		path := g.root() + "/data"
+		if w < 73 {
+			path += "/" + g.typ(false)
+		}
+		r = Request{Method: "GET", Path: g.slash(path)}
+		if g.chance(50) {
+			q.Set("from", g.count())
+		}
+		if g.chance(50) {
+			q.Set("size", g.count())
+		}
+	case w < 82:
+		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data/" + g.typ(false))}
+	case w < 83:
+		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data")}
+	case w < 87: // no route (ERR-5)
+		r = Request{Method: pick(g.r, "GET", "DELETE"), Path: pick(g.r, "/1/nowhere", "/2/data/thing", "/1/data/thing/a/b",
+			"/1", "/", "/1/batches", "/data/thing", "/1/data//a")}
+	case w < 91: // a method the route does not allow (ERR-5)
+		r = pick(g.r,
+			Request{Method: "PATCH", Path: "/1/data/thing/a", Payload: []byte(`{}`)},
+			Request{Method: "POST", Path: "/1/data/thing/a", Payload: []byte(`{}`)},
+			Request{Method: "PUT", Path: "/1/data/thing", Payload: []byte(`{}`)},
+			Request{Method: "PUT", Path: "/v1/data/", Payload: []byte(`{}`)},
+			Request{Method: "POST", Path: "/1/data", Payload: []byte(`{}`)},
+			Request{Method: "PURGE", Path: "/1/data/ghost"},
+		)
+		// The batch route: 405 on its own (ERR-2), 400 in a batch whatever
+		// the method (ERR-6, CONTRACT §9).
+		r = pick(g.r, r, Request{Method: "GET", Path: "/1/batch"}, Request{Method: "DELETE", Path: "/v1/batch/"})
+	default: // SEC-1: a path that would leave its object, or the host
+		typ := pick(g.r, genTypes...)
+		victim := "/" + typ + "/" + g.id(typ)
+		r = Request{Method: pick(g.r, "GET", "DELETE"), Path: pick(g.r,
+			"/1/data/nowhere/.."+victim, "/1/data/%2e%2e/data"+victim, "/v1/data/x/%2E%2E"+victim,
+			"//evil.example/1/data"+victim, "/1/data"+victim+"/..")}
+		if item && g.chance(30) {
+			r = Request{Method: "DELETE", Path: "/1/data" + victim + "%zz", ItemOnly: true}
+		}
+		if g.chance(50) { // CONTRACT §9: an encoded / separates nothing; backslashes are refused
+			r = pick(g.r,
+				Request{Method: "DELETE", Path: "/1/data" + victim + "%2F"},
+				Request{Method: "DELETE", Path: "/1/data/" + typ + "%2F" + strings.TrimPrefix(victim, "/"+typ+"/")},
+				Request{Method: "DELETE", Path: "/1/data" + victim + "%5C"},
+			)
+			if item && g.chance(30) {
+				r = Request{Method: "GET", Path: "/1/data" + victim + `\x`, ItemOnly: true}
+			}
+		}
+	}
+	if g.chance(15) {
+		q.Set("note", pick(g.r, "ignored", "size", "a b")) // a parameter no route reads
+	}
+	if r.Payload == nil && (r.Method == "GET" || r.Method == "DELETE") && g.chance(5) {
+		r.Payload = g.payload(false, item) // ignored
+	}
+	r.Query = q.Encode()
+	if g.chance(3) && !r.ItemOnly {
+		r.Query, r.BadQuery = strings.TrimPrefix(r.Query+"&x=%zz", "&"), true
+	}
+	return r
+}
+
+// payload is a JSON object of random fields, or sometimes none, or a value
+// DATA-5 refuses: another JSON value, or, sent directly, no JSON at all.
+func (g *Gen) payload(required, item bool) []byte {
+	if !required || g.chance(88) {
+		return mustJSON(g.fields(2))
+	}
+	bad := []string{"", `[1,2]`, `"text"`, `42`, `true`}
+	if !item {
+		bad = append(bad, `null`, `{"a":`, `{'a':1}`)
+	}
+	if b := pick(g.r, bad...); b != "" {
+		return []byte(b)
+	}
+	return nil
+}
+
+func (g *Gen) fields(depth int) map[string]any {
+	f := map[string]any{}
+	for range g.r.IntN(4) {
+		f[pick(g.r, "name", "price", "n", "tags", "nested", "ok", "note", "meta", "")] = g.value(depth)
+	}
+	if g.chance(10) {
+		f["meta"] = map[string]any{"id": "forged", "version": 99, "createdBy": "mallory"}
+	}
+	return f
+}
+
+func (g *Gen) value(depth int) any {
+	switch g.r.IntN(8) {
+	case 0:
+		return g.r.IntN(201) - 100
+	case 1:
+		return pick(g.r, 2.5, -0.125, 1e3)
+	case 2:
+		return g.chance(50)
+	case 3:
+		return nil
+	case 4:
+		if depth > 0 {
+			return []any{g.value(depth - 1), g.value(depth - 1)}
+		}
+	case 5:
+		if depth > 0 {
+			return g.fields(depth - 1)
+		}
+	}
+	return pick(g.r, "Teddy Bear", "$23.45", "é ü ☃", "<a&b>", "line\nbreak", "")
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// item generates a batch item: mostly a data request, written in the ways
+// an item may be (SUB-1 to SUB-5), sometimes malformed (ERR-4), a nested
+// batch (ERR-6) or an admin route (SEC-2).
+func (g *Gen) item() Item {
+	switch w := g.r.IntN(100); {
+	case w < 78:
+		r := g.request(true)
+		raw := g.write(&r)
+		// A nested batch sent on its own is a batch, not the same request.
+		return Item{Raw: raw, Req: &r, Alone: !r.ItemOnly && !isBatch(r.Path)}
+	case w < 90:
+		return g.malformed()
+	case w < 95: // ERR-6
+		r := Request{Method: "POST", Path: pick(g.r, "/1/batch", "/v1/batch/", "/1/batch/"), Field: "content",
+			Payload: []byte(`[{"method":"DELETE","path":"/1/data"}]`)}
+		if g.chance(30) {
+			r.Query = "stopOnError=true"
+		}
+		return Item{Raw: g.write(&r), Req: &r}
+	}
+	// SEC-2: not reachable, so no route: each would change what the next
+	// steps see if it ran.
+	r := pick(g.r,
+		Request{Method: "GET", Path: "/_mock/state"},
+		Request{Method: "POST", Path: "/_mock/reset"},
+		Request{Method: "DELETE", Path: "/_mock/requests"},
+		Request{Method: "PUT", Path: "/_mock/faults", Field: "content", Payload: []byte(`[{"path":"/1/data/*","status":500}]`)},
+	)
+	return Item{Raw: g.write(&r), Req: &r}
+}
+
+// write writes a request as a batch item, moving some of its query into
+// parameters (SUB-2), in any method case (SUB-5), with headers of its own
+// (SUB-3).
+func (g *Gen) write(r *Request) json.RawMessage {
+	r.Method = pick(g.r, r.Method, r.Method, r.Method, strings.ToLower(r.Method), strings.ToUpper(r.Method[:1])+strings.ToLower(r.Method[1:]))
+	if !r.BadQuery && r.Query != "" && g.chance(40) {
+		g.spread(r)
+	}
+	item := map[string]any{"method": r.Method, "path": r.Path}
+	if r.Query != "" {
+		item["path"] = r.Path + "?" + r.Query
+	}
+	if r.Params != nil {
+		item["parameters"] = r.Params
+	}
+	if r.Payload != nil {
+		if r.Field == "" {
+			r.Field = pick(g.r, "content", "content", "content", "body") // SUB-1
+		}
+		item[r.Field] = json.RawMessage(r.Payload)
+	}
+	if g.chance(25) {
+		r.Headers = map[string]string{}
+		auth := pick(g.r, "Authorization", "authorization", "AUTHORIZATION")
+		for range 1 + g.r.IntN(2) {
+			switch g.r.IntN(4) {
+			case 0:
+				r.Headers[auth] = pick(g.r, auths[1:]...).Header
+			case 1:
+				r.Headers["X-Note"] = "from the item"
+			case 2:
+				r.Headers["Host"] = "other.localhost" // the backend stays the batch's
+			default:
+				r.Headers["Content-Type"] = "text/plain" // payloads are JSON whatever it says
+			}
+		}
+		item["headers"] = r.Headers
+	}
+	if g.chance(10) {
+		item["comment"] = "other fields are ignored"
+	}
+	if g.chance(10) { // ignored like any unknown Field: names are exact (CONTRACT §9)
+		item[pick(g.r, "Method", "PATH", "Content", "Body", "Parameters", "HEADERS")] =
+			pick[any](g.r, "DELETE", "/1/data", map[string]any{"x": 1}, map[string]any{"size": 0}, map[string]string{"Authorization": Basic("mallory")})
+	}
+	return mustJSON(item)
+}
+
+// spread moves some of a request's query into the item's parameters,
+// leaving in the path a decoy value that the parameter must win over.
+func (g *Gen) spread(r *Request) {
+	q := parseQuery(r.Query)
+	r.Params = map[string]json.RawMessage{}
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if g.chance(50) {
+			continue
+		}
+		v := q[name][0]
+		raw := mustJSON(v)
+		if json.Valid([]byte(v)) && strings.ContainsRune("-0123456789tf", rune(v[0])) && g.chance(70) {
+			raw = []byte(v) // a number or a boolean, as JSON writes it
+		}
+		if name == "note" && g.chance(50) {
+			raw = []byte(`["ignored", 1, true]`)
+		}
+		r.Params[name] = raw
+		if g.chance(30) {
+			q.Set(name, "decoy")
+		} else {
+			q.Del(name)
+		}
+	}
+	r.Query = q.Encode()
+}
+
+// malformed generates an item ERR-4 refuses with 400, naming its index and
+// the field; each would delete an object if it ran.
+func (g *Gen) malformed() Item {
+	victim := "/1/data/thing/a"
+	var named []*object
+	for _, o := range g.model.backend(g.host.Backend).objects("") {
+		if o.id != "" {
+			named = append(named, o)
+		}
+	}
+	if len(named) > 0 {
+		o := pick(g.r, named...)
+		victim = "/1/data/" + o.typ + "/" + o.id
+	}
+	p := string(mustJSON(victim))
+	cases := []struct{ raw, field string }{
+		{`1`, "object"}, {`"DELETE"`, "object"}, {`null`, "object"}, {`[]`, "object"}, {`true`, "object"},
+		{`{"path":` + p + `}`, "method"},
+		{`{"method":"DELETE"}`, "path"},
+		{`{"method":"","path":` + p + `}`, "method"},
+		{`{"method":7,"path":` + p + `}`, "method"},
+		{`{"method":null,"path":` + p + `}`, "method"},
+		{`{"method":["DELETE"],"path":` + p + `}`, "method"},
+		{`{"method":"DELETE","path":null}`, "path"},
+		{`{"method":"DELETE","path":5}`, "path"},
+		{`{"method":"DELETE","path":""}`, "path"},
+		{`{"method":"DELETE","path":` + p[:1] + p[2:] + `}`, "path"},
+		{`{"method":"DELETE","path":"http://evil.example` + victim + `"}`, "path"},
+		{`{"method":"DELETE","path":` + p + `,"parameters":"x=1"}`, "parameters"},
+		{`{"method":"DELETE","path":` + p + `,"parameters":{"x":{"y":1}}}`, "parameters"},
+		{`{"method":"DELETE","path":` + p + `,"parameters":{"x":null}}`, "parameters"},
+		{`{"method":"DELETE","path":` + p + `,"parameters":{"x":[[1]]}}`, "parameters"},
+		{`{"method":"DELETE","path":` + p + `,"headers":["X-A"]}`, "headers"},
+		{`{"method":"DELETE","path":` + p + `,"headers":{"X-A":1}}`, "headers"},
+		{`{"method":"DELETE","path":` + p + `,"headers":{"X-A":"a\r\nX-B: b"}}`, "headers"},
+		{`{"method":"DELETE","path":` + p + `,"headers":{"X A":"b"}}`, "headers"},
+		{`{"DELETE":` + p + `}`, `"method": "DELETE"`}, // the page's own mistake: the message says how to write it
+		// CONTRACT §9: field names are exact; a method is an RFC 9110 token.
+		{`{"METHOD":"DELETE","PATH":` + p + `}`, "method"},
+		{`{"Method":"DELETE","path":` + p + `}`, "method"},
+		{`{"method":"DELETE","Path":` + p + `}`, "path"},
+		{`{"method":"DEL ETE","path":` + p + `}`, "method"},
+		{`{"method":"DELETE\n","path":` + p + `}`, "method"},
+		{`{"method":"DÉLETE","path":` + p + `}`, "method"},
+		{`{"method":"DEL(ETE)","path":` + p + `}`, "method"},
+	}
+	if !g.model.is2016() { // where body is no payload field, this item is not malformed
+		cases = append(cases, struct{ raw, field string }{`{"method":"PUT","path":` + p + `,"content":{"a":1},"body":{"b":2}}`, "content"})
+	}
+	c := pick(g.r, cases...)
+	return Item{Raw: json.RawMessage(c.raw), Field: c.field}
+}
