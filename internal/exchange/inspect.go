@@ -38,7 +38,7 @@ func (f Finding) Unwrap() error { return f.Err }
 // a batch each result by the operation its sub-request routes to, as the
 // result would have been on its own. It lists every finding.
 func Inspect(sp *spec.Spec, w wire.Format, method, escapedPath string, reqBody []byte, status int, header http.Header, body []byte) []Finding {
-	route, err := sp.FindRoute(method, escapedPath)
+	route, err := documented(sp.FindRoute(method, escapedPath))
 	if err != nil {
 		return finding(-1, "", sp.CheckEnvelope(status, body))
 	}
@@ -104,7 +104,7 @@ func checkResult(sp *spec.Spec, w wire.Format, item, res json.RawMessage) (strin
 	if method == "" || path == "" {
 		return "", sp.CheckEnvelope(status, res)
 	}
-	route, err := sp.FindRoute(method, rawPath)
+	route, err := documented(sp.FindRoute(method, rawPath))
 	switch {
 	case err != nil && status < http.StatusBadRequest:
 		return "", fmt.Errorf("a %d result for %s %s, which has no route", status, method, path)
@@ -114,4 +114,15 @@ func checkResult(sp *spec.Spec, w wire.Format, item, res json.RawMessage) (strin
 	req := &http.Request{Method: route.Method, URL: &url.URL{Path: route.Path, RawQuery: rawQuery}, Header: http.Header{}}
 	alone := w.Alone(route.Method, res)
 	return route.OperationID(), sp.CheckResponse(route, req, status, http.Header{"Content-Type": {"application/json"}}, alone)
+}
+
+// documented turns a 405 that the document describes into the operation
+// that describes it, which judges the reply as any operation does; any
+// other routing error stays one.
+func documented(route *spec.Route, err error) (*spec.Route, error) {
+	var re *spec.RouteError
+	if errors.As(err, &re) && re.Route != nil {
+		return re.Route, nil
+	}
+	return route, err
 }
