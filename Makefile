@@ -6,7 +6,7 @@ BASE    ?= HEAD
 OASDIFF_FLAGS   ?=
 CONFORMANCE_BIN ?= bin/spacedog-conformance
 
-.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http soak soak-short build spec-check conformance-bin
+.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http soak soak-short build spec-check lint-spec conformance-bin
 
 ## mock: serve the mock on localhost:8080 (flags in ARGS="--max-batch 20")
 mock:
@@ -72,3 +72,9 @@ conformance-bin:
 ## BASE (a git ref) and the working tree, with oasdiff's findings
 spec-check:
 	spec/check-breaking.sh $(BASE) $(OASDIFF_FLAGS)
+
+## lint-spec: both served documents linted by Redocly CLI (recommended
+## rules, changes justified in spec/redocly.yaml; a warning fails) and read
+## by Dredd; npm installs the tools, versions pinned, into bin/npm
+lint-spec:
+	spec/lint.sh

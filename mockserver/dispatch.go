@@ -71,7 +71,7 @@ func (s *Server) dispatch(c *call) response {
 	route, err := s.spec.FindRoute(c.method, c.rawPath)
 	if err != nil {
 		res := s.routeFailure(c, err)
-		s.checkEnvelope(res)
+		s.checkRouteFailure(c, err, res)
 		return res
 	}
 	res := s.run(c, route)
@@ -102,6 +102,25 @@ func (s *Server) routeFailure(c *call, err error) response {
 		return res
 	}
 	return s.profile.routeError(http.StatusNotFound, c.method, c.shown, err)
+}
+
+// checkRouteFailure self-checks the answer to a call without an operation:
+// a 405 by the operation that describes it, when the document has one,
+// any other by the envelope alone.
+func (s *Server) checkRouteFailure(c *call, err error, res response) {
+	var re *spec.RouteError
+	if s.cfg.SelfCheck == nil || !errors.As(err, &re) || re.Route == nil || res.status != http.StatusMethodNotAllowed {
+		s.checkEnvelope(res)
+		return
+	}
+	header := http.Header{}
+	if len(res.allow) > 0 {
+		header.Set("Allow", strings.Join(res.allow, ", "))
+	}
+	req := &http.Request{Method: re.Route.Method, URL: &url.URL{Path: re.Route.Path}, Header: c.header, Host: c.host}
+	if err := s.spec.CheckResponse(re.Route, req, res.status, header, res.body); err != nil {
+		s.cfg.SelfCheck(fmt.Errorf("self-check: %w\nbody: %s", err, res.body))
+	}
 }
 
 // batchPath is the document's path of the batch route.

@@ -178,3 +178,39 @@ func TestTheProxyKeepsFaultsCORSAndAnswers502WhenTheBackendIsDown(t *testing.T) 
 		}
 	}
 }
+
+// A backend's 405 is judged by the document's description of it: the
+// mock's own, in either profile, passes; a 404 where the route exists and
+// lacks the method is a violation of the operation that describes the 405.
+func TestTheProxyJudgesA405ByItsDescription(t *testing.T) {
+	for _, profile := range spec.Profiles() {
+		backend, err := mockserver.New(mockserver.Config{Profile: profile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		no405 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/1/batch" && r.Method != http.MethodPost {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				w.Write([]byte(`{"success":false,"status":404,"error":{"type":"NotFound","message":"no such route"}}`))
+				return
+			}
+			backend.ServeHTTP(w, r)
+		})
+		m, _ := proxied(t, no405, mockserver.Config{Profile: profile})
+		if r := m.do("PATCH", "/1/data/t/k", obj{}); r.status != http.StatusMethodNotAllowed {
+			t.Fatalf("%s: PATCH through the proxy: %d %s", profile, r.status, r.body)
+		}
+		m.batch("", sub{"method": "PUT", "path": "/1/data/t"})
+		if vs := violationsOf(t, m); len(vs) != 0 {
+			t.Errorf("%s: violations of the mock's own 405s: %+v", profile, vs)
+		}
+		if r := m.do("GET", "/1/batch", nil); r.status != http.StatusNotFound {
+			t.Fatalf("%s: GET /1/batch through the proxy: %d %s", profile, r.status, r.body)
+		}
+		vs := violationsOf(t, m)
+		if len(vs) != 1 || vs[0].Operation != "getBatchNotAllowed" || vs[0].Status != http.StatusNotFound {
+			t.Errorf("%s: a 404 for GET /1/batch: %+v, want one violation of getBatchNotAllowed", profile, vs)
+		}
+	}
+}

@@ -41,3 +41,38 @@ func TestSelfCheckReportsResponsesThatBreakTheSpec(t *testing.T) {
 		})
 	}
 }
+
+// A 405 is self-checked by the operation that describes it: in the
+// spacedog-2016 profile a route error with a type breaks that description,
+// directly and in a batch, though it is a fine error envelope.
+func TestSelfCheckJudgesA405ByItsDescription(t *testing.T) {
+	var mu sync.Mutex
+	var reported []string
+	s, err := New(Config{Profile: "spacedog-2016", SelfCheck: func(err error) { mu.Lock(); reported = append(reported, err.Error()); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []*http.Request{
+		httptest.NewRequest("PATCH", "/1/data/thing/x", nil),
+		httptest.NewRequest("POST", "/1/batch", strings.NewReader(`[{"method":"PATCH","path":"/1/data/thing/x"}]`)),
+	} {
+		reported = nil
+		s.ServeHTTP(httptest.NewRecorder(), req)
+		if len(reported) != 0 {
+			t.Errorf("%s %s: the mock's own 405: %v", req.Method, req.URL, reported)
+		}
+	}
+	s.profile.routeError = func(status int, _, _ string, _ error) response {
+		return failureOf(status, "io.spacedog.services.MethodNotAllowedException", "typed")
+	}
+	for _, req := range []*http.Request{
+		httptest.NewRequest("PATCH", "/1/data/thing/x", nil),
+		httptest.NewRequest("POST", "/1/batch", strings.NewReader(`[{"method":"PATCH","path":"/1/data/thing/x"}]`)),
+	} {
+		reported = nil
+		s.ServeHTTP(httptest.NewRecorder(), req)
+		if len(reported) == 0 || !strings.Contains(strings.Join(reported, "\n"), "patchObjectNotAllowed") {
+			t.Errorf("%s %s: a typed 405 in the 2016 profile: reported %q, want patchObjectNotAllowed named", req.Method, req.URL, reported)
+		}
+	}
+}

@@ -147,7 +147,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	for path, item := range sp.Doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			if s.ops[op.OperationID] == nil {
+			// An operation that only describes a 405 is never routed to.
+			if s.ops[op.OperationID] == nil && !spec.MethodNotAllowed(op) {
 				return nil, fmt.Errorf("mockserver: no operation %q for %s %s of the spec", op.OperationID, method, path)
 			}
 		}

@@ -35,7 +35,7 @@ func (f Finding) Unwrap() error { return f.Err }
 // a batch each result by the operation its sub-request routes to, as the
 // result would have been on its own. It lists every finding.
 func (sp *Spec) Inspect(method, escapedPath string, reqBody []byte, status int, header http.Header, body []byte) []Finding {
-	route, err := sp.FindRoute(method, escapedPath)
+	route, err := documented(sp.FindRoute(method, escapedPath))
 	if err != nil {
 		return finding(-1, "", sp.CheckEnvelope(status, body))
 	}
@@ -101,7 +101,7 @@ func (sp *Spec) checkResult(item, res json.RawMessage) (string, error) {
 	if method == "" || path == "" {
 		return "", sp.CheckEnvelope(status, res)
 	}
-	route, err := sp.FindRoute(method, rawPath)
+	route, err := documented(sp.FindRoute(method, rawPath))
 	switch {
 	case err != nil && status < http.StatusBadRequest:
 		return "", fmt.Errorf("a %d result for %s %s, which has no route", status, method, path)
@@ -111,4 +111,15 @@ func (sp *Spec) checkResult(item, res json.RawMessage) (string, error) {
 	req := &http.Request{Method: route.Method, URL: &url.URL{Path: route.Path, RawQuery: rawQuery}, Header: http.Header{}}
 	alone := sp.Wire.Alone(route.Method, res)
 	return route.OperationID(), sp.CheckResponse(route, req, status, http.Header{"Content-Type": {"application/json"}}, alone)
+}
+
+// documented turns a 405 that the document describes into the operation
+// that describes it, which judges the reply as any operation does; any
+// other routing error stays one.
+func documented(route *Route, err error) (*Route, error) {
+	var re *RouteError
+	if errors.As(err, &re) && re.Route != nil {
+		return re.Route, nil
+	}
+	return route, err
 }

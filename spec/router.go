@@ -28,14 +28,33 @@ type template struct {
 	names []string // the parameters' names, in order
 	item  *openapi3.PathItem
 	ops   map[string]*routers.Route // by method, made once
+	// refused are the operations marked x-method-not-allowed, by method:
+	// they describe a 405 reply, and no request runs them.
+	refused map[string]*routers.Route
+}
+
+// MethodNotAllowedExt marks an operation that describes the 405 a path
+// answers to a method it lacks: the document says what that reply is, so
+// that a validating proxy can check it, and the router does not route it.
+const MethodNotAllowedExt = "x-method-not-allowed"
+
+// MethodNotAllowed reports whether an operation only describes a 405.
+func MethodNotAllowed(op *openapi3.Operation) bool {
+	v, _ := op.Extensions[MethodNotAllowedExt].(bool)
+	return v
 }
 
 func newRouter(doc *openapi3.T) (*router, error) {
 	r := &router{doc: doc}
 	for _, path := range doc.Paths.InMatchingOrder() {
-		t := template{path: path, item: doc.Paths.Value(path), ops: map[string]*routers.Route{}}
+		t := template{path: path, item: doc.Paths.Value(path), ops: map[string]*routers.Route{}, refused: map[string]*routers.Route{}}
 		for method, op := range t.item.Operations() {
-			t.ops[method] = &routers.Route{Spec: doc, Path: path, PathItem: t.item, Method: method, Operation: op}
+			route := &routers.Route{Spec: doc, Path: path, PathItem: t.item, Method: method, Operation: op}
+			if MethodNotAllowed(op) {
+				t.refused[method] = route
+				continue
+			}
+			t.ops[method] = route
 		}
 		for _, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
 			if name, ok := strings.CutPrefix(seg, "{"); ok {
@@ -83,7 +102,10 @@ type RouteError struct {
 	Method, Path string
 	Template     string   // the document's path it matched, for ErrMethodNotAllowed
 	Allow        []string // the path's methods, for ErrMethodNotAllowed
-	Err          error
+	// Route is the operation that describes this 405, for
+	// ErrMethodNotAllowed when the document has one (MethodNotAllowedExt).
+	Route *Route
+	Err   error
 }
 
 func (e *RouteError) Error() string {
@@ -148,17 +170,13 @@ func (s *Spec) FindRoute(method, rawPath string) (*Route, error) {
 		}
 		route := t.ops[method]
 		if route == nil {
-			return nil, &RouteError{Method: method, Path: rawPath, Template: t.path, Allow: t.allow(), Err: ErrMethodNotAllowed}
-		}
-		params := make(map[string]string, len(t.names))
-		n := 0
-		for i, lit := range t.segs {
-			if lit == "" {
-				params[t.names[n]] = segs[i]
-				n++
+			re := &RouteError{Method: method, Path: rawPath, Template: t.path, Allow: t.allow(), Err: ErrMethodNotAllowed}
+			if refused := t.refused[method]; refused != nil {
+				re.Route = &Route{Route: refused, PathParams: t.params(segs)}
 			}
+			return nil, re
 		}
-		return &Route{Route: route, PathParams: params, Checks: s.checks[route.Operation]}, nil
+		return &Route{Route: route, PathParams: t.params(segs), Checks: s.checks[route.Operation]}, nil
 	}
 	return nil, &RouteError{Method: method, Path: rawPath, Err: ErrNoRoute}
 }
@@ -182,11 +200,24 @@ func (t template) matches(segs []string) bool {
 	return true
 }
 
+// params maps the template's parameters to the segments they match.
+func (t template) params(segs []string) map[string]string {
+	params := make(map[string]string, len(t.names))
+	n := 0
+	for i, lit := range t.segs {
+		if lit == "" {
+			params[t.names[n]] = segs[i]
+			n++
+		}
+	}
+	return params
+}
+
 // allow lists the template's methods, for an Allow header.
 func (t template) allow() []string {
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodHead, http.MethodOptions} {
-		if t.item.GetOperation(m) != nil {
+		if t.ops[m] != nil {
 			allow = append(allow, m)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/routers"
@@ -70,6 +72,15 @@ func TestFindRouteAgreesWithKinOpenAPI(t *testing.T) {
 				ours, oerr := s.FindRoute(method, path)
 				u, _ := url.Parse(path)
 				route, params, kerr := kin.FindRoute(&http.Request{Method: method, URL: u, Host: "localhost"})
+				if kerr == nil && MethodNotAllowed(route.Operation) {
+					// kin-openapi routes to the operation that describes
+					// the 405; ours answers the 405 and names it.
+					var re *RouteError
+					if !errors.As(oerr, &re) || re.Route == nil || re.Route.Operation != route.Operation {
+						t.Errorf("%s %s %s: ours %v, want the 405 that %s describes", profile, method, path, oerr, route.Operation.OperationID)
+					}
+					kerr = routers.ErrMethodNotAllowed
+				}
 				switch {
 				case kerr == nil && oerr == nil:
 					if ours.Path != route.Path || !maps.Equal(ours.PathParams, decoded(params)) {
@@ -97,4 +108,52 @@ func paramsOf(r *Route) map[string]string {
 		return nil
 	}
 	return r.PathParams
+}
+
+// TestEveryMethodAPathLacksIsADescribed405: on every path, each of GET,
+// POST, PUT, DELETE and PATCH either runs an operation or is described by
+// one marked x-method-not-allowed whose only reply is a 405, which
+// FindRoute names without routing to it; no operation that runs
+// documents a 405 it cannot get.
+func TestEveryMethodAPathLacksIsADescribed405(t *testing.T) {
+	for _, profile := range Profiles() {
+		s, err := LoadProfile(profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range s.Doc.Paths.InMatchingOrder() {
+			item := s.Doc.Paths.Value(path)
+			var allow []string
+			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+				if op := item.GetOperation(m); op != nil && !MethodNotAllowed(op) {
+					allow = append(allow, m)
+				}
+			}
+			concrete := strings.NewReplacer("{type}", "product", "{id}", "k").Replace(path)
+			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+				op := item.GetOperation(m)
+				switch {
+				case op == nil:
+					t.Errorf("%s: %s %s is not described", profile, m, path)
+				case !MethodNotAllowed(op):
+					if op.Responses.Value("405") != nil {
+						t.Errorf("%s: %s %s runs, yet documents a 405", profile, m, path)
+					}
+				default:
+					if codes := op.Responses.Map(); len(codes) != 1 || codes["405"] == nil {
+						t.Errorf("%s: %s %s describes a 405 and more: %v", profile, m, path, slices.Collect(maps.Keys(codes)))
+					}
+					_, err := s.FindRoute(m, concrete)
+					var re *RouteError
+					if !errors.As(err, &re) || !errors.Is(err, ErrMethodNotAllowed) || re.Route == nil || re.Route.Operation != op {
+						t.Errorf("%s: FindRoute(%s %s) = %v, want the 405 %s describes", profile, m, concrete, err, op.OperationID)
+						continue
+					}
+					if !slices.Equal(re.Allow, allow) {
+						t.Errorf("%s: %s %s allows %v, want %v", profile, m, concrete, re.Allow, allow)
+					}
+				}
+			}
+		}
+	}
 }

@@ -114,6 +114,10 @@ func moduleRepo(t *testing.T) string {
 		switch {
 		case d.IsDir() && (rel == ".git" || rel == "bin" || rel == "reports"):
 			return filepath.SkipDir
+		case rel == ".git":
+			// A worktree's .git is a file naming the repository's git
+			// directory: copied, git would commit there, not in the copy.
+			return nil
 		case d.IsDir():
 			return os.MkdirAll(filepath.Join(repo, rel), 0o755)
 		case !d.Type().IsRegular():
