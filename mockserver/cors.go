@@ -64,14 +64,16 @@ func (c cors) preflight(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// decorate marks a response as readable by the request's origin.
-func (c cors) decorate(w http.ResponseWriter, r *http.Request) {
+// decorate marks a response as readable by the request's origin; it
+// never answers.
+func (c cors) decorate(w http.ResponseWriter, r *http.Request) bool {
 	if len(c.origins) == 0 {
-		return
+		return false
 	}
 	w.Header().Add("Vary", "Origin")
 	if origin := c.allowed(r.Header.Get("Origin")); origin != "" {
 		w.Header().Set("Access-Control-Allow-Origin", origin)
 		w.Header().Set("Access-Control-Expose-Headers", "Allow")
 	}
+	return false
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/spacedog-oss/batchkit/mockserver/internal/proxy"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -70,11 +71,12 @@ type Server struct {
 	store   *store.Store
 	ops     map[string]func(*call) response
 
+	stages  []stage // the way of a request (pipeline.go)
 	cors    cors
 	journal journal
 	faults  faults
-	proxy   *proxy    // nil: the mock answers from memory
-	changes ChangeLog // nil: changes are not logged (LogTo)
+	proxy   *proxy.Proxy // nil: the mock answers from memory
+	changes ChangeLog    // nil: changes are not logged (LogTo)
 
 	subRequestSchema   *spec.Schema
 	typeName, objectID *openapi3.Schema
@@ -122,10 +124,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, profile: prof, spec: sp, store: store.New(cfg.NewID),
-		cors: cors{origins: cfg.CORSOrigins}, journal: journal{size: cfg.JournalSize}}
+		cors: cors{origins: cfg.CORSOrigins}, journal: newJournal(cfg.JournalSize)}
 	s.faults.set(cfg.Faults)
 	if cfg.Proxy != nil {
-		if s.proxy, err = newProxy(cfg.Proxy, cfg.Profile, cfg.JournalSize); err != nil {
+		if s.proxy, err = s.newProxy(); err != nil {
 			return nil, err
 		}
 	}
@@ -147,6 +149,7 @@ func New(cfg Config) (*Server, error) {
 		"updateObject":     s.updateObject,
 		"deleteObject":     s.deleteObject,
 	}
+	s.stages = s.pipeline()
 	for path, item := range sp.Doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			if s.ops[op.OperationID] == nil {
