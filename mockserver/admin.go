@@ -18,7 +18,7 @@ const AdminPrefix = "/_mock/"
 // stored state, the spec, the fault rules and the proxy's violations. It
 // answers the paths under AdminPrefix, and them only.
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
-	if !strings.HasPrefix(r.URL.Path, AdminPrefix) {
+	if !isAdmin(r) {
 		return false
 	}
 	routes := map[string]map[string]func(http.ResponseWriter, *http.Request){

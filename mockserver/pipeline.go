@@ -12,10 +12,13 @@ type stage func(w http.ResponseWriter, r *http.Request) (answered bool)
 // stage is a new line here.
 func (s *Server) pipeline() []stage {
 	return []stage{
-		s.cors.preflight, // cors.go: a CORS preflight answered, for any route
-		s.cors.decorate,  // cors.go: the reply marked readable by an allowed origin
-		s.admin,          // admin.go: the /_mock/ routes
-		s.api,            // api.go: the API, journaled: faults, then dispatch or the proxy
+		s.checkHost,           // host.go: a Host of this machine or allowed (DNS rebinding)
+		s.cors.preflight,      // cors.go: a CORS preflight answered; never for the admin routes
+		s.cors.decorate,       // cors.go: an API reply marked readable by an allowed origin
+		s.guardAdmin,          // guard.go: the admin routes for no other origin; the token
+		s.admin,               // admin.go: the /_mock/ routes
+		s.refuseForeignWrites, // guard.go: no write from a page CORS does not allow
+		s.api,                 // api.go: the API, journaled: faults, then dispatch or the proxy
 	}
 }
 

@@ -18,7 +18,7 @@ func ParseProxy(raw string) (*url.URL, error) { return proxy.ParseTarget(raw) }
 func (s *Server) newProxy() (*proxy.Proxy, error) {
 	return proxy.New(proxy.Config{
 		Target: s.cfg.Proxy, Spec: s.spec, Profile: s.cfg.Profile, Keep: s.cfg.JournalSize,
-		StripCORS: len(s.cfg.CORSOrigins) > 0, // the mock's CORS answers pages
+		StripCORS: true, // the mock's CORS answers pages, never the backend's
 		Show:      func(b []byte) json.RawMessage { return journalBody(b, false) },
 		Logger:    s.cfg.Logger,
 	})

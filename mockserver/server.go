@@ -47,12 +47,23 @@ type Config struct {
 	SelfCheck func(error)
 
 	// What a frontend developer's mock adds; none of it changes the contract.
-	CORSOrigins []string          // origins pages may call from; "*" for any; none: no CORS
+	CORSOrigins []string          // origins pages may call the API from; "*" for any; none: local pages (localhost, *.localhost, loopback)
 	JournalSize int               // requests /_mock/requests keeps; 0 means DefaultJournalSize
 	Latency     Latency           // added to every API response
 	Faults      []Fault           // the fault rules in force at start
 	Users       map[string]string // username → password: credentials are enforced; nil: any is trusted
 	Logger      *slog.Logger      // one line per request; nil: no log
+
+	// AllowedHosts, when not nil, turns the Host check on: a request is
+	// answered when its Host is an IP address, localhost, a *.localhost
+	// name, or one of these ("name", ".name" for it and its subdomains,
+	// "*" for any), else refused with 403 (DNS rebinding). Nil answers any
+	// Host, as a mock inside a test process needs; the command's default
+	// is an empty list.
+	AllowedHosts []string
+	// AdminToken, when set, is needed by every /_mock/ request, as
+	// "Authorization: Bearer TOKEN" or in the TokenHeader header.
+	AdminToken string
 
 	// Proxy, when set, is the URL of a real backend: API requests are
 	// forwarded to it and its replies answered unchanged, each exchange
