@@ -89,7 +89,9 @@ func TestTheStartLinesSayWhatCORSAllowsAndWarnWhenExposed(t *testing.T) {
 		var stdout, stderr syncBuffer
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, tc.args...), env(nil), &stdout, &stderr) }()
+		go func() {
+			done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, tc.args...), env(nil), &stdout, &stderr)
+		}()
 		for !strings.Contains(stderr.String(), "CORS allows") {
 			select {
 			case err := <-done:
