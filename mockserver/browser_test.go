@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +39,7 @@ const out = [];
   catch (e) { out.push("reset blocked"); }
   await new Promise(done => { document.querySelector("iframe").onload = done; document.getElementById("f").submit(); });
   out.push("form sent");
-  document.getElementById("out").textContent = "DONE " + out.join("; ");
+  await fetch("/report", {method: "POST", body: "DONE " + out.join("; ")});
 })();
 </script>`
 	local := `<!doctype html><pre id=out></pre><script>
@@ -54,10 +54,16 @@ const out = [];
     r = await fetch("MOCK/1/batch", {method: "POST", headers: json, body: JSON.stringify([{method: "GET", path: "/1/data/thing/kept"}])});
     out.push("batch " + r.status + " kept=" + JSON.stringify(await r.json()).includes('"kept"'));
   } catch (e) { out.push("error " + e); }
-  document.getElementById("out").textContent = "DONE " + out.join("; ");
+  await fetch("/report", {method: "POST", body: "DONE " + out.join("; ")});
 })();
 </script>`
+	reports := make(chan string, 2)
 	pages := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/report" {
+			body, _ := io.ReadAll(r.Body)
+			reports <- string(body)
+			return
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		page := local
 		if strings.HasPrefix(r.Host, "evil.test") {
@@ -68,7 +74,7 @@ const out = [];
 	defer pages.Close()
 	_, port, _ := net.SplitHostPort(pages.Listener.Addr().String())
 
-	got := dumpDOM(t, chromium, "http://evil.test:"+port+"/")
+	got := runPage(t, chromium, "http://evil.test:"+port+"/", reports)
 	if !strings.Contains(got, "state blocked") || !strings.Contains(got, "form sent") {
 		t.Errorf("the foreign page: %s", got)
 	}
@@ -79,7 +85,7 @@ const out = [];
 		t.Errorf("the data was reset: %d", r.status)
 	}
 
-	got = dumpDOM(t, chromium, "http://localhost:"+port+"/")
+	got = runPage(t, chromium, "http://localhost:"+port+"/", reports)
 	if !strings.Contains(got, "create 200; read 200 n=3; batch 200 kept=true") {
 		t.Errorf("the local page: %s", got)
 	}
@@ -97,27 +103,33 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-var outText = regexp.MustCompile(`(?s)<pre id="out">(.*?)</pre>`)
-
-// dumpDOM loads a page in headless Chromium, evil.test resolving to this
-// machine, lets its scripts run to their end (virtual time waits for the
-// network), and returns the text of its #out element.
-func dumpDOM(t *testing.T, chromium, url string) string {
+// runPage opens a page in headless Chromium, evil.test resolving to this
+// machine, and returns what its script reports once it has run to its end.
+func runPage(t *testing.T, chromium, url string, reports <-chan string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir="+t.TempDir(),
-		"--host-resolver-rules=MAP evil.test 127.0.0.1", "--virtual-time-budget=30000", "--dump-dom", url)
+		"--host-resolver-rules=MAP evil.test 127.0.0.1", url)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chromium %s: %v\n%s", url, err, stderr.Bytes())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	match := outText.FindSubmatch(out)
-	if match == nil || !bytes.HasPrefix(match[1], []byte("DONE")) {
-		t.Fatalf("the page %s did not finish its script:\n%s\n%s", url, out, stderr.Bytes())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		<-exited
+	}()
+	select {
+	case report := <-reports:
+		return report
+	case err := <-exited:
+		t.Fatalf("chromium %s ended before the page reported: %v\n%s", url, err, stderr.Bytes())
+	case <-ctx.Done():
+		t.Fatalf("the page %s did not report", url)
 	}
-	return string(match[1])
+	return ""
 }
