@@ -29,7 +29,7 @@ func TestInChromiumAForeignPageFailsAndALocalPageWorks(t *testing.T) {
 	changes := m.srv.Changes()
 
 	foreign := `<!doctype html><iframe name=sink></iframe>
-<form id=f method=POST enctype=text/plain target=sink action="MOCK/1/data/thing?id=form"><input name='{"n":' value='2}'></form>
+<form id=f method=POST enctype=text/plain target=sink action="MOCK/1/data/thing?id=form"><input name='{"n":2,"pad":"' value='"}'></form>
 <pre id=out></pre><script>
 const out = [];
 (async () => {
