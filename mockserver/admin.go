@@ -15,8 +15,12 @@ import (
 const AdminPrefix = "/_mock/"
 
 // admin serves the admin routes: health, reset, the request journal, the
-// stored state, the spec and the fault rules.
-func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+// stored state, the spec, the fault rules and the proxy's violations. It
+// answers the paths under AdminPrefix, and them only.
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
+	if !isAdmin(r) {
+		return false
+	}
 	routes := map[string]map[string]func(http.ResponseWriter, *http.Request){
 		"health":       {"GET": s.health},
 		"reset":        {"POST": s.reset},
@@ -31,7 +35,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		failure(http.StatusNotFound, "no admin route [%s]; the admin routes are %s%s", r.URL.Path, AdminPrefix,
 			strings.Join(slices.Sorted(maps.Keys(routes)), ", "+AdminPrefix)).write(w)
-		return
+		return true
 	}
 	handle, ok := methods[r.Method]
 	if !ok {
@@ -39,9 +43,10 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		res := failure(http.StatusMethodNotAllowed, "method [%s] not allowed on path [%s]; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))
 		res.allow = allow
 		res.write(w)
-		return
+		return true
 	}
 	handle(w, r)
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -51,7 +56,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	h := map[string]any{"status": "ok", "profile": s.profile.name, "maxBatch": s.cfg.MaxBatch}
 	if s.proxy != nil {
-		h["proxy"], h["violations"] = s.proxy.target.Redacted(), s.proxy.found.count()
+		h["proxy"], h["violations"] = s.proxy.Target(), s.proxy.Seen()
 	}
 	writeJSON(w, h)
 }
@@ -108,5 +113,20 @@ func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) clearFaults(w http.ResponseWriter, r *http.Request) {
 	s.faults.set(nil)
+	done().write(w)
+}
+
+func (s *Server) listViolations(w http.ResponseWriter, r *http.Request) {
+	if s.proxy == nil {
+		writeJSON(w, []Violation{})
+		return
+	}
+	writeJSON(w, s.proxy.Violations())
+}
+
+func (s *Server) clearViolations(w http.ResponseWriter, r *http.Request) {
+	if s.proxy != nil {
+		s.proxy.ClearViolations()
+	}
 	done().write(w)
 }

@@ -45,6 +45,34 @@ type call struct {
 	identity http.Header
 }
 
+// directCall is the call of a direct request, whose body is read.
+func directCall(r *http.Request, body []byte, e *Entry) *call {
+	return &call{
+		method:    r.Method,
+		rawPath:   r.URL.EscapedPath(),
+		shown:     r.URL.Path,
+		rawQuery:  r.URL.RawQuery,
+		header:    directHeader(r.Header),
+		body:      body,
+		host:      r.Host,
+		item:      -1,
+		backend:   e.Backend,
+		base:      baseURL(r),
+		entry:     e,
+		dropAfter: -1,
+		origin:    r,
+	}
+}
+
+// directHeader is a direct request's header as dispatch takes it: a copy,
+// which dispatch may give a JSON Content-Type, without Content-Length, which
+// would be wrong for the batch's items that share it.
+func directHeader(h http.Header) http.Header {
+	h = h.Clone()
+	h.Del("Content-Length")
+	return h
+}
+
 // where prefixes the message of a fault in the request's form, which a batch
 // item has in its fields: the item and the field for a sub-request.
 func (c *call) where(field string) string {
@@ -132,6 +160,11 @@ func (s *Server) nested(c *call) response {
 	return s.profile.failure(http.StatusBadRequest, "%sa batch cannot hold a batch (%s)", c.where("path"), c.rawPath)
 }
 
+// run runs a routed call's operation: a nested batch refused, the query
+// parsed, the credentials checked (once for a batch whose profile runs
+// its items as the batch, else each item on its own), the parameters and
+// the body checked by the operation's compiled checks, then the operation.
+// Every refusal is an envelope in the profile's words.
 func (s *Server) run(c *call, route *spec.Route) response {
 	op := route.OperationID()
 	if route.Path == batchPath && c.item >= 0 {

@@ -66,3 +66,12 @@ func (res response) write(w http.ResponseWriter) {
 	w.WriteHeader(res.status)
 	w.Write(res.body)
 }
+
+// send writes the response, or for a dropped one closes the connection:
+// net/http answers nothing when a handler panics with ErrAbortHandler.
+func (res response) send(w http.ResponseWriter) {
+	if res.drop {
+		panic(http.ErrAbortHandler)
+	}
+	res.write(w)
+}

@@ -3,8 +3,10 @@ package mockserver
 import (
 	"encoding/json"
 	"fmt"
-	"sync"
+	"net/http"
 	"time"
+
+	"github.com/spacedog-oss/batchkit/internal/ring"
 )
 
 // Entry is one request in the journal: a direct request, and for a batch
@@ -35,45 +37,31 @@ type SubEntry struct {
 	Result json.RawMessage `json:"result,omitempty"`
 }
 
-// journal keeps the last requests in a ring, newest first when listed.
-type journal struct {
-	mu      sync.Mutex
-	size    int
-	next    int64   // the ID of the last entry added
-	entries []Entry // a ring: entry ID n is at (n-1) % size
+// newEntry opens the journal entry of a direct request that came at start.
+func newEntry(r *http.Request, start time.Time, defaultBackend string) Entry {
+	return Entry{Time: start.UTC().Format(timeFormat), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Backend: backendOf(r.Host, defaultBackend), User: userOf(r.Header)}
 }
 
-func (j *journal) add(e Entry) {
-	if j.size <= 0 {
-		return
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.next++
-	e.ID = j.next
-	if len(j.entries) < j.size {
-		j.entries = append(j.entries, e)
-		return
-	}
-	j.entries[(j.next-1)%int64(j.size)] = e
-}
+// journal keeps the last requests, newest first when listed.
+type journal struct{ ring *ring.Ring[Entry] }
 
-func (j *journal) list() []Entry {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := make([]Entry, 0, len(j.entries))
-	for id := j.next; id > j.next-int64(len(j.entries)); id-- {
-		out = append(out, j.entries[(id-1)%int64(j.size)])
+func newJournal(size int) journal { return journal{ring.New[Entry](size)} }
+
+func (j journal) add(e Entry) { j.ring.Add(e) }
+
+func (j journal) list() []Entry {
+	items := j.ring.Items()
+	out := make([]Entry, len(items))
+	for i, it := range items {
+		it.V.ID = it.N
+		out[len(items)-1-i] = it.V
 	}
 	return out
 }
 
-func (j *journal) clear() {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.entries = nil
-	j.next = 0
-}
+// clear forgets the requests; IDs start again from 1.
+func (j journal) clear() { j.ring.Reset() }
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 

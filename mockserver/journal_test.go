@@ -3,7 +3,7 @@ package mockserver
 import "testing"
 
 func TestTheJournalRingKeepsTheNewestInOrder(t *testing.T) {
-	j := journal{size: 4}
+	j := newJournal(4)
 	for range 10 {
 		j.add(Entry{})
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/spacedog-oss/batchkit/mockserver/internal/proxy"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -46,12 +47,23 @@ type Config struct {
 	SelfCheck func(error)
 
 	// What a frontend developer's mock adds; none of it changes the contract.
-	CORSOrigins []string          // origins pages may call from; "*" for any; none: no CORS
+	CORSOrigins []string          // origins pages may call the API from; "*" for any; none: local pages (localhost, *.localhost, loopback)
 	JournalSize int               // requests /_mock/requests keeps; 0 means DefaultJournalSize
 	Latency     Latency           // added to every API response
 	Faults      []Fault           // the fault rules in force at start
 	Users       map[string]string // username → password: credentials are enforced; nil: any is trusted
 	Logger      *slog.Logger      // one line per request; nil: no log
+
+	// AllowedHosts, when not nil, turns the Host check on: a request is
+	// answered when its Host is an IP address, localhost, a *.localhost
+	// name, or one of these ("name", ".name" for it and its subdomains,
+	// "*" for any), else refused with 403 (DNS rebinding). Nil answers any
+	// Host, as a mock inside a test process needs; the command's default
+	// is an empty list.
+	AllowedHosts []string
+	// AdminToken, when set, is needed by every /_mock/ request, as
+	// "Authorization: Bearer TOKEN" or in the TokenHeader header.
+	AdminToken string
 
 	// Proxy, when set, is the URL of a real backend: API requests are
 	// forwarded to it and its replies answered unchanged, each exchange
@@ -70,11 +82,12 @@ type Server struct {
 	store   *store.Store
 	ops     map[string]func(*call) response
 
+	stages  []stage // the way of a request (pipeline.go)
 	cors    cors
 	journal journal
 	faults  faults
-	proxy   *proxy    // nil: the mock answers from memory
-	changes ChangeLog // nil: changes are not logged (LogTo)
+	proxy   *proxy.Proxy // nil: the mock answers from memory
+	changes ChangeLog    // nil: changes are not logged (LogTo)
 
 	subRequestSchema   *spec.Schema
 	typeName, objectID *openapi3.Schema
@@ -122,10 +135,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, profile: prof, spec: sp, store: store.New(cfg.NewID),
-		cors: cors{origins: cfg.CORSOrigins}, journal: journal{size: cfg.JournalSize}}
+		cors: cors{origins: cfg.CORSOrigins}, journal: newJournal(cfg.JournalSize)}
 	s.faults.set(cfg.Faults)
 	if cfg.Proxy != nil {
-		s.proxy = newProxy(cfg.Proxy, cfg.JournalSize)
+		s.proxy = s.newProxy()
 	}
 	if s.subRequestSchema, err = sp.CompiledSchema("SubRequest"); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
@@ -145,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 		"updateObject":     s.updateObject,
 		"deleteObject":     s.deleteObject,
 	}
+	s.stages = s.pipeline()
 	for path, item := range sp.Doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			// An operation that only describes a 405 is never routed to.

@@ -66,7 +66,7 @@ type connLimits struct {
 
 // texts are the flags given as text that parse turns into the Config.
 type texts struct {
-	cors, latency, faults, seed, clock, clockStep, users, usersFile, proxy string
+	cors, hosts, latency, faults, seed, clock, clockStep, users, usersFile, proxy string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -79,7 +79,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", mockserver.DefaultMaxBody, "`bytes` of a request body at most")
 	fs.StringVar(&o.cfg.Backend, "backend", mockserver.DefaultBackend, "backend of hosts that name none (localhost, IP addresses)")
 	fs.StringVar(&o.cfg.Profile, "profile", spec.Doc, "wire `profile`: "+strings.Join(spec.Profiles(), " or "))
-	fs.StringVar(&x.cors, "cors-origins", "*", "comma-separated `origins` pages may call from; * for any; empty: no CORS")
+	fs.StringVar(&x.cors, "cors-origins", "", "comma-separated `origins` pages may call the API from, * for any (default: pages on localhost, *.localhost and loopback addresses, any port)")
+	fs.StringVar(&x.hosts, "allowed-hosts", "", "comma-separated `hosts` answered besides IP addresses, localhost and *.localhost: a name, .name for it and its subdomains, * for any")
+	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "`token` every /_mock/ request must send, as Authorization: Bearer TOKEN or "+mockserver.TokenHeader+": TOKEN")
 	fs.IntVar(&o.cfg.JournalSize, "journal-size", mockserver.DefaultJournalSize, "requests GET /_mock/requests keeps")
 	fs.StringVar(&o.seedFile, "seed-file", "", "JSON `file` of objects to load at start: backend → type → objects")
 	fs.StringVar(&o.stateFile, "state-file", "", "JSON `file` the data is loaded from at start and saved to after changes and at exit")
@@ -178,9 +180,11 @@ func (c *connLimits) check(maxBody int64) error {
 
 // apply reads the text flags into the Config.
 func (x texts) apply(cfg *mockserver.Config) error {
-	for _, origin := range strings.Split(x.cors, ",") {
-		if origin = strings.TrimSpace(origin); origin != "" {
-			cfg.CORSOrigins = append(cfg.CORSOrigins, origin)
+	cfg.CORSOrigins = list(x.cors)
+	cfg.AllowedHosts = append([]string{}, list(x.hosts)...) // never nil: the Host check is on
+	for _, h := range cfg.AllowedHosts {
+		if strings.ContainsAny(h, "/:@") || h == "." {
+			return fmt.Errorf("--allowed-hosts: %q is not a host name, .domain or *", h)
 		}
 	}
 	var err error
@@ -207,6 +211,17 @@ func (x texts) apply(cfg *mockserver.Config) error {
 	}
 	cfg.Users, err = parseUsers(x.users, x.usersFile)
 	return err
+}
+
+// list is a comma-separated flag's items, trimmed, the empty ones left out.
+func list(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func parseFaults(s string) ([]mockserver.Fault, error) {

@@ -55,6 +55,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       o.conns.idleTimeout,
 	}
 	fmt.Fprintf(stdout, "spacedog-mock serving on http://%s\n", ln.Addr())
+	// stdout's one line is the URL, which scripts read; the rest is said on stderr.
+	fmt.Fprintf(stderr, "spacedog-mock: CORS allows %s\n", mockserver.DescribeCORS(o.cfg.CORSOrigins))
+	if warning := exposed(ln.Addr(), o.cfg.AdminToken); warning != "" {
+		fmt.Fprintln(stderr, "spacedog-mock: warning:", warning)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var tick <-chan time.Time
@@ -95,6 +100,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
+}
+
+// exposed warns when the mock listens beyond this machine with no admin
+// token: anyone on the network can then read, reset and fault it.
+func exposed(addr net.Addr, token string) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsLoopback() || token != "" {
+		return ""
+	}
+	return fmt.Sprintf("listening on %s, beyond this machine, without --admin-token: anyone on the network can read, reset and fault the mock", addr)
 }
 
 // load fills the mock from the state file when there is one, else from the

@@ -1,0 +1,211 @@
+package mockserver_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
+)
+
+// What keeps a mock on a developer's machine safe from the pages of the
+// browser beside it: the Host check, CORS for local pages, the admin
+// routes for no other origin, no write from a foreign page, the token.
+
+func TestAHostNotOfThisMachineNorAllowedGets403NamingTheFlag(t *testing.T) {
+	for _, profile := range spec.Profiles() {
+		m := newMock(t, mockserver.Config{Profile: profile, AllowedHosts: []string{}})
+		for _, host := range []string{"attacker.example:8080", "attacker.example", "localhost.attacker.example", "blog.spacedog.io"} {
+			for _, path := range []string{"/_mock/state", "/1/data"} {
+				r := m.doHost(host, "GET", path, nil)
+				if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "--allowed-hosts") {
+					t.Errorf("%s: Host %s: %d %s", profile, host, r.status, r.body)
+					continue
+				}
+				if path == "/1/data" {
+					assertEnvelopeIn(t, profile, r.json(t), http.StatusForbidden)
+				}
+			}
+		}
+		for _, host := range []string{"", "127.0.0.1", "localhost:8080", "shop.localhost", "shop.localhost.", "[::1]:9000", "10.0.0.7:8080"} {
+			if r := m.doHost(host, "GET", "/_mock/health", nil); r.status != http.StatusOK {
+				t.Errorf("%s: Host %q of this machine: %d %s", profile, host, r.status, r.body)
+			}
+		}
+	}
+}
+
+func TestAllowedHostsNameHostsDomainsOrAny(t *testing.T) {
+	m := newMock(t, mockserver.Config{AllowedHosts: []string{"mock.test", ".spacedog.io"}})
+	for host, want := range map[string]int{
+		"mock.test": 200, "MOCK.test:8080": 200, "sub.mock.test": 403,
+		"spacedog.io": 200, "blog.spacedog.io": 200, "evilspacedog.io": 403,
+	} {
+		if r := m.doHost(host, "GET", "/1/data", nil); r.status != want {
+			t.Errorf("Host %s: %d, want %d", host, r.status, want)
+		}
+	}
+	// A backend named by an allowed Host keeps its own data (CONTRACT §1).
+	m.doHost("blog.spacedog.io", "POST", "/1/data/post?id=a", obj{"n": 1})
+	if r := m.doHost("blog.localhost", "GET", "/1/data/post/a", nil); r.status != 200 {
+		t.Errorf("the blog backend, by blog.localhost: %d", r.status)
+	}
+	anyHost := newMock(t, mockserver.Config{AllowedHosts: []string{"*"}})
+	if r := anyHost.doHost("whatever.example", "GET", "/1/data", nil); r.status != 200 {
+		t.Errorf("--allowed-hosts *: %d", r.status)
+	}
+}
+
+func TestByDefaultCORSAllowsLocalPagesOnly(t *testing.T) {
+	m := newMock(t, mockserver.Config{})
+	for _, origin := range []string{"http://localhost:5173", "https://localhost", "http://127.0.0.1:3000", "http://app.localhost:8000", "http://[::1]:4200"} {
+		if r := m.do("GET", "/1/data", nil, "Origin", origin); r.header.Get("Access-Control-Allow-Origin") != origin {
+			t.Errorf("local page %s: %v", origin, r.header)
+		}
+		r := m.do("OPTIONS", "/1/batch", nil, "Origin", origin, "Access-Control-Request-Method", "POST")
+		if r.status != http.StatusNoContent || r.header.Get("Access-Control-Allow-Origin") != origin {
+			t.Errorf("preflight from local page %s: %d %v", origin, r.status, r.header)
+		}
+	}
+	for _, origin := range []string{"https://evil.example", "http://localhost.evil.example", "null", "file://", "http://127.0.0.1.nip.io"} {
+		r := m.do("GET", "/1/data", nil, "Origin", origin)
+		if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("a read from %s: %d %v", origin, r.status, r.header)
+		}
+		if r := m.do("OPTIONS", "/1/batch", nil, "Origin", origin, "Access-Control-Request-Method", "POST"); r.status != http.StatusForbidden {
+			t.Errorf("preflight from %s: %d %v", origin, r.status, r.header)
+		}
+	}
+}
+
+func TestTheAdminRoutesAnswerNoOtherOrigin(t *testing.T) {
+	m := newMock(t, mockserver.Config{CORSOrigins: []string{"*"}}) // even so
+	m.do("POST", "/1/data/thing?id=kept", obj{"n": 1})
+	changes := m.srv.Changes()
+	if r := m.do("OPTIONS", "/_mock/reset", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST"); r.status != http.StatusForbidden || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight of reset: %d %v", r.status, r.header)
+	}
+	foreign := [][]string{
+		{"Origin", "https://evil.example"},
+		{"Origin", "http://localhost:3000"}, // local, but another origin
+		{"Origin", "null"},
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Sec-Fetch-Site", "same-site"},
+	}
+	routes := [][2]string{{"POST", "/_mock/reset"}, {"PUT", "/_mock/faults"}, {"DELETE", "/_mock/faults"},
+		{"DELETE", "/_mock/requests"}, {"DELETE", "/_mock/violations"}, {"GET", "/_mock/state"}, {"GET", "/_mock/requests"}}
+	for _, h := range foreign {
+		for _, route := range routes {
+			r := m.do(route[0], route[1], `[{"path":"/1/data","status":503}]`, h...)
+			if r.status != http.StatusForbidden || r.header.Get("Access-Control-Allow-Origin") != "" {
+				t.Errorf("%s %s with %v: %d %v", route[0], route[1], h, r.status, r.header)
+				continue
+			}
+			checkEnvelope(t, r.json(t), http.StatusForbidden, true)
+		}
+	}
+	if faults := string(m.do("GET", "/_mock/faults", nil).body); m.srv.Changes() != changes || strings.Contains(faults, "503") {
+		t.Fatal("a refused admin request changed something")
+	}
+	same := strings.Replace(m.url, "127.0.0.1", "localhost", 1)
+	for _, h := range [][]string{{}, {"Origin", m.url, "Sec-Fetch-Site", "same-origin"}, {"Sec-Fetch-Site", "none"}} {
+		if r := m.do("GET", "/_mock/state", nil, h...); r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("state with %v: %d %v", h, r.status, r.header)
+		}
+	}
+	if r := m.do("GET", "/_mock/state", nil, "Origin", same); r.status != http.StatusForbidden {
+		t.Errorf("an origin of another host name (%s) is another origin: %d", same, r.status)
+	}
+	if r := m.do("POST", "/_mock/reset", nil, "Origin", m.url); r.status != 200 || m.srv.Changes() == changes {
+		t.Errorf("a reset from the mock's own origin: %d", r.status)
+	}
+}
+
+func TestAWriteFromAPageCORSDoesNotAllowIsRefusedBeforeItRuns(t *testing.T) {
+	for _, profile := range spec.Profiles() {
+		m := newMock(t, mockserver.Config{Profile: profile})
+		m.do("POST", "/1/data/thing?id=a", obj{"n": 1})
+		changes := m.srv.Changes()
+		writes := []struct{ method, path, body, contentType string }{
+			{"POST", "/1/data/thing?id=b", `{"n":2}`, "text/plain"}, // a form or a no-cors fetch
+			{"POST", "/1/data/thing", `{"n":2}`, "application/x-www-form-urlencoded"},
+			{"PUT", "/1/data/thing/a", `{"n":3}`, "application/json"},
+			{"DELETE", "/1/data/thing/a", "", ""},
+			{"DELETE", "/1/data/thing", "", ""},
+			{"POST", "/1/batch", `[{"method":"DELETE","path":"/1/data/thing/a"}]`, "text/plain"},
+		}
+		for _, origin := range []string{"https://evil.example", "null"} {
+			for _, wr := range writes {
+				r := m.do(wr.method, wr.path, wr.body, "Origin", origin, "Content-Type", wr.contentType)
+				if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "--cors-origins") {
+					t.Errorf("%s: %s %s from %s: %d %s", profile, wr.method, wr.path, origin, r.status, r.body)
+					continue
+				}
+				assertEnvelopeIn(t, profile, r.json(t), http.StatusForbidden)
+			}
+		}
+		if m.srv.Changes() != changes {
+			t.Errorf("%s: a refused write changed the data", profile)
+		}
+		if r := m.do("GET", "/1/data/thing/a", nil, "Origin", "https://evil.example"); r.status != 200 {
+			t.Errorf("%s: a read is governed by CORS alone: %d", profile, r.status)
+		}
+		if r := m.do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/thing/a"}]`, "Origin", "http://localhost:5173"); r.status != 200 {
+			t.Errorf("%s: a batch from a local page: %d %s", profile, r.status, r.body)
+		}
+	}
+	open := newMock(t, mockserver.Config{CORSOrigins: []string{"*"}})
+	if r := open.do("POST", "/1/data/thing", obj{"n": 1}, "Origin", "https://evil.example"); r.status != 200 {
+		t.Errorf("--cors-origins '*' lets any page write: %d", r.status)
+	}
+}
+
+func TestWithATokenEveryAdminRequestNeedsIt(t *testing.T) {
+	m := newMock(t, mockserver.Config{AdminToken: "s3cret"})
+	for _, h := range [][]string{{}, {"Authorization", "Bearer wrong"}, {"Authorization", "Basic czNjcmV0"}, {mockserver.TokenHeader, "s3cre"}} {
+		r := m.do("GET", "/_mock/health", nil, h...)
+		if r.status != http.StatusUnauthorized || !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("health with %v: %d %v", h, r.status, r.header)
+			continue
+		}
+		checkEnvelope(t, r.json(t), http.StatusUnauthorized, true)
+	}
+	for _, h := range [][]string{{"Authorization", "Bearer s3cret"}, {mockserver.TokenHeader, "s3cret"}} {
+		if r := m.do("POST", "/_mock/reset", nil, h...); r.status != 200 {
+			t.Errorf("reset with %v: %d %s", h, r.status, r.body)
+		}
+	}
+	if r := m.do("GET", "/1/data", nil); r.status != 200 {
+		t.Errorf("the API needs no token: %d", r.status)
+	}
+}
+
+// Proxy mode has the same guards, and its journal keeps no credentials.
+func TestTheProxyIsGuardedAndItsJournalKeepsNoCredentials(t *testing.T) {
+	backend, err := mockserver.New(mockserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := proxied(t, backend, mockserver.Config{AllowedHosts: []string{}})
+	if r := m.do("POST", "/1/data/thing?id=x", obj{"n": 1}, "Origin", "https://evil.example"); r.status != http.StatusForbidden || backend.Changes() != 0 {
+		t.Errorf("a foreign write through the proxy: %d, backend changes %d", r.status, backend.Changes())
+	}
+	if r := m.doHost("attacker.example", "GET", "/1/data", nil); r.status != http.StatusForbidden {
+		t.Errorf("a rebinding Host through the proxy: %d", r.status)
+	}
+	if r := m.do("GET", "/_mock/requests", nil, "Origin", "https://evil.example"); r.status != http.StatusForbidden {
+		t.Errorf("the journal to a foreign page: %d", r.status)
+	}
+	m.do("POST", "/1/data/thing?id=y", obj{"n": 1}, "Authorization", "Basic ZnJlZDpoaWRkZW4tcGFzc3dvcmQ=", "Cookie", "session=cookie-secret")
+	m.do("GET", "/1/data/thing/y", nil, "Authorization", "Bearer bearer-secret", "Cookie", "session=cookie-secret")
+	journal := string(m.do("GET", "/_mock/requests", nil).body) + string(m.do("GET", "/_mock/violations", nil).body)
+	for _, secret := range []string{"ZnJlZDpoaWRkZW4tcGFzc3dvcmQ", "hidden-password", "bearer-secret", "cookie-secret", "Authorization", "Cookie"} {
+		if strings.Contains(journal, secret) {
+			t.Errorf("the journal keeps %q: %s", secret, journal)
+		}
+	}
+	if !strings.Contains(journal, `"user":"fred"`) {
+		t.Errorf("the journal names no user: %s", journal)
+	}
+}
