@@ -44,12 +44,12 @@ type Run struct {
 // Results is one run's outcome, as results.json holds it and every
 // report shows it.
 type Results struct {
-	SchemaVersion int       `json:"schemaVersion"`
-	Kit           Kit       `json:"kit"`
-	Target        string    `json:"target"` // a URL, or InProcess
-	Profile       string    `json:"profile"`
-	Strict        bool      `json:"strict"`
-	Conforms      bool      `json:"conforms"` // the run passed: no MUST rule failed (nor a SHOULD rule, strict), and it ran to its end
+	SchemaVersion int    `json:"schemaVersion"`
+	Kit           Kit    `json:"kit"`
+	Target        string `json:"target"` // a URL, or InProcess
+	Profile       string `json:"profile"`
+	Strict        bool   `json:"strict"`
+	Conforms      bool   `json:"conforms"` // the run passed: no MUST rule failed (nor a SHOULD rule, strict), and it ran to its end
 	// Verdict is the run's in a word: conforms, does not conform, or
 	// incomplete (specs not run: the target down, the run's time up, a
 	// signal); VerdictLine says it in full.
@@ -60,11 +60,11 @@ type Results struct {
 	// no spec checked, and what each needs.
 	Must      int         `json:"must"`
 	Unchecked []Unchecked `json:"unchecked"`
-	Started       time.Time `json:"started"`
-	Seconds       float64   `json:"seconds"`
-	Requests      int       `json:"requests"` // requests sent to the target
-	Seed          int64     `json:"seed"`     // Ginkgo's random seed
-	Counts        Counts    `json:"counts"`   // rules by outcome
+	Started   time.Time   `json:"started"`
+	Seconds   float64     `json:"seconds"`
+	Requests  int         `json:"requests"` // requests sent to the target
+	Seed      int64       `json:"seed"`     // Ginkgo's random seed
+	Counts    Counts      `json:"counts"`   // rules by outcome
 	// Problems are the run's failures outside the specs: setting up,
 	// tearing down, a rule that no spec checks.
 	Problems []string     `json:"problems"`
