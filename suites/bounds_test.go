@@ -44,7 +44,7 @@ func (h *health) note(err error) {
 	case errors.As(err, &nr) && nr.Unreachable:
 		h.why = fmt.Sprintf("the target is down: %s", unwrapURLError(err))
 	case h.noReplies >= maxNoReply:
-		h.why = fmt.Sprintf("the target is taken as down: %d requests got no whole reply, the last %s", h.noReplies, unwrapURLError(err))
+		h.why = fmt.Sprintf("the target is taken as down: %d requests got no usable reply; the last: %s", h.noReplies, unwrapURLError(err))
 	}
 }
 

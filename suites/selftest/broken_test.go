@@ -15,6 +15,7 @@ import (
 
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 )
 
 // broken are servers with one realistic defect each: the suites must fail
@@ -44,6 +45,8 @@ func broken() []variant {
 		{name: "a method that is no token answered 405", wrap: editResults(tokenless405), breaks: []string{"ERR-4"}},
 		{name: "from and size beyond 32 bits taken", wrap: clampFromSize, breaks: []string{"DATA-5"}},
 		{name: "version 0 read as no version", wrap: versionZeroIgnored, breaks: []string{"DATA-5"}},
+		// One DATA-1 slip in every object: reported under DATA-1, not under the rule of each spec that reads one.
+		{name: "createdAt without milliseconds", wrap: defect.CreatedAtWithoutMillis(), breaks: []string{"DATA-1"}},
 
 		// CONTRACT §7: the 2016 server's own replies.
 		{name: "a 2016 server wording a DELETE of a missing object as the doc profile does", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
