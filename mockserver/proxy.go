@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,9 +36,21 @@ func ParseProxy(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// proxyTimeout bounds an exchange with the backend, body included: below
+// the conformance suites' default --request-timeout (10 s), so that a
+// backend that hangs or trickles reaches them as the proxy's 502 naming
+// it, not as a proxy that does not answer.
+const proxyTimeout = 8 * time.Second
+
 func newProxy(target *url.URL, keep int) *proxy {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = (&net.Dialer{Timeout: proxyTimeout, KeepAlive: 30 * time.Second}).DialContext
+	transport.TLSHandshakeTimeout = proxyTimeout
+	transport.ResponseHeaderTimeout = proxyTimeout
+	transport.Proxy = nil // the backend is the one named, never through a proxy of the environment
 	client := &http.Client{
-		Timeout: 60 * time.Second,
+		Timeout:   proxyTimeout,
+		Transport: transport,
 		// The backend's redirect is its reply, passed on unchanged.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

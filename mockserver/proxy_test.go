@@ -178,3 +178,20 @@ func TestTheProxyKeepsFaultsCORSAndAnswers502WhenTheBackendIsDown(t *testing.T) 
 		}
 	}
 }
+
+// A backend that takes a request and never answers is the proxy's 502
+// naming it, within the proxy's bound: never a proxy that hangs.
+func TestTheProxyAnswersABackendThatHangsWith502(t *testing.T) {
+	hung := make(chan struct{}, 1)
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so that the server sees the proxy go away
+		hung <- struct{}{}
+		<-r.Context().Done()
+	})
+	m, _ := proxied(t, backend, mockserver.Config{})
+	r := m.batch("", get("/1/data/t/k"))
+	<-hung
+	if r.status != http.StatusBadGateway || !strings.Contains(string(r.body), "did not answer") {
+		t.Errorf("%d %s, want a 502 saying the backend did not answer", r.status, r.body)
+	}
+}
