@@ -117,6 +117,10 @@ func (c *client) fail(format string, args ...any) {
 	}
 }
 
+// maxReply bounds a reply the soak reads: its batches' replies are a few
+// KiB; a server that floods must not take the soak's memory.
+const maxReply = 64 << 20
+
 // send makes one request; ok is false on a transport error or a 5xx.
 func (c *client) send(method, path string, body any) (int, []byte, bool) {
 	var rd io.Reader
@@ -137,12 +141,17 @@ func (c *client) send(method, path string, body any) (int, []byte, bool) {
 		c.rep.Mismatches--
 		return 0, nil, false
 	}
-	data, err := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
 	resp.Body.Close()
 	c.rep.latencies = append(c.rep.latencies, time.Since(start))
 	c.rep.Requests++
+	if err == nil && len(data) > maxReply {
+		err = fmt.Errorf("a reply over %d bytes", maxReply)
+	}
 	if err != nil {
 		c.rep.Transport++
+		c.fail("%s %s: reading the reply: %v", method, path, err)
+		c.rep.Mismatches--
 		return 0, nil, false
 	}
 	if resp.StatusCode >= 500 {
