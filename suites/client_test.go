@@ -152,12 +152,12 @@ func (r reply) objectOrNil() obj {
 // Results decodes a batch reply into its results. Each result's body is
 // as the request would have answered on its own: a spacedog-2016 GET's is
 // unwrapped from its envelope.
-func (r reply) Results(items ...any) []result {
+func (r reply) Results(items ...any) results {
 	GinkgoHelper()
 	Expect(r.Status).To(Equal(http.StatusOK), "a batch answered %d: %s", r.Status, r.Body)
 	raws, err := target.wire.Results(r.Body)
 	Expect(err).NotTo(HaveOccurred())
-	out := make([]result, len(raws))
+	out := make(results, len(raws))
 	for i, raw := range raws {
 		alone := raw
 		if i < len(items) {
@@ -194,6 +194,48 @@ type result struct {
 }
 
 func (r result) Status() int { return spec.ResultStatus(r.Raw) }
+
+// GomegaString shows a result as the wire has it, once.
+func (r result) GomegaString() string { return cutJSON(r.Raw) }
+
+// results are a batch reply's results. A failed expectation shows them in
+// the wire's terms: their statuses, then each as sent.
+type results []result
+
+// String says how many results there are and their statuses: "3 results:
+// 200, 404, 201".
+func (rs results) String() string {
+	st := make([]string, len(rs))
+	for i, r := range rs {
+		st[i] = fmt.Sprint(r.Status())
+	}
+	noun := "results"
+	if len(rs) == 1 {
+		noun = "result"
+	}
+	if len(rs) == 0 {
+		return "no results"
+	}
+	return fmt.Sprintf("%d %s: %s", len(rs), noun, strings.Join(st, ", "))
+}
+
+func (rs results) GomegaString() string {
+	var b strings.Builder
+	b.WriteString(rs.String())
+	for i, r := range rs {
+		fmt.Fprintf(&b, "\n  [%d] %s", i, cutJSON(r.Raw))
+	}
+	return b.String()
+}
+
+// cutJSON is a result's JSON for a message, long ones cut.
+func cutJSON(raw []byte) string {
+	const max = 300
+	if len(raw) > max {
+		return fmt.Sprintf("%s... (%d bytes)", raw[:max], len(raw))
+	}
+	return string(raw)
+}
 
 type obj = map[string]any
 
@@ -334,7 +376,7 @@ type batchReply struct {
 }
 
 // Results decodes the reply into its results, read as the items' own.
-func (b batchReply) Results() []result {
+func (b batchReply) Results() results {
 	GinkgoHelper()
 	return b.reply.Results(b.items...)
 }
