@@ -84,7 +84,7 @@ func (c *Checker) noReply(ex Exchange, ctx context.Context, start time.Time, bod
 		switch {
 		case n == 0:
 			nr.What = fmt.Sprintf("headers (%d) and then no body%s", ex.Status, within)
-		case idle < time.Second || idle < c.Timeout/4:
+		case c.Timeout > 0 && idle < c.Timeout/4, c.Timeout == 0 && idle < time.Second:
 			nr.What = fmt.Sprintf("a body still arriving after %s: %s in, %s", c.Timeout, size(n), lengthOf(ex.RespHeader, "no end in sight"))
 		default:
 			nr.What = fmt.Sprintf("a body that stopped mid-way: %s of %s, then nothing for %s", size(n), lengthOf(ex.RespHeader, "an unknown length"), idle.Round(100*time.Millisecond))
