@@ -218,7 +218,7 @@ func Build(run Run, rules []Rule, report types.Report, version string) Results {
 		}
 		res.Counts.add(rr.Outcome)
 		res.Rules = append(res.Rules, rr)
-		if r.Level != "MUST" || otherProfile(notes) {
+		if r.Level != "MUST" || rr.Outcome == Skipped && otherProfile(notes) {
 			continue
 		}
 		res.Must++
