@@ -300,6 +300,15 @@ func (r Results) uncheckedList() string {
 	return strings.Join(parts, "; ")
 }
 
+// Word is the verdict in a word; for a results.json written before the
+// verdict had its field, what its conforms says.
+func (r Results) Word() string {
+	if r.Verdict != "" {
+		return r.Verdict
+	}
+	return verdict(r.Conforms)
+}
+
 // PlainVerdict is VerdictLine without its Markdown.
 func (r Results) PlainVerdict() string { return strings.ReplaceAll(r.VerdictLine(), "**", "") }
 
