@@ -188,16 +188,17 @@ func TestTheProxyJudgesA405ByItsDescription(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		no405 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A 404 there is allowed (ERR-2 is a SHOULD); a 400 is not.
+		batchGets400 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/1/batch" && r.Method != http.MethodPost {
 				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusNotFound)
-				w.Write([]byte(`{"success":false,"status":404,"error":{"type":"NotFound","message":"no such route"}}`))
+				w.WriteHeader(http.StatusBadRequest)
+				w.Write([]byte(`{"success":false,"status":400,"error":{"type":"BadRequest","message":"POST only"}}`))
 				return
 			}
 			backend.ServeHTTP(w, r)
 		})
-		m, _ := proxied(t, no405, mockserver.Config{Profile: profile})
+		m, _ := proxied(t, batchGets400, mockserver.Config{Profile: profile})
 		if r := m.do("PATCH", "/1/data/t/k", obj{}); r.status != http.StatusMethodNotAllowed {
 			t.Fatalf("%s: PATCH through the proxy: %d %s", profile, r.status, r.body)
 		}
@@ -205,12 +206,29 @@ func TestTheProxyJudgesA405ByItsDescription(t *testing.T) {
 		if vs := violationsOf(t, m); len(vs) != 0 {
 			t.Errorf("%s: violations of the mock's own 405s: %+v", profile, vs)
 		}
-		if r := m.do("GET", "/1/batch", nil); r.status != http.StatusNotFound {
+		if r := m.do("GET", "/1/batch", nil); r.status != http.StatusBadRequest {
 			t.Fatalf("%s: GET /1/batch through the proxy: %d %s", profile, r.status, r.body)
 		}
 		vs := violationsOf(t, m)
-		if len(vs) != 1 || vs[0].Operation != "getBatchNotAllowed" || vs[0].Status != http.StatusNotFound {
-			t.Errorf("%s: a 404 for GET /1/batch: %+v, want one violation of getBatchNotAllowed", profile, vs)
+		if len(vs) != 1 || vs[0].Operation != "getBatchNotAllowed" || vs[0].Status != http.StatusBadRequest {
+			t.Errorf("%s: a 400 for GET /1/batch: %+v, want one violation of getBatchNotAllowed", profile, vs)
 		}
+	}
+}
+
+// A backend that takes a request and never answers is the proxy's 502
+// naming it, within the proxy's bound: never a proxy that hangs.
+func TestTheProxyAnswersABackendThatHangsWith502(t *testing.T) {
+	hung := make(chan struct{}, 1)
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so that the server sees the proxy go away
+		hung <- struct{}{}
+		<-r.Context().Done()
+	})
+	m, _ := proxied(t, backend, mockserver.Config{})
+	r := m.batch("", get("/1/data/t/k"))
+	<-hung
+	if r.status != http.StatusBadGateway || !strings.Contains(string(r.body), "did not answer") {
+		t.Errorf("%d %s, want a 502 saying the backend did not answer", r.status, r.body)
 	}
 }

@@ -18,7 +18,11 @@ type Finding struct {
 	Operation string // the operationId it was judged by; "" for an error that no operation answers
 	Pointer   string // where in the body (a JSON pointer), when the schema says
 	Keyword   string // the schema keyword that failed, when the schema says
-	Err       error
+	// Rules are the contract rules of the schema that failed, from its
+	// x-requirements: the rules the finding breaks. None when the schema
+	// names none, or the finding is not a schema's.
+	Rules []string
+	Err   error
 }
 
 func (f Finding) Error() string {
@@ -81,6 +85,9 @@ func finding(index int, op string, err error) []Finding {
 	if errors.As(err, &se) {
 		f.Pointer = "/" + strings.Join(se.JSONPointer(), "/")
 		f.Keyword = se.SchemaField
+		if se.Schema != nil {
+			f.Rules = requirements(se.Schema.Extensions)
+		}
 	}
 	return []Finding{f}
 }
@@ -122,4 +129,16 @@ func documented(route *Route, err error) (*Route, error) {
 		return re.Route, nil
 	}
 	return route, err
+}
+
+// requirements reads the rule IDs of an x-requirements extension.
+func requirements(ext map[string]any) []string {
+	ids, _ := ext["x-requirements"].([]any)
+	var out []string
+	for _, id := range ids {
+		if id, ok := id.(string); ok {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -2,13 +2,18 @@ package suites_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -31,6 +36,9 @@ type client struct {
 	types    atomic.Int64
 	lastSeen atomic.Int64
 	mark     atomic.Int64 // the last exchange before the running spec
+
+	health   health
+	findings findings
 }
 
 func newClient(base string, cfg config.Config) (*client, error) {
@@ -38,15 +46,52 @@ func newClient(base string, cfg config.Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	checker := &exchange.Checker{Spec: sp}
-	return &client{
-		wire:    sp.Wire,
-		base:    strings.TrimSuffix(base, "/"),
-		http:    &http.Client{Transport: checker},
-		checker: checker,
-		cfg:     cfg,
-		prefix:  "ck" + strings.ToLower(rand.Text()[:8]),
-	}, nil
+	c := &client{
+		wire:   sp.Wire,
+		base:   strings.TrimSuffix(base, "/"),
+		cfg:    cfg,
+		prefix: "ck" + strings.ToLower(rand.Text()[:8]),
+	}
+	c.checker = &exchange.Checker{Spec: sp, Next: boundedTransport(cfg.RequestTimeout),
+		Timeout: cfg.RequestTimeout, MaxReply: cfg.MaxReply, Judge: c.findings.judge}
+	c.http = &http.Client{Transport: c.checker, CheckRedirect: sameHostRedirects}
+	c.health.deadline = time.Now().Add(cfg.RunTimeout)
+	return c, nil
+}
+
+// boundedTransport is the default transport with each step bounded too,
+// so that a step that hangs says which it was.
+func boundedTransport(timeout time.Duration) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = timeout
+	t.ResponseHeaderTimeout = timeout
+	t.ExpectContinueTimeout = time.Second
+	return t
+}
+
+// maxRedirects is the most redirects an exchange follows: the API
+// redirects nothing, so a few is already a target's oddity.
+const maxRedirects = 5
+
+// sameHostRedirects follows a redirect on the target's own host only,
+// and a few at most: a redirect elsewhere would send the suites'
+// credentials and requests to a server no one asked to judge.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	first := via[0]
+	if req.URL.Host != first.URL.Host || req.URL.Scheme != first.URL.Scheme {
+		return fmt.Errorf("redirected to another host, not followed: %s %s answered %d to %s",
+			first.Method, first.URL.RequestURI(), req.Response.StatusCode, req.URL.Redacted())
+	}
+	for _, v := range via {
+		if v.URL.String() == req.URL.String() {
+			return fmt.Errorf("a redirect loop: %s %s came back to %s after %d redirects", first.Method, first.URL.RequestURI(), req.URL.RequestURI(), len(via))
+		}
+	}
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("more than %d redirects from %s %s, the last to %s", maxRedirects, first.Method, first.URL.RequestURI(), req.URL.RequestURI())
+	}
+	return nil
 }
 
 // freshType names a type no other spec or run uses; its objects are deleted
@@ -107,12 +152,12 @@ func (r reply) objectOrNil() obj {
 // Results decodes a batch reply into its results. Each result's body is
 // as the request would have answered on its own: a spacedog-2016 GET's is
 // unwrapped from its envelope.
-func (r reply) Results(items ...any) []result {
+func (r reply) Results(items ...any) results {
 	GinkgoHelper()
 	Expect(r.Status).To(Equal(http.StatusOK), "a batch answered %d: %s", r.Status, r.Body)
 	raws, err := target.wire.Results(r.Body)
 	Expect(err).NotTo(HaveOccurred())
-	out := make([]result, len(raws))
+	out := make(results, len(raws))
 	for i, raw := range raws {
 		alone := raw
 		if i < len(items) {
@@ -150,6 +195,48 @@ type result struct {
 
 func (r result) Status() int { return spec.ResultStatus(r.Raw) }
 
+// GomegaString shows a result as the wire has it, once.
+func (r result) GomegaString() string { return cutJSON(r.Raw) }
+
+// results are a batch reply's results. A failed expectation shows them in
+// the wire's terms: their statuses, then each as sent.
+type results []result
+
+// String says how many results there are and their statuses: "3 results:
+// 200, 404, 201".
+func (rs results) String() string {
+	st := make([]string, len(rs))
+	for i, r := range rs {
+		st[i] = fmt.Sprint(r.Status())
+	}
+	noun := "results"
+	if len(rs) == 1 {
+		noun = "result"
+	}
+	if len(rs) == 0 {
+		return "no results"
+	}
+	return fmt.Sprintf("%d %s: %s", len(rs), noun, strings.Join(st, ", "))
+}
+
+func (rs results) GomegaString() string {
+	var b strings.Builder
+	b.WriteString(rs.String())
+	for i, r := range rs {
+		fmt.Fprintf(&b, "\n  [%d] %s", i, cutJSON(r.Raw))
+	}
+	return b.String()
+}
+
+// cutJSON is a result's JSON for a message, long ones cut.
+func cutJSON(raw []byte) string {
+	const max = 300
+	if len(raw) > max {
+		return fmt.Sprintf("%s... (%d bytes)", raw[:max], len(raw))
+	}
+	return string(raw)
+}
+
 type obj = map[string]any
 
 // do sends a request as the batch caller; body is JSON-encoded unless it
@@ -163,8 +250,24 @@ func (c *client) do(method, path string, body any) reply {
 func (c *client) as(user, password, method, path string, body any) reply {
 	GinkgoHelper()
 	r, err := c.send(method, path, body, user, password)
-	Expect(err).NotTo(HaveOccurred())
+	c.failOn(err)
 	return r
+}
+
+// failOn fails the spec on an exchange's error, in the wire's terms.
+func (c *client) failOn(err error) {
+	GinkgoHelper()
+	if err == nil {
+		return
+	}
+	var nr *exchange.NoReply
+	var v *exchange.Violation
+	switch {
+	case errors.As(err, &nr), errors.As(err, &v):
+		Fail(strings.TrimPrefix(err.Error(), "the target broke the spec: "))
+	default:
+		Fail(err.Error())
+	}
 }
 
 // raw sends a request whose target is written on the request line as
@@ -181,12 +284,46 @@ func (c *client) raw(method, requestURI string) reply {
 
 func (c *client) exchange(req *http.Request) reply {
 	GinkgoHelper()
-	resp, err := c.http.Do(req)
-	Expect(err).NotTo(HaveOccurred())
+	r, err := c.do1(req)
+	c.failOn(err)
+	return r
+}
+
+// do1 sends one request, unless the target is taken as down, and reads
+// the reply, which the checker has already read whole within its bounds.
+func (c *client) do1(req *http.Request) (reply, error) {
+	if down := c.health.down(); down != "" {
+		return reply{}, errors.New("not sent: " + down)
+	}
+	ctx, cancel := context.WithDeadline(req.Context(), c.health.deadline)
+	defer cancel()
+	resp, err := c.http.Do(req.WithContext(ctx))
+	if err != nil {
+		if time.Now().After(c.health.deadline) {
+			err = fmt.Errorf("%s %s: the run's deadline (--run-timeout=%s) passed while waiting for the reply", req.Method, req.URL.RequestURI(), c.cfg.RunTimeout)
+		}
+		c.health.note(err)
+		return reply{}, unwrapURLError(err)
+	}
+	c.health.note(nil)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
+}
+
+// unwrapURLError drops the *url.Error around the client's errors, whose
+// "Post \"http://...\":" repeats what ours say in the wire's terms.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		var nr *exchange.NoReply
+		var v *exchange.Violation
+		if errors.As(ue.Err, &nr) || errors.As(ue.Err, &v) {
+			return ue.Err
+		}
+		return fmt.Errorf("%s %s: %w", ue.Op, ue.URL, ue.Err)
+	}
+	return err
 }
 
 func (c *client) send(method, path string, body any, user, password string) (reply, error) {
@@ -215,13 +352,7 @@ func (c *client) send(method, path string, body any, user, password string) (rep
 	if user != "" {
 		req.SetBasicAuth(user, password)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
+	return c.do1(req)
 }
 
 // batch posts the items as the batch caller; query is the query string.
@@ -245,7 +376,7 @@ type batchReply struct {
 }
 
 // Results decodes the reply into its results, read as the items' own.
-func (b batchReply) Results() []result {
+func (b batchReply) Results() results {
 	GinkgoHelper()
 	return b.reply.Results(b.items...)
 }

@@ -46,8 +46,8 @@ var _ = Describe("stopOnError", func() {
 				fail(typ),
 				post("/1/data/"+typ+"?id=z", obj{}),
 			).Results()
-			Expect(res).To(HaveLen(2), "the reply ends with the failure")
-			Expect(res[1].Status()).To(BeNumerically(">=", 400))
+			Expect(res).To(HaveLen(2), "the reply should end at index 1, the first failed result; it has %s", res)
+			Expect(res[1].Status()).To(BeNumerically(">=", 400), "the reply should end at index 1, the first failed result; it has %s", res)
 			Expect(exists(typ, "a")).To(BeTrue(), "what ran before the failure stays")
 			Expect(exists(typ, "z")).To(BeFalse(), "what comes after the failure must not run")
 		},

@@ -100,11 +100,19 @@ var _ = BeforeEach(func() {
 			Skip("holds in the " + p + " profile only")
 		}
 	}
+	// The target down, or the run's time up: the specs left are not
+	// run, each saying why, rather than each failing the same way.
+	if why := target.health.notRun(cfg.RunTimeout); why != "" {
+		Skip(why)
+	}
 	target.markSpecStart()
 })
 
 var _ = AfterEach(func() {
 	AddReportEntry(summary.EntryRequests, fmt.Sprint(target.requestsSinceLast()), ReportEntryVisibilityNever)
+	if fs := target.findings.take(); len(fs) > 0 {
+		AddReportEntry(summary.EntryFindings, summary.FindingsEntry(fs), ReportEntryVisibilityNever)
+	}
 	if r := CurrentSpecReport(); r.Failed() || notedShould(r) {
 		mark := target.mark.Load()
 		kept := target.checker.Since(mark)
@@ -126,7 +134,13 @@ var _ = ReportAfterSuite("conformance summary", func(report Report) {
 	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		Expect(results.AppendStepSummary(path)).To(Succeed())
 	}
-	fmt.Fprintf(os.Stdout, "conformance: %d requests sent\n", results.Requests)
+	fmt.Fprintf(os.Stdout, "conformance: %d requests sent; verdict: %s\n", results.Requests, results.PlainVerdict())
+	// What fails a rule without failing a spec fails the run here: a
+	// reply that broke the document, specs not run, a rule not checked
+	// under --require-all.
+	if report.SuiteSucceeded && !results.Conforms {
+		Fail("verdict: " + results.PlainVerdict() + problems(results))
+	}
 	// Every rule of the contract has a spec: a rule without one is never checked.
 	Expect(summary.Uncovered(rules)).To(BeEmpty(), "contract rules that no spec carries")
 })
@@ -136,7 +150,7 @@ var _ = ReportAfterSuite("conformance summary", func(report Report) {
 // but for credentials, which a rerun reads from the environment, and the
 // report folder, which a rerun must not overwrite.
 func reportedRun() summary.Run {
-	run := summary.Run{Target: cfg.Target, Profile: cfg.Profile, Strict: cfg.Strict}
+	run := summary.Run{Target: cfg.Target, Profile: cfg.Profile, Strict: cfg.Strict, RequireAll: cfg.RequireAll}
 	var defaults config.Config
 	fs := flag.NewFlagSet("defaults", flag.ContinueOnError)
 	defaults.Register(fs)
@@ -191,6 +205,15 @@ func notedShould(r SpecReport) bool {
 		}
 	}
 	return false
+}
+
+// problems lists the run's problems, one a line, after a newline.
+func problems(r summary.Results) string {
+	var b strings.Builder
+	for _, p := range r.Problems {
+		b.WriteString("\n" + p)
+	}
+	return b.String()
 }
 
 func or(s, def string) string {

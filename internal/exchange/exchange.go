@@ -5,6 +5,7 @@ package exchange
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -15,15 +16,28 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // Checker is an http.RoundTripper that fails any exchange that breaks the
-// spec: RoundTrip returns a *Violation then, which the client reports.
+// spec: RoundTrip returns a *Violation then, which the client reports. It
+// bounds each exchange too: a reply that does not come whole within
+// Timeout, or is longer than MaxReply, is a *NoReply error that says what
+// the target did.
 type Checker struct {
 	Spec *spec.Spec        // the profile's document
 	Next http.RoundTripper // nil means http.DefaultTransport
+	// Timeout bounds an exchange, from sending to the reply's last byte;
+	// 0: no bound but the request's context.
+	Timeout time.Duration
+	// MaxReply is the most bytes of a reply body read; 0: no bound.
+	MaxReply int64
+	// Judge, when set, decides what the findings of an exchange do: it
+	// returns the error RoundTrip returns, nil to pass the reply on. When
+	// nil, the first finding is a *Violation.
+	Judge func(ex Exchange, findings []spec.Finding) error
 
 	count  atomic.Int64
 	mu     sync.Mutex
@@ -86,21 +100,51 @@ func (c *Checker) RoundTrip(req *http.Request) (*http.Response, error) {
 		next = http.DefaultTransport
 	}
 	seq := c.count.Add(1)
-	resp, err := next.RoundTrip(req)
-	if err != nil {
-		return nil, err
+	ex := Exchange{Seq: seq, Method: req.Method, URL: sentURL(req.URL), ReqHeader: req.Header, ReqBody: reqBody}
+	// The whole exchange, body included, is read here, so one deadline
+	// bounds it all; the caller gets the body from memory.
+	ctx, cancel := context.WithCancel(req.Context())
+	defer cancel()
+	if c.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
 	}
-	respBody, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	start := time.Now()
+	resp, err := next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
-		return nil, err
+		return nil, c.noReply(ex, ctx, start, nil, err)
+	}
+	ex.Status, ex.RespHeader = resp.StatusCode, resp.Header
+	body := &progress{r: resp.Body}
+	var rd io.Reader = body
+	if c.MaxReply > 0 {
+		rd = io.LimitReader(body, c.MaxReply+1)
+	}
+	respBody, err := io.ReadAll(rd)
+	resp.Body.Close()
+	ex.RespBody = respBody
+	if err != nil {
+		return nil, c.noReply(ex, ctx, start, body, err)
+	}
+	if c.MaxReply > 0 && int64(len(respBody)) > c.MaxReply {
+		ex.RespBody = respBody[:min(len(respBody), 4096)]
+		c.remember(ex)
+		return nil, &NoReply{Exchange: ex, What: fmt.Sprintf("a reply over %s (--max-reply): %d %s, not read further", size(c.MaxReply), resp.StatusCode, bodyKind(resp))}
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
-	ex := Exchange{Seq: seq, Method: req.Method, URL: sentURL(req.URL), ReqHeader: req.Header, ReqBody: reqBody,
-		Status: resp.StatusCode, RespHeader: resp.Header, RespBody: respBody}
 	c.remember(ex)
-	if err := c.check(req, reqBody, resp.StatusCode, resp.Header, respBody); err != nil {
-		return nil, &Violation{Exchange: ex, Err: err}
+	if page, ok := htmlPage(resp.Header, respBody); ok {
+		return nil, &NoReply{Exchange: ex, What: fmt.Sprintf("an HTML page, not the API's JSON: %d %s; a proxy or server in front of the target?", resp.StatusCode, page)}
+	}
+	fs := c.Spec.Inspect(req.Method, req.URL.EscapedPath(), reqBody, resp.StatusCode, resp.Header, respBody)
+	if c.Judge != nil {
+		if err := c.Judge(ex, fs); err != nil {
+			return nil, err
+		}
+		return resp, nil
+	}
+	if len(fs) > 0 {
+		return nil, &Violation{Exchange: ex, Err: fs[0]}
 	}
 	return resp, nil
 }
@@ -121,15 +165,6 @@ func (c *Checker) remember(ex Exchange) {
 	}
 }
 
-// check validates a response, then each result of a batch reply, and
-// reports the first finding.
-func (c *Checker) check(req *http.Request, reqBody []byte, status int, header http.Header, body []byte) error {
-	if fs := c.Spec.Inspect(req.Method, req.URL.EscapedPath(), reqBody, status, header, body); len(fs) > 0 {
-		return fs[0]
-	}
-	return nil
-}
-
 var secrets = regexp.MustCompile(`(?i)("authorization"\s*:\s*")[^"]*(")`)
 
 // Redact hides the values of "Authorization" members in a body, as a batch
@@ -144,6 +179,10 @@ func (e Exchange) String() string {
 	writeHeader(&b, "> ", e.ReqHeader)
 	if len(e.ReqBody) > 0 {
 		fmt.Fprintf(&b, "> %s\n", cut(Redact(e.ReqBody)))
+	}
+	if e.Status == 0 {
+		b.WriteString("< (no reply)\n")
+		return b.String()
 	}
 	fmt.Fprintf(&b, "< %d\n", e.Status)
 	writeHeader(&b, "< ", http.Header{"Allow": e.RespHeader.Values("Allow"), "Content-Type": e.RespHeader.Values("Content-Type")})

@@ -152,6 +152,10 @@ type client struct {
 	rep   *Report
 }
 
+// maxReply bounds a reply the soak reads: its batches' replies are a few
+// KiB; a server that floods must not take the soak's memory.
+const maxReply = 64 << 20
+
 // send makes one request; ok is false on a transport error or a 5xx.
 func (c *client) send(method, path string, body []byte) (int, []byte, bool) {
 	var rd io.Reader
@@ -172,12 +176,16 @@ func (c *client) send(method, path string, body []byte) (int, []byte, bool) {
 		c.rep.fail(fmt.Sprintf("%s %s: %v", method, path, err))
 		return 0, nil, false
 	}
-	data, err := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
 	resp.Body.Close()
 	c.rep.latencies = append(c.rep.latencies, time.Since(start))
 	c.rep.Requests++
+	if err == nil && len(data) > maxReply {
+		err = fmt.Errorf("a reply over %d bytes", maxReply)
+	}
 	if err != nil {
 		c.rep.Transport++
+		c.rep.fail(fmt.Sprintf("%s %s: reading the reply: %v", method, path, err))
 		return 0, nil, false
 	}
 	if resp.StatusCode >= 500 {

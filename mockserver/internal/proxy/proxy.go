@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,10 +55,22 @@ func ParseTarget(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// Timeout bounds an exchange with the backend, body included: below the
+// conformance suites' default --request-timeout (10 s), so that a backend
+// that hangs or trickles reaches them as the proxy's 502 naming it, not as
+// a proxy that does not answer.
+const Timeout = 8 * time.Second
+
 // New returns a proxy to cfg.Target.
 func New(cfg Config) *Proxy {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = (&net.Dialer{Timeout: Timeout, KeepAlive: 30 * time.Second}).DialContext
+	transport.TLSHandshakeTimeout = Timeout
+	transport.ResponseHeaderTimeout = Timeout
+	transport.Proxy = nil // the backend is the one named, never through a proxy of the environment
 	client := &http.Client{
-		Timeout: 60 * time.Second,
+		Timeout:   Timeout,
+		Transport: transport,
 		// The backend's redirect is its reply, passed on unchanged.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spacedog-oss/batchkit/internal/flagenv"
 	"github.com/spacedog-oss/batchkit/spec"
@@ -32,7 +33,25 @@ type Config struct {
 	// deletes every object of its backend in the doc profile, and of any
 	// server that gets the spacedog-2016 profile's 501 wrong.
 	Destructive bool
+
+	// The bounds of the run, so that a target that hangs, trickles or
+	// floods fails specs and never the run.
+	RequestTimeout time.Duration // one exchange, from sending to the reply's last byte
+	MaxReply       int64         // the most bytes of one reply the suites read
+	RunTimeout     time.Duration // the whole run: the specs after it are reported not run
+	// RequireAll fails a run in which a MUST rule of the profile was not
+	// checked (for want of credentials, --destructive, ...).
+	RequireAll bool
 }
+
+// The defaults of the bounds. A healthy backend answers a batch of 10 in
+// well under a second; 10 s is far beyond that and still lets a hung
+// target cost a run at most MaxNoReply such waits.
+const (
+	DefaultRequestTimeout = 10 * time.Second
+	DefaultMaxReply       = 64 << 20
+	DefaultRunTimeout     = 20 * time.Minute
+)
 
 // EnvPrefix starts the variable of each flag.
 const EnvPrefix = "SPACEDOG_"
@@ -49,6 +68,10 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Password2, "password2", "", "its password")
 	fs.BoolVar(&c.Strict, "strict", false, "fail on SHOULD rules too")
 	fs.StringVar(&c.ReportDir, "report-dir", "", "`folder` for conformance.md, results.json and conformance.html")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", DefaultRequestTimeout, "the longest one exchange may take, from sending to the reply's last byte")
+	fs.Int64Var(&c.MaxReply, "max-reply", DefaultMaxReply, "the most `bytes` of one reply the suites read; a longer reply fails its spec")
+	fs.DurationVar(&c.RunTimeout, "run-timeout", DefaultRunTimeout, "the longest the whole run may take; the specs left are reported as not run")
+	fs.BoolVar(&c.RequireAll, "require-all", false, "fail the run when a MUST rule of the profile was not checked (for want of --username2, --destructive, ...)")
 	fs.BoolVar(&c.Destructive, "destructive", false, "send the --target DELETE /1/data, which may delete all of its backend's data (the in-process mock always gets it)")
 }
 
@@ -72,6 +95,12 @@ func (c *Config) Complete(fs *flag.FlagSet, getenv func(string) string) error {
 	}
 	if c.MaxBody < 1 {
 		return fmt.Errorf("--max-body must be at least 1, not %d", c.MaxBody)
+	}
+	if c.RequestTimeout <= 0 || c.RunTimeout <= 0 {
+		return fmt.Errorf("--request-timeout and --run-timeout must be positive, not %s and %s", c.RequestTimeout, c.RunTimeout)
+	}
+	if c.MaxReply < 1 {
+		return fmt.Errorf("--max-reply must be at least 1, not %d", c.MaxReply)
 	}
 	if (c.Username == "") != (c.Password == "") || (c.Username2 == "") != (c.Password2 == "") {
 		return fmt.Errorf("a --username or --username2 goes with its --password")

@@ -40,6 +40,9 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{nil, map[string]string{"SPACEDOG_MAX_BATCH": "0"}, "--max-batch"},
 		{nil, map[string]string{"SPACEDOG_STRICT": "maybe"}, "SPACEDOG_STRICT"},
 		{[]string{"--username=fred"}, nil, "--password"},
+		{[]string{"--request-timeout=0s"}, nil, "--request-timeout"},
+		{nil, map[string]string{"SPACEDOG_RUN_TIMEOUT": "soon"}, "SPACEDOG_RUN_TIMEOUT"},
+		{[]string{"--max-reply=0"}, nil, "--max-reply"},
 	} {
 		if _, err := parse(tc.args, tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v %v: error %v, want one naming %s", tc.args, tc.env, err, tc.want)

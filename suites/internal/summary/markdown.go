@@ -16,12 +16,8 @@ const Credentials = "`SPACEDOG_USERNAME` and `SPACEDOG_PASSWORD` (and `SPACEDOG_
 // replays and the commands that rerun its spec; without, its message only.
 func (r Results) WriteMarkdown(w io.Writer, details bool) error {
 	var b strings.Builder
-	verdict := "conforms"
-	if !r.Conforms {
-		verdict = "does not conform"
-	}
 	fmt.Fprintf(&b, "# SpaceDog /1/batch conformance\n\n")
-	fmt.Fprintf(&b, "- target: %s\n- profile: %s\n- strict: %v\n- verdict: **%s**\n", r.Target, r.Profile, r.Strict, verdict)
+	fmt.Fprintf(&b, "- target: %s\n- profile: %s\n- strict: %v\n- verdict: %s\n", r.Target, r.Profile, r.Strict, r.VerdictLine())
 	fmt.Fprintf(&b, "- rules: %s\n", r.Counts)
 	fmt.Fprintf(&b, "- requests sent: %d\n- run time: %s\n", r.Requests, (time.Duration(r.Seconds * float64(time.Second))).Round(time.Millisecond))
 	fmt.Fprintf(&b, "- started: %s\n- seed: %d\n- kit: %s %s\n", r.Started.Format(time.RFC3339), r.Seed, r.Kit.Module, r.Kit.Version)
@@ -42,6 +38,12 @@ func (r Results) WriteMarkdown(w io.Writer, details bool) error {
 		fmt.Fprintf(&b, "\n## %s (%s): %s\n", rule.ID, rule.Level, rule.Outcome.Label())
 		if rule.Summary != "" {
 			fmt.Fprintf(&b, "\n%s\n", rule.Summary)
+		}
+		for _, f := range rule.Findings {
+			fmt.Fprintf(&b, "\n### A reply that breaks the document, %d times\n\nFirst met in: %s\n\n%s\n", f.Count, f.Spec, block("", f.Message))
+			if details {
+				fmt.Fprintf(&b, "\nThe exchange (credentials redacted):\n\n%s\n", block("", f.Exchange.Text))
+			}
 		}
 		for _, s := range rule.Specs {
 			if s.Failure == nil {
@@ -65,6 +67,9 @@ func (r Results) WriteMarkdown(w io.Writer, details bool) error {
 }
 
 func (c Counts) String() string {
+	if c.NotRun > 0 {
+		return fmt.Sprintf("%d pass, %d FAIL, %d not met, %d not run, %d skipped", c.Pass, c.Fail, c.NotMet, c.NotRun, c.Skipped)
+	}
 	return fmt.Sprintf("%d pass, %d FAIL, %d not met, %d skipped", c.Pass, c.Fail, c.NotMet, c.Skipped)
 }
 

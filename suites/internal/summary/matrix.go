@@ -130,7 +130,7 @@ func (m Matrix) WriteMarkdown(w io.Writer) error {
 		name string
 		of   func(MatrixRun) string
 	}{
-		{"verdict", func(r MatrixRun) string { return "**" + verdict(r.Conforms) + "**" }},
+		{"verdict", func(r MatrixRun) string { return "**" + r.Word() + "**" }},
 		{"target", func(r MatrixRun) string { return cell(r.Target) }},
 		{"profile", func(r MatrixRun) string { return r.Profile }},
 		{"strict", func(r MatrixRun) string { return fmt.Sprint(r.Strict) }},

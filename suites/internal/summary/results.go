@@ -32,6 +32,8 @@ type Run struct {
 	Target  string // the target's URL; "" for the in-process mock
 	Profile string
 	Strict  bool
+	// RequireAll: a MUST rule of the profile not checked fails the run.
+	RequireAll bool
 	// Settings are the suites' flags that set the run up, for the rerun
 	// commands (--target=URL, --profile=P, ...); credentials excluded.
 	Settings []string
@@ -42,21 +44,45 @@ type Run struct {
 // Results is one run's outcome, as results.json holds it and every
 // report shows it.
 type Results struct {
-	SchemaVersion int       `json:"schemaVersion"`
-	Kit           Kit       `json:"kit"`
-	Target        string    `json:"target"` // a URL, or InProcess
-	Profile       string    `json:"profile"`
-	Strict        bool      `json:"strict"`
-	Conforms      bool      `json:"conforms"` // the run passed: no MUST rule failed (nor a SHOULD rule, strict)
-	Started       time.Time `json:"started"`
-	Seconds       float64   `json:"seconds"`
-	Requests      int       `json:"requests"` // requests sent to the target
-	Seed          int64     `json:"seed"`     // Ginkgo's random seed
-	Counts        Counts    `json:"counts"`   // rules by outcome
+	SchemaVersion int    `json:"schemaVersion"`
+	Kit           Kit    `json:"kit"`
+	Target        string `json:"target"` // a URL, or InProcess
+	Profile       string `json:"profile"`
+	Strict        bool   `json:"strict"`
+	Conforms      bool   `json:"conforms"` // the run passed: no MUST rule failed (nor a SHOULD rule, strict), and it ran to its end
+	// Verdict is the run's in a word: conforms, does not conform, or
+	// incomplete (specs not run: the target down, the run's time up, a
+	// signal); VerdictLine says it in full.
+	Verdict string `json:"verdict"`
+	// NotRun counts the specs the run did not get to.
+	NotRun int `json:"notRun"`
+	// Must counts the profile's MUST rules; Unchecked lists those that
+	// no spec checked, and what each needs.
+	Must      int         `json:"must"`
+	Unchecked []Unchecked `json:"unchecked"`
+	Started   time.Time   `json:"started"`
+	Seconds   float64     `json:"seconds"`
+	Requests  int         `json:"requests"` // requests sent to the target
+	Seed      int64       `json:"seed"`     // Ginkgo's random seed
+	Counts    Counts      `json:"counts"`   // rules by outcome
 	// Problems are the run's failures outside the specs: setting up,
 	// tearing down, a rule that no spec checks.
 	Problems []string     `json:"problems"`
 	Rules    []RuleResult `json:"rules"`
+}
+
+// The verdicts.
+const (
+	VerdictConforms   = "conforms"
+	VerdictFails      = "does not conform"
+	VerdictIncomplete = "incomplete"
+)
+
+// Unchecked is a MUST rule of the profile that the run did not check,
+// and the settings its specs need.
+type Unchecked struct {
+	Rule  string `json:"rule"`
+	Needs string `json:"needs"` // "give --username2, --password2"; what the specs said, when they named no flag
 }
 
 // Kit is the conformance kit that ran.
@@ -70,6 +96,7 @@ type Counts struct {
 	Pass    int `json:"pass"`
 	Fail    int `json:"fail"`
 	NotMet  int `json:"not-met"`
+	NotRun  int `json:"not-run"`
 	Skipped int `json:"skipped"`
 }
 
@@ -81,6 +108,8 @@ func (c *Counts) add(o Outcome) {
 		c.Fail++
 	case NotMet:
 		c.NotMet++
+	case NotRun:
+		c.NotRun++
 	default:
 		c.Skipped++
 	}
@@ -93,6 +122,9 @@ type RuleResult struct {
 	Summary string       `json:"summary"`
 	Outcome Outcome      `json:"outcome"`
 	Specs   []SpecResult `json:"specs"`
+	// Findings are replies that broke the document under this rule, in
+	// whichever spec met them: each distinct one once, with its count.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // Area is the rule's area prefix (ORD, SUB, ...).
@@ -145,6 +177,7 @@ func Build(run Run, rules []Rule, report types.Report, version string) Results {
 		Seed:          report.SuiteConfig.RandomSeed,
 		Problems:      []string{},
 		Rules:         []RuleResult{},
+		Unchecked:     []Unchecked{},
 	}
 	if res.Target == "" {
 		res.Target = InProcess
@@ -162,22 +195,143 @@ func Build(run Run, rules []Rule, report types.Report, version string) Results {
 		res.Problems = append(res.Problems, "contract rules that no spec checks: "+strings.Join(u, ", "))
 		res.Conforms = false
 	}
+	var notRun, notRunWhy []string
 	for _, r := range rules {
-		rr := RuleResult{ID: r.ID, Level: r.Level, Summary: r.Summary, Outcome: r.Outcome, Specs: []SpecResult{}}
+		rr := RuleResult{ID: r.ID, Level: r.Level, Summary: r.Summary, Outcome: r.Outcome, Specs: []SpecResult{}, Findings: r.Findings}
+		var notes []string
 		for _, s := range r.Specs {
-			sr := SpecResult{Text: s.FullText(), Outcome: specOutcome(s), State: s.State.String(), Seconds: s.RunTime.Seconds()}
+			sr := SpecResult{Text: s.FullText(), Outcome: specOutcome(s, r.ended), State: s.State.String(), Seconds: s.RunTime.Seconds()}
 			switch sr.Outcome {
 			case Fail, NotMet:
 				sr.Failure = failure(run, res.Seed, r, s)
-			case Skipped:
+			case Skipped, NotRun:
 				sr.Note = strings.TrimSpace(s.Failure.Message)
+				notes = append(notes, sr.Note)
+			}
+			if sr.Outcome == NotRun && !slices.Contains(notRun, s.FullText()) {
+				notRun = append(notRun, s.FullText())
+				if why := strings.TrimPrefix(sr.Note, NotRunPrefix); why != sr.Note && !slices.Contains(notRunWhy, why) {
+					notRunWhy = append(notRunWhy, why)
+				}
 			}
 			rr.Specs = append(rr.Specs, sr)
 		}
 		res.Counts.add(rr.Outcome)
 		res.Rules = append(res.Rules, rr)
+		if r.Level != "MUST" || rr.Outcome == Skipped && otherProfile(notes) {
+			continue
+		}
+		res.Must++
+		if rr.Outcome == Skipped {
+			res.Unchecked = append(res.Unchecked, Unchecked{Rule: r.ID, Needs: needs(notes)})
+		}
 	}
+	res.NotRun = len(notRun)
+	for _, why := range notRunWhy {
+		res.Problems = append(res.Problems, "specs not run: "+why)
+	}
+	res.Verdict = VerdictConforms
+	if res.Counts.Fail > 0 || !res.Conforms {
+		res.Verdict = VerdictFails
+	}
+	if run.RequireAll && len(res.Unchecked) > 0 {
+		res.Problems = append(res.Problems, "--require-all: MUST rules not checked: "+res.uncheckedList())
+		res.Verdict = VerdictFails
+	}
+	if res.NotRun > 0 || endedEarly(report) {
+		res.Verdict = VerdictIncomplete
+	}
+	res.Conforms = res.Verdict == VerdictConforms
 	return res
+}
+
+// otherProfile reports whether a rule's specs all hold in another
+// profile: the rule is not the run's profile's to check.
+func otherProfile(notes []string) bool {
+	if len(notes) == 0 {
+		return false
+	}
+	for _, n := range notes {
+		if !strings.HasPrefix(n, "holds in the ") {
+			return false
+		}
+	}
+	return true
+}
+
+var flagName = regexp.MustCompile(`--[a-z][a-z0-9-]*`)
+
+// needs says what the skipped specs of a rule asked for: the flags they
+// name ("give --username2, --password2"), else their own words.
+func needs(notes []string) string {
+	var flags []string
+	for _, n := range notes {
+		for _, f := range flagName.FindAllString(n, -1) {
+			if !slices.Contains(flags, f) {
+				flags = append(flags, f)
+			}
+		}
+	}
+	if len(flags) > 0 {
+		return "give " + strings.Join(flags, ", ")
+	}
+	for _, n := range notes {
+		if n != "" {
+			return n
+		}
+	}
+	return "no spec of the rule ran (a --ginkgo.label-filter or focus?)"
+}
+
+// uncheckedList writes the rules not checked and their needs:
+// "SUB-3, SUB-4: give --username2, --password2; DATA-7: give --destructive".
+func (r Results) uncheckedList() string {
+	var parts []string
+	for i := 0; i < len(r.Unchecked); {
+		j := i
+		var ids []string
+		for j < len(r.Unchecked) && r.Unchecked[j].Needs == r.Unchecked[i].Needs {
+			ids = append(ids, r.Unchecked[j].Rule)
+			j++
+		}
+		parts = append(parts, strings.Join(ids, ", ")+": "+r.Unchecked[i].Needs)
+		i = j
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Word is the verdict in a word; for a results.json written before the
+// verdict had its field, what its conforms says.
+func (r Results) Word() string {
+	if r.Verdict != "" {
+		return r.Verdict
+	}
+	return verdict(r.Conforms)
+}
+
+// PlainVerdict is VerdictLine without its Markdown.
+func (r Results) PlainVerdict() string { return strings.ReplaceAll(r.VerdictLine(), "**", "") }
+
+// VerdictLine is the verdict as every report states it: what the run
+// checked, and what it did not.
+func (r Results) VerdictLine() string {
+	switch r.Verdict {
+	case VerdictIncomplete:
+		line := fmt.Sprintf("**incomplete**: %d specs not run", r.NotRun)
+		if r.Counts.Fail > 0 {
+			line += fmt.Sprintf("; %d rules FAIL among those checked", r.Counts.Fail)
+		}
+		return line
+	case VerdictConforms:
+		if len(r.Unchecked) == 0 {
+			return "**conforms**"
+		}
+		return fmt.Sprintf("**conforms to %d of %d MUST rules**; not checked: %s", r.Must-len(r.Unchecked), r.Must, r.uncheckedList())
+	}
+	if len(r.Unchecked) > 0 {
+		return fmt.Sprintf("**does not conform**; not checked: %s", r.uncheckedList())
+	}
+	return "**does not conform**"
 }
 
 func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {

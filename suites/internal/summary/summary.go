@@ -33,6 +33,7 @@ const (
 	Pass    Outcome = "pass"
 	Fail    Outcome = "fail"
 	NotMet  Outcome = "not-met" // a SHOULD rule, outside strict mode
+	NotRun  Outcome = "not-run" // the run ended before a spec of the rule: the target down, its time up, a signal
 	Skipped Outcome = "skipped" // no spec of the rule ran
 )
 
@@ -44,6 +45,8 @@ func (o Outcome) Label() string {
 		return "FAIL"
 	case NotMet:
 		return "not met"
+	case NotRun:
+		return "not run"
 	}
 	return string(o)
 }
@@ -53,32 +56,46 @@ type Rule struct {
 	spec.Rule
 	Outcome Outcome
 	Specs   []types.SpecReport
+	// Findings are the replies, met by any spec, that break the document
+	// under this rule: each distinct one once, with its count.
+	Findings []Finding
+	ended    bool // the run ended early: a spec skipped without a word was not run
 }
 
 // Rules gives each rule its outcome from the specs labelled with its ID,
-// in the contract's order: by area (Areas), then by number.
+// and from the findings under it, in the contract's order: by area
+// (Areas), then by number.
 func Rules(rules []spec.Rule, report types.Report) []Rule {
+	found := ruleFindings(report)
+	ended := endedEarly(report)
 	out := make([]Rule, 0, len(rules))
 	for _, r := range rules {
-		res := Rule{Rule: r}
+		res := Rule{Rule: r, Findings: found[r.ID], ended: ended}
 		for _, s := range report.SpecReports {
 			if s.LeafNodeType == types.NodeTypeIt && slices.Contains(s.Labels(), r.ID) {
 				res.Specs = append(res.Specs, s)
 			}
 		}
-		res.Outcome = outcome(res.Specs)
+		res.Outcome = outcome(res.Specs, ended)
+		if len(res.Findings) > 0 {
+			res.Outcome = Fail
+		}
 		out = append(out, res)
 	}
 	slices.SortStableFunc(out, func(a, b Rule) int { return compareIDs(a.ID, b.ID) })
 	return out
 }
 
-func outcome(specs []types.SpecReport) Outcome {
+// endedEarly reports whether the run stopped before its end: interrupted
+// by a signal, out of time, or aborted.
+func endedEarly(report types.Report) bool { return len(report.SpecialSuiteFailureReasons) > 0 }
+
+func outcome(specs []types.SpecReport, ended bool) Outcome {
 	seen := map[Outcome]bool{}
 	for _, s := range specs {
-		seen[specOutcome(s)] = true
+		seen[specOutcome(s, ended)] = true
 	}
-	for _, o := range []Outcome{Fail, NotMet, Pass} {
+	for _, o := range []Outcome{Fail, NotMet, NotRun, Pass} {
 		if seen[o] {
 			return o
 		}
@@ -86,14 +103,18 @@ func outcome(specs []types.SpecReport) Outcome {
 	return Skipped
 }
 
-func specOutcome(s types.SpecReport) Outcome {
+func specOutcome(s types.SpecReport, ended bool) Outcome {
 	switch {
+	case s.State == types.SpecStateInterrupted:
+		return NotRun
 	case s.State.Is(types.SpecStateFailureStates):
 		return Fail
 	case entry(s, EntryShouldNotMet) != "":
 		return NotMet
 	case s.State == types.SpecStatePassed:
 		return Pass
+	case strings.HasPrefix(s.Failure.Message, NotRunPrefix), ended && s.Failure.Message == "":
+		return NotRun
 	}
 	return Skipped
 }

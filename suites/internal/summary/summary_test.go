@@ -179,8 +179,9 @@ func TestResultsAreValidAgainstTheirSchema(t *testing.T) {
 		"a passed spec with a failure": func(m map[string]any) {
 			spec0(m, 0, 0)["failure"] = spec0(m, 0, 1)["failure"]
 		},
-		"no kit version":   func(m map[string]any) { delete(m["kit"].(map[string]any), "version") },
-		"an unknown field": func(m map[string]any) { m["verdict"] = "conforms" },
+		"no kit version":       func(m map[string]any) { delete(m["kit"].(map[string]any), "version") },
+		"an unknown field":     func(m map[string]any) { m["passed"] = true },
+		"a verdict of its own": func(m map[string]any) { m["verdict"] = "mostly" },
 		"a rerun without its label": func(m map[string]any) {
 			spec0(m, 0, 1)["failure"].(map[string]any)["rerun"].(map[string]any)["ginkgo"] = "go tool ginkgo ./suites"
 		},
@@ -309,5 +310,45 @@ func TestTheStepSummaryIsAppended(t *testing.T) {
 	tail := string(got[stepSummaryLimit-4<<10:])
 	if !strings.Contains(tail, "| ORD-1 | MUST | FAIL |") || !strings.Contains(tail, "answers [in order] (x) failed") || strings.Contains(tail, "curl ") {
 		t.Errorf("a step summary near GitHub's limit gets the short summary:\n%s", tail)
+	}
+}
+
+// A pass that did not check every MUST rule says which, and what each
+// needs; --require-all fails it.
+func TestAVerdictNamesTheMustRulesItDidNotCheck(t *testing.T) {
+	rules := []spec.Rule{{ID: "SUB-3", Level: "MUST"}, {ID: "SUB-4", Level: "MUST"}, {ID: "ORD-1", Level: "MUST"}, {ID: "ERR-7", Level: "MUST"}}
+	report := types.Report{SuiteSucceeded: true, SpecReports: types.SpecReports{
+		{LeafNodeType: types.NodeTypeIt, State: types.SpecStatePassed, LeafNodeLabels: []string{"ORD-1", "must"}},
+		{LeafNodeType: types.NodeTypeIt, State: types.SpecStateSkipped, LeafNodeLabels: []string{"SUB-3", "must"},
+			Failure: types.Failure{Message: "needs a second user: set --username2 and --password2"}},
+		{LeafNodeType: types.NodeTypeIt, State: types.SpecStateSkipped, LeafNodeLabels: []string{"SUB-4", "must"},
+			Failure: types.Failure{Message: "needs a second user: set --username2 and --password2"}},
+		{LeafNodeType: types.NodeTypeIt, State: types.SpecStateSkipped, LeafNodeLabels: []string{"ERR-7", "must"},
+			Failure: types.Failure{Message: "holds in the spacedog-2016 profile only"}},
+	}}
+	res := Build(Run{}, Rules(rules, report), report, "v1")
+	if want := "**conforms to 1 of 3 MUST rules**; not checked: SUB-3, SUB-4: give --username2, --password2"; res.VerdictLine() != want || !res.Conforms {
+		t.Errorf("verdict %q (conforms %v), want %q", res.VerdictLine(), res.Conforms, want)
+	}
+	res = Build(Run{RequireAll: true}, Rules(rules, report), report, "v1")
+	if res.Conforms || res.Verdict != VerdictFails {
+		t.Errorf("--require-all: verdict %q, conforms %v", res.Verdict, res.Conforms)
+	}
+}
+
+// A run that ended before some specs is incomplete, whatever passed.
+func TestARunThatEndedEarlyIsIncomplete(t *testing.T) {
+	rules := []spec.Rule{{ID: "ORD-1", Level: "MUST"}, {ID: "ORD-2", Level: "MUST"}}
+	report := types.Report{SuiteSucceeded: true, SpecReports: types.SpecReports{
+		{LeafNodeType: types.NodeTypeIt, State: types.SpecStatePassed, LeafNodeLabels: []string{"ORD-1", "must"}},
+		{LeafNodeType: types.NodeTypeIt, State: types.SpecStateSkipped, LeafNodeLabels: []string{"ORD-2", "must"},
+			Failure: types.Failure{Message: NotRunPrefix + "the run's deadline passed (--run-timeout=1m0s)"}},
+	}}
+	res := Build(Run{}, Rules(rules, report), report, "v1")
+	if res.Verdict != VerdictIncomplete || res.NotRun != 1 || res.Conforms || res.Rules[1].Outcome != NotRun {
+		t.Errorf("verdict %q, %d not run, conforms %v, ORD-2 %q", res.Verdict, res.NotRun, res.Conforms, res.Rules[1].Outcome)
+	}
+	if !slices.Contains(res.Problems, "specs not run: the run's deadline passed (--run-timeout=1m0s)") {
+		t.Errorf("problems %q do not say why specs did not run", res.Problems)
 	}
 }

@@ -1,0 +1,236 @@
+package selftest
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spacedog-oss/batchkit/suites/internal/defect"
+	"github.com/spacedog-oss/batchkit/suites/internal/harness"
+	"github.com/spacedog-oss/batchkit/suites/internal/summary"
+)
+
+// maxNoReply is the suites' own (suites/bounds_test.go): how many requests
+// without a usable reply a run takes before it takes the target as down.
+const maxNoReply = 5
+
+// The bounds the broken targets are judged with: short, so that each run
+// takes seconds. A run then waits out at most maxNoReply request timeouts,
+// each at most 1 s; the other specs are not run, or fail as fast as the
+// target answers. With the defaults (10 s, see docs/judging.md), the
+// same count bounds a hung target's cost at maxNoReply × 10 s.
+var targetBounds = []string{"--request-timeout=1s", "--max-reply=1048576"}
+
+// brokenTarget is a target that misbehaves on the wire, and the words the
+// report must use for what it did.
+type brokenTarget struct {
+	name string
+	wrap defect.Middleware
+	says string
+}
+
+func brokenTargets(elsewhere string) []brokenTarget {
+	return []brokenTarget{
+		{"a hang before headers", defect.HangBeforeHeaders(), "no reply within 1s"},
+		{"a hang mid-body", defect.HangMidBody(), "a body that stopped mid-way"},
+		{"a trickle", defect.Trickle(100 * time.Millisecond), "a body still arriving after 1s"},
+		{"a huge body", defect.HugeBody(2 << 30), "a reply over 1 MiB (--max-reply)"},
+		{"a cut connection", defect.CutConnection(), "connection closed after 3 of"},
+		{"endless chunks", defect.EndlessChunks(), "a reply over 1 MiB (--max-reply): 200 chunked"},
+		{"a redirect loop", defect.RedirectLoop(), "a redirect loop"},
+		{"a redirect to another host", defect.RedirectAway(elsewhere), "redirected to another host, not followed"},
+		{"an HTML page from a proxy", defect.HTMLPage(), `an HTML page, not the API's JSON: 502 titled "502 Bad Gateway"`},
+	}
+}
+
+// counting counts the batch requests a server gets: those a broken
+// target misbehaves on.
+func counting(n *atomic.Int64) defect.Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && defect.IsBatch(r.URL.Path) {
+				n.Add(1)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func TestABrokenTargetFailsSpecsNeverTheRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the suites once per broken target")
+	}
+	bin := harness.Binary(t)
+	var strayed atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { strayed.Add(1) }))
+	defer elsewhere.Close()
+	for _, bt := range brokenTargets(elsewhere.URL) {
+		t.Run(bt.name, func(t *testing.T) {
+			var met atomic.Int64
+			dir := t.TempDir()
+			junit := filepath.Join(dir, "junit.xml")
+			reports := filepath.Join(dir, "reports")
+			v := variant{name: bt.name, wrap: defect.Chain(counting(&met), bt.wrap),
+				args: append([]string{"--ginkgo.junit-report=" + junit}, targetBounds...)}
+			start := time.Now()
+			md, out, passed := run(t, bin, reports, v)
+			t.Logf("%s: the run took %s, %d batches met the defect", bt.name, time.Since(start).Round(10*time.Millisecond), met.Load())
+			if passed {
+				t.Fatalf("the run passed against %s\n%s", bt.name, harness.Tail(out))
+			}
+			res := readResults(t, reports, md, out)
+			if !strings.Contains(string(md), bt.says) {
+				t.Errorf("conformance.md does not say %q\n%s\n%s", bt.says, md, harness.Tail(out))
+			}
+			if !failedSaying(res, bt.says) {
+				t.Errorf("no spec failed saying %q", bt.says)
+			}
+			if res.Verdict == summary.VerdictConforms {
+				t.Errorf("verdict %q", res.Verdict)
+			}
+			if res.NotRun > 0 && !strings.Contains(string(md), "specs not run: the target is taken as down") {
+				t.Errorf("%d specs not run, and the report does not say why:\n%s", res.NotRun, md)
+			}
+			// The bound, by events: the run waited on at most maxNoReply
+			// exchanges before taking the target as down. A redirect is
+			// one batch request for the loop's start and one more hop.
+			if n := met.Load(); n > 2*maxNoReply {
+				t.Errorf("%d batch requests met the defect, more than %d: the run did not stop trying", n, 2*maxNoReply)
+			}
+			for _, name := range []string{summary.HTMLFile, summary.JSONFile} {
+				if _, err := os.Stat(filepath.Join(reports, name)); err != nil {
+					t.Errorf("no %s: %v", name, err)
+				}
+			}
+			if _, err := os.Stat(junit); err != nil {
+				t.Errorf("no JUnit report: %v", err)
+			}
+		})
+	}
+	if n := strayed.Load(); n > 0 {
+		t.Errorf("the suites followed a redirect to another host %d times", n)
+	}
+}
+
+// readResults reads a run's results.json, and checks it tells the same
+// as conformance.md.
+func readResults(t *testing.T, reports string, md, out []byte) summary.Results {
+	t.Helper()
+	f, err := os.Open(filepath.Join(reports, summary.JSONFile))
+	if err != nil {
+		t.Fatalf("no results.json: %v\n%s", err, harness.Tail(out))
+	}
+	defer f.Close()
+	res, err := summary.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(md, []byte("- verdict: "+res.VerdictLine()+"\n")) {
+		t.Errorf("conformance.md's verdict is not results.json's %q:\n%s", res.VerdictLine(), md)
+	}
+	return res
+}
+
+// failedSaying reports whether a spec failed with a message that says it.
+func failedSaying(res summary.Results, says string) bool {
+	for _, r := range res.Rules {
+		for _, s := range r.Specs {
+			if s.Failure != nil && strings.Contains(s.Failure.Message, says) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hangAfter lets n batches through, then hangs every other one; started
+// is closed when the first hangs.
+func hangAfter(n int64, started chan<- struct{}) defect.Middleware {
+	var seen atomic.Int64
+	hang := defect.HangBeforeHeaders()
+	return func(next http.Handler) http.Handler {
+		hung := hang(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodPost || !defect.IsBatch(r.URL.Path) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			k := seen.Add(1)
+			if k <= n {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if k == n+1 {
+				close(started)
+			}
+			hung.ServeHTTP(w, r)
+		})
+	}
+}
+
+func TestASignalLeavesTheReportOfTheSpecsRunSoFar(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the suites")
+	}
+	bin := harness.Binary(t)
+	started := make(chan struct{})
+	v := variant{name: "interrupted", wrap: hangAfter(40, started)}
+	srv := v.serve(t)
+	defer srv.Close()
+	dir := t.TempDir()
+	reports := filepath.Join(dir, "reports")
+	junit := filepath.Join(dir, "junit.xml")
+	// A request timeout far beyond the test's: the run ends by the signal.
+	cmd := exec.Command(bin, "--ginkgo.no-color", "--target="+srv.URL, "--destructive",
+		"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2",
+		"--report-dir="+reports, "--ginkgo.junit-report="+junit, "--request-timeout=10m")
+	cmd.Env = harness.WithoutStepSummary(os.Environ())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err == nil {
+		t.Fatalf("an interrupted run exited 0\n%s", harness.Tail(out.Bytes()))
+	}
+	md, err := os.ReadFile(filepath.Join(reports, summary.MarkdownFile))
+	if err != nil {
+		t.Fatalf("no conformance.md after SIGTERM: %v\n%s", err, harness.Tail(out.Bytes()))
+	}
+	res := readResults(t, reports, md, out.Bytes())
+	if res.Verdict != summary.VerdictIncomplete || res.NotRun == 0 {
+		t.Errorf("verdict %q with %d specs not run, want incomplete\n%s", res.Verdict, res.NotRun, md)
+	}
+	passed := 0
+	for _, r := range res.Rules {
+		for _, s := range r.Specs {
+			if s.Outcome == summary.Pass {
+				passed++
+			}
+		}
+	}
+	if passed == 0 {
+		t.Errorf("no spec passed: the specs run before the signal are not in the report\n%s", md)
+	}
+	t.Logf("after SIGTERM: %d specs passed, %d not run; %s", passed, res.NotRun, res.PlainVerdict())
+	for _, name := range []string{summary.HTMLFile, junit} {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(reports, name)
+		}
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("no %s after SIGTERM: %v", name, err)
+		}
+	}
+}
