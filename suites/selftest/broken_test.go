@@ -34,6 +34,12 @@ func broken() []variant {
 		{name: "from and size beyond 32 bits taken", wrap: defect.ClampFromSize, breaks: []string{"DATA-5"}},
 		{name: "version 0 read as no version", wrap: defect.VersionZeroIgnored, breaks: []string{"DATA-5"}},
 
+		// Who wrote an object: seen only once another user updates it.
+		{name: "an update overwriting createdBy with the updater", wrap: defect.UpdaterIsCreator, breaks: []string{"DATA-1"}},
+		{name: "an update leaving updatedBy stale", wrap: defect.StaleUpdatedBy, breaks: []string{"DATA-1"}},
+		{name: "a 2016 server whose update leaves updatedBy stale", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
+			profile: spec.SpaceDog2016, wrap: defect.StaleUpdatedBy, breaks: []string{"DATA-1"}},
+
 		// CONTRACT §7: the 2016 server's own replies.
 		{name: "a 2016 server wording a DELETE of a missing object as the doc profile does", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
 			profile: spec.SpaceDog2016, wrap: defect.DocWordingOfMissingDelete, breaks: []string{"ERR-7"}},
