@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spacedog-oss/batchkit/internal/flagenv"
 	"github.com/spacedog-oss/batchkit/spec"
@@ -32,6 +33,13 @@ type Config struct {
 	// deletes every object of its backend in the doc profile, and of any
 	// server that gets the spacedog-2016 profile's 501 wrong.
 	Destructive bool
+
+	// The generative mode (the specs labelled generative): seeded random
+	// sequences compared with an in-process mock.
+	GenSeed      uint64        // the first sequence's seed; 0: one from the clock
+	GenSequences int           // sequences at most
+	GenSteps     int           // steps per sequence
+	GenBudget    time.Duration // no sequence starts past it
 }
 
 // EnvPrefix starts the variable of each flag.
@@ -49,6 +57,10 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Password2, "password2", "", "its password")
 	fs.BoolVar(&c.Strict, "strict", false, "fail on SHOULD rules too")
 	fs.StringVar(&c.ReportDir, "report-dir", "", "`folder` for conformance.md, results.json and conformance.html")
+	fs.Uint64Var(&c.GenSeed, "gen-seed", 0, "generative mode: the first sequence's `seed` (default: from the clock; the report gives it)")
+	fs.IntVar(&c.GenSequences, "gen-sequences", 40, "generative mode: sequences at most")
+	fs.IntVar(&c.GenSteps, "gen-steps", 30, "generative mode: steps per sequence")
+	fs.DurationVar(&c.GenBudget, "gen-budget", 5*time.Second, "generative mode: no sequence starts past this `duration`")
 	fs.BoolVar(&c.Destructive, "destructive", false, "send the --target DELETE /1/data, which may delete all of its backend's data (the in-process mock always gets it)")
 }
 
@@ -69,6 +81,9 @@ func (c *Config) Complete(fs *flag.FlagSet, getenv func(string) string) error {
 	}
 	if c.MaxBatch < MinBatch {
 		return fmt.Errorf("--max-batch must be at least %d (the suites send batches of %d), not %d", MinBatch, MinBatch, c.MaxBatch)
+	}
+	if c.GenSequences < 0 || c.GenSteps < 1 || c.GenBudget < 0 {
+		return fmt.Errorf("--gen-sequences must be at least 0, --gen-steps at least 1 and --gen-budget not negative")
 	}
 	if c.MaxBody < 1 {
 		return fmt.Errorf("--max-body must be at least 1, not %d", c.MaxBody)

@@ -40,7 +40,7 @@ type Config struct {
 	Sequences, Steps int
 	Budget   time.Duration // the run stops drawing sequences past it
 	Every    int           // compare the stored objects every so many steps
-	Hostile  model.Options // the corpus's items and bodies (Hostile, HostileBodies)
+	Gen      model.Options // the corpus's hostile items and bodies; the probe sets the choices
 	Client   *http.Client
 }
 
@@ -100,6 +100,12 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 30 * time.Second}
 	}
+	choices, auths, err := probe(cfg, cfg.Client)
+	if err != nil {
+		return nil, stats, err
+	}
+	cfg.Auths = auths
+	cfg.Gen.NoAliases, cfg.Gen.StopOnErrorTrueFalse = choices.NoAliases, choices.StopOnErrorTrueFalse
 	for i := range cfg.Sequences {
 		if i > 0 && time.Since(start) > cfg.Budget || ctx.Err() != nil {
 			break
@@ -210,11 +216,12 @@ func (s *session) close() { s.mock.Close() }
 
 // options fit the generator to the target.
 func (s *session) options() model.Options {
-	o := s.cfg.Hostile
+	o := s.cfg.Gen
 	o.Hosts = []model.Host{{Name: s.host, Backend: "target"}}
 	o.Types, o.Ghost = s.types, s.ghost
 	o.NoAllData, o.GivenIDsOnly = true, true
 	o.Hostile = retypeAll(o.Hostile, "hostile", s.types[0])
+	o.HostileBodies = slices.Clone(o.HostileBodies)
 	for i, b := range o.HostileBodies {
 		o.HostileBodies[i] = bytes.ReplaceAll(b, []byte("/hostile"), []byte("/"+s.types[0]))
 	}
@@ -494,4 +501,70 @@ func isBatchPath(p string) bool {
 func sameJSON(a, b []byte) bool {
 	var x, y any
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+}
+
+// probe finds the choices the target made where a SHOULD rule leaves one
+// (SUB-5, STOP-4), and whether it serves anonymous callers, so that the
+// sequences keep to what it takes: the choices' own specs judge them.
+func probe(cfg Config, client *http.Client) (model.Options, []model.Auth, error) {
+	typ := cfg.Prefix + "probe"
+	var auth string
+	for _, a := range cfg.Auths {
+		if a.Header != "" {
+			auth = a.Header
+			break
+		}
+	}
+	do := func(method, path, body, user string) (int, []byte, error) {
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req, err := http.NewRequest(method, strings.TrimSuffix(cfg.Target, "/")+path, rd)
+		if err != nil {
+			return 0, nil, err
+		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if user != "" {
+			req.Header.Set("Authorization", user)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, nil, fmt.Errorf("probing the target: %w", err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, err
+	}
+	var o model.Options
+	if status, body, err := do("POST", "/1/data/"+typ+"?id=p", "{}", auth); err != nil || status >= 300 {
+		return o, nil, fmt.Errorf("probing the target: a creation answered %d %s (%v)", status, body, err)
+	}
+	defer do("DELETE", "/1/data/"+typ, "", auth)
+	auths := cfg.Auths
+	if status, _, err := do("POST", "/1/data/"+typ+"?id=q", "{}", ""); err != nil || status >= 300 {
+		auths = slices.DeleteFunc(slices.Clone(auths), func(a model.Auth) bool { return a.Header == "" })
+	}
+	if cfg.Strict {
+		return o, auths, nil
+	}
+	for _, p := range []string{"/v1/data/" + typ + "/p", "/1/data/" + typ + "/p/"} {
+		if status, _, err := do("GET", p, "", auth); err != nil || status != 200 {
+			o.NoAliases = true
+		}
+	}
+	status, body, err := do("POST", "/1/batch", `[{"method":"get","path":"/1/data/`+typ+`/p"}]`, auth)
+	sp, perr := spec.LoadProfile(cfg.Profile)
+	if perr != nil {
+		return o, nil, perr
+	}
+	if results, _ := sp.Wire.Results(body); err != nil || status != 200 || len(results) != 1 || spec.ResultStatus(results[0]) != 200 {
+		o.NoAliases = true
+	}
+	if status, _, err := do("POST", "/1/batch?stopOnError=maybe", "[]", auth); err != nil || status != 400 {
+		o.StopOnErrorTrueFalse = true
+	}
+	return o, auths, nil
 }
