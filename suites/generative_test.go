@@ -117,4 +117,3 @@ func hostileCorpus() (items []json.RawMessage, bodies [][]byte) {
 	}
 	return items, bodies
 }
-

@@ -56,4 +56,3 @@ func sequenceScript(report []byte) string {
 	m := regexp.MustCompile(`(?s)#!/bin/sh\n.*?\n` + "```").Find(report)
 	return string(m)
 }
-

@@ -30,18 +30,18 @@ import (
 
 // Config is a generative run's settings.
 type Config struct {
-	Target   string // the target's base URL
-	Profile  string
-	MaxBatch int
-	Auths    []model.Auth // the callers: anonymous (Header ""), the users
-	Prefix   string       // starts every type the run makes: unique to the run
-	Strict   bool         // the SHOULD rules' choices must be the mock's
-	Seed     uint64       // the first sequence's seed; the next ones follow
+	Target           string // the target's base URL
+	Profile          string
+	MaxBatch         int
+	Auths            []model.Auth // the callers: anonymous (Header ""), the users
+	Prefix           string       // starts every type the run makes: unique to the run
+	Strict           bool         // the SHOULD rules' choices must be the mock's
+	Seed             uint64       // the first sequence's seed; the next ones follow
 	Sequences, Steps int
-	Budget   time.Duration // the run stops drawing sequences past it
-	Every    int           // compare the stored objects every so many steps
-	Gen      model.Options // the corpus's hostile items and bodies; the probe sets the choices
-	Client   *http.Client
+	Budget           time.Duration // the run stops drawing sequences past it
+	Every            int           // compare the stored objects every so many steps
+	Gen              model.Options // the corpus's hostile items and bodies; the probe sets the choices
+	Client           *http.Client
 }
 
 // Finding is a disagreement, shrunk: the steps that show it.
@@ -166,10 +166,10 @@ type session struct {
 	wire   spec.Wire
 	host   string
 
-	mu  sync.Mutex
+	mu      sync.Mutex
 	ids     []string // the target's generated ids, for the mock to generate next
 	unshown int      // ids the mock made up
-	log []Exchange
+	log     []Exchange
 }
 
 // The type names a sequence uses: the generator's, under the session's prefix.
