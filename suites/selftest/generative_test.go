@@ -26,7 +26,7 @@ func TestTheGenerativeModeAloneJudgesEachVariant(t *testing.T) {
 			// one passes a shorter run, which keeps the self-test short.
 			v.args = append(slices.Clone(v.args), "--ginkgo.label-filter=generative", "--gen-seed=1")
 			if len(v.breaks) == 0 {
-				v.args = append(v.args, "--gen-budget=2s")
+				v.args = append(v.args, "--gen-budget=1s")
 			}
 			reports := filepath.Join(dir, slug(v.name))
 			report, out, passed := run(t, bin, reports, v)
