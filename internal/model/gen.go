@@ -19,17 +19,59 @@ import (
 type Gen struct {
 	r     *rand.Rand
 	model *Model
+	opts  Options
 	limit int  // the batch size it reaches, and goes past when the model has one (LIM-2)
 	host  Host // the current step's
 }
 
+// Options narrow the steps a Gen makes to what a live target can take: its
+// one host, types of the run's own, no request that reaches beyond them,
+// and none of the choices a SHOULD rule leaves that the target made
+// otherwise than the mock. The zero Options suit an in-process mock.
+type Options struct {
+	Hosts []Host   // the hosts steps go to; none: two backends of the mock
+	Types []string // the valid type names requests use; none: thing, Gadget, x_y-z
+	Ghost string   // a valid type name no request creates; "": ghost
+	// NoAllData leaves out the routes of every type, /1/data itself: on a
+	// live backend they list, or delete, what others stored.
+	NoAllData bool
+	// GivenIDsOnly names in requests only the ids requests gave, never a
+	// generated one, so that a sequence replays on a server that generates
+	// other ids.
+	GivenIDsOnly bool
+	// NoAliases: methods in capitals, the /1 root, no trailing slash
+	// (for a target that does not meet SUB-5).
+	NoAliases bool
+	// StopOnErrorTrueFalse: stopOnError is true or false in any case, never
+	// another value (for a target that does not meet STOP-4).
+	StopOnErrorTrueFalse bool
+	// Hostile are batch items from a corpus, each refused at its place and
+	// changing nothing; HostileBodies are whole batch bodies refused as a
+	// whole.
+	Hostile       []json.RawMessage
+	HostileBodies [][]byte
+}
+
 // NewGen returns a generator of steps for the model, from the seed.
-func NewGen(m *Model, seed uint64) *Gen {
+func NewGen(m *Model, seed uint64) *Gen { return NewGenWith(m, seed, Options{}) }
+
+// NewGenWith returns a generator of steps for the model, from the seed,
+// within the options.
+func NewGenWith(m *Model, seed uint64, opts Options) *Gen {
 	limit := m.cfg.MaxBatch
 	if limit <= 0 {
 		limit = 10
 	}
-	return &Gen{r: rand.New(rand.NewPCG(seed, 0x5eed)), model: m, limit: limit}
+	if opts.Hosts == nil {
+		opts.Hosts = hosts
+	}
+	if opts.Types == nil {
+		opts.Types = genTypes
+	}
+	if opts.Ghost == "" {
+		opts.Ghost = "ghost"
+	}
+	return &Gen{r: rand.New(rand.NewPCG(seed, 0x5eed)), model: m, opts: opts, limit: limit}
 }
 
 func pick[T any](r *rand.Rand, xs ...T) T { return xs[r.IntN(len(xs))] }
@@ -40,8 +82,8 @@ func (g *Gen) chance(p int) bool { return g.r.IntN(100) < p }
 // Step draws the next step: a direct request about a third of the time,
 // else a batch, of up to the model's limit of items and sometimes more.
 func (g *Gen) Step() *Step {
-	g.host = pick(g.r, hosts...)
-	st := &Step{Host: g.host, Auth: pick(g.r, auths...)}
+	g.host = pick(g.r, g.opts.Hosts...)
+	st := &Step{Host: g.host, Auth: pick(g.r, g.model.auths()...)}
 	if g.chance(30) {
 		r := g.request(false)
 		st.Req = &r
@@ -49,6 +91,13 @@ func (g *Gen) Step() *Step {
 	}
 	st.Query = pick(g.r, "", "", "", "", "", "stopOnError=true", "stopOnError=true", "stopOnError=false",
 		"stopOnError=TRUE", "stopOnError=False", "stopOnError=yes", "stopOnError=1")
+	if g.opts.StopOnErrorTrueFalse && (strings.HasSuffix(st.Query, "yes") || strings.HasSuffix(st.Query, "=1")) {
+		st.Query = "stopOnError=false"
+	}
+	if len(g.opts.HostileBodies) > 0 && g.chance(3) {
+		st.Body = pick(g.r, g.opts.HostileBodies...)
+		return st
+	}
 	if g.chance(5) {
 		st.Body = []byte(pick(g.r, `[{"method":"GET","path":"/1/data"}`, `{"method":"GET","path":"/1/data"}`,
 			`null`, ``, `"[]"`, `[][]`, `42`))
@@ -80,16 +129,20 @@ var (
 func (g *Gen) typ(create bool) string {
 	switch w := g.r.IntN(100); {
 	case w < 85 || create && w < 92:
-		return pick(g.r, genTypes...)
+		return pick(g.r, g.opts.Types...)
 	case w < 92:
-		return "ghost" // never created
+		return g.opts.Ghost // never created
 	}
 	return pick(g.r, badTypes...)
 }
 
 // id names an object that exists, most of the time.
 func (g *Gen) id(typ string) string {
-	if ids := g.model.IDs(g.host.Backend, typ); len(ids) > 0 && g.chance(65) {
+	ids := g.model.IDs(g.host.Backend, typ)
+	if g.opts.GivenIDsOnly {
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(genIDs, id) })
+	}
+	if len(ids) > 0 && g.chance(65) {
 		return pick(g.r, ids...)
 	}
 	switch w := g.r.IntN(100); {
@@ -109,10 +162,15 @@ func (g *Gen) version(typ, id string) int {
 	return 0
 }
 
-func (g *Gen) root() string { return pick(g.r, "/1", "/1", "/1", "/1", "/1", "/v1") }
+func (g *Gen) root() string {
+	if g.opts.NoAliases {
+		return "/1"
+	}
+	return pick(g.r, "/1", "/1", "/1", "/1", "/1", "/v1")
+}
 
 func (g *Gen) slash(p string) string {
-	if g.chance(10) {
+	if g.chance(10) && !g.opts.NoAliases {
 		return p + "/"
 	}
 	return p
@@ -166,7 +224,7 @@ func (g *Gen) request(item bool) Request {
 		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data/" + typ + "/" + g.id(typ))}
 	case w < 79: // listings
 		path := g.root() + "/data"
-		if w < 73 {
+		if w < 73 || g.opts.NoAllData {
 			path += "/" + g.typ(false)
 		}
 		r = Request{Method: "GET", Path: g.slash(path)}
@@ -176,7 +234,7 @@ func (g *Gen) request(item bool) Request {
 		if g.chance(50) {
 			q.Set("size", g.count())
 		}
-	case w < 82:
+	case w < 82 || w < 83 && g.opts.NoAllData:
 		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data/" + g.typ(false))}
 	case w < 83:
 		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data")}
@@ -196,7 +254,7 @@ func (g *Gen) request(item bool) Request {
 		// the method (ERR-6, CONTRACT §9).
 		r = pick(g.r, r, Request{Method: "GET", Path: "/1/batch"}, Request{Method: "DELETE", Path: "/v1/batch/"})
 	default: // SEC-1: a path that would leave its object, or the host
-		typ := pick(g.r, genTypes...)
+		typ := pick(g.r, g.opts.Types...)
 		victim := "/" + typ + "/" + g.id(typ)
 		r = Request{Method: pick(g.r, "GET", "DELETE"), Path: pick(g.r,
 			"/1/data/nowhere/.."+victim, "/1/data/%2e%2e/data"+victim, "/v1/data/x/%2E%2E"+victim,
@@ -225,7 +283,28 @@ func (g *Gen) request(item bool) Request {
 	if g.chance(3) && !r.ItemOnly {
 		r.Query, r.BadQuery = strings.TrimPrefix(r.Query+"&x=%zz", "&"), true
 	}
+	r.Path = g.unalias(r.Path)
 	return r
+}
+
+// unalias writes a path with the /1 root and no trailing slash, for a
+// target that does not meet SUB-5.
+func (g *Gen) unalias(p string) string {
+	if !g.opts.NoAliases {
+		return p
+	}
+	if rest, ok := strings.CutPrefix(p, "/v1/"); ok {
+		p = "/1/" + rest
+	}
+	if len(p) > 1 && strings.HasSuffix(p, "/") {
+		p = strings.TrimSuffix(p, "/")
+	}
+	return p
+}
+
+// credentials are the callers' Authorization headers, anonymous left out.
+func (g *Gen) credentials() []Auth {
+	return slices.DeleteFunc(slices.Clone(g.model.auths()), func(a Auth) bool { return a.Header == "" })
 }
 
 // payload is a JSON object of random fields, or sometimes none, or a value
@@ -290,6 +369,8 @@ func mustJSON(v any) []byte {
 // batch (ERR-6) or an admin route (SEC-2).
 func (g *Gen) item() Item {
 	switch w := g.r.IntN(100); {
+	case len(g.opts.Hostile) > 0 && w < 4:
+		return Item{Raw: pick(g.r, g.opts.Hostile...)} // refused at its place, changing nothing
 	case w < 78:
 		r := g.request(true)
 		raw := g.write(&r)
@@ -298,8 +379,12 @@ func (g *Gen) item() Item {
 	case w < 90:
 		return g.malformed()
 	case w < 95: // ERR-6
-		r := Request{Method: "POST", Path: pick(g.r, "/1/batch", "/v1/batch/", "/1/batch/"), Field: "content",
-			Payload: []byte(`[{"method":"DELETE","path":"/1/data"}]`)}
+		inner := "/1/data"
+		if g.opts.NoAllData {
+			inner += "/" + g.opts.Types[0]
+		}
+		r := Request{Method: "POST", Path: g.unalias(pick(g.r, "/1/batch", "/v1/batch/", "/1/batch/")), Field: "content",
+			Payload: []byte(`[{"method":"DELETE","path":"` + inner + `"}]`)}
 		if g.chance(30) {
 			r.Query = "stopOnError=true"
 		}
@@ -320,7 +405,9 @@ func (g *Gen) item() Item {
 // parameters (SUB-2), in any method case (SUB-5), with headers of its own
 // (SUB-3).
 func (g *Gen) write(r *Request) json.RawMessage {
-	r.Method = pick(g.r, r.Method, r.Method, r.Method, strings.ToLower(r.Method), strings.ToUpper(r.Method[:1])+strings.ToLower(r.Method[1:]))
+	if !g.opts.NoAliases {
+		r.Method = pick(g.r, r.Method, r.Method, r.Method, strings.ToLower(r.Method), strings.ToUpper(r.Method[:1])+strings.ToLower(r.Method[1:]))
+	}
 	if !r.BadQuery && r.Query != "" && g.chance(40) {
 		g.spread(r)
 	}
@@ -343,7 +430,7 @@ func (g *Gen) write(r *Request) json.RawMessage {
 		for range 1 + g.r.IntN(2) {
 			switch g.r.IntN(4) {
 			case 0:
-				r.Headers[auth] = pick(g.r, auths[1:]...).Header
+				r.Headers[auth] = pick(g.r, g.credentials()...).Header
 			case 1:
 				r.Headers["X-Note"] = "from the item"
 			case 2:
@@ -394,10 +481,10 @@ func (g *Gen) spread(r *Request) {
 // malformed generates an item ERR-4 refuses with 400, naming its index and
 // the field; each would delete an object if it ran.
 func (g *Gen) malformed() Item {
-	victim := "/1/data/thing/a"
+	victim := "/1/data/" + g.opts.Types[0] + "/a"
 	var named []*object
 	for _, o := range g.model.backend(g.host.Backend).objects("") {
-		if o.id != "" {
+		if o.id != "" && (!g.opts.GivenIDsOnly || slices.Contains(genIDs, o.id)) {
 			named = append(named, o)
 		}
 	}

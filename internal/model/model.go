@@ -23,6 +23,10 @@ type Config struct {
 	// a stepping test clock does: an update must then move updatedAt
 	// forward. A real clock may give two writes the same millisecond.
 	ClockTicks bool
+	// Auths are the callers steps are sent as, and the Authorization
+	// headers items may carry; none: anonymous, fred, alice and a Bearer
+	// token (anonymous), which a mock that enforces no users tells apart.
+	Auths []Auth
 }
 
 // Model is the data rules of CONTRACT §6, executable, with the differences

@@ -149,6 +149,14 @@ var auths = []Auth{
 	{"Bearer 0123456789", "anonymous"}, // no Basic credentials: anonymous
 }
 
+// auths are the callers the model tells apart.
+func (m *Model) auths() []Auth {
+	if m.cfg.Auths == nil {
+		return auths
+	}
+	return m.cfg.Auths
+}
+
 // Basic is an Authorization header with the user's Basic credentials.
 func Basic(user string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":secret"))
@@ -162,7 +170,7 @@ func (m *Model) itemUser(it Item, batch Auth) string {
 	}
 	for name, v := range it.Req.Headers {
 		if strings.EqualFold(name, "Authorization") {
-			for _, a := range auths {
+			for _, a := range m.auths() {
 				if a.Header == v {
 					return a.User
 				}

@@ -36,6 +36,12 @@ func broken() []variant {
 		// One DATA-1 slip in every object: reported under DATA-1, not under the rule of each spec that reads one.
 		{name: "createdAt without milliseconds", wrap: defect.CreatedAtWithoutMillis(), breaks: []string{"DATA-1"}},
 
+		// Who wrote an object: seen only once another user updates it.
+		{name: "an update overwriting createdBy with the updater", wrap: defect.UpdaterIsCreator, breaks: []string{"DATA-1"}},
+		{name: "an update leaving updatedBy stale", wrap: defect.StaleUpdatedBy, breaks: []string{"DATA-1"}},
+		{name: "a 2016 server whose update leaves updatedBy stale", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
+			profile: spec.SpaceDog2016, wrap: defect.StaleUpdatedBy, breaks: []string{"DATA-1"}},
+
 		// CONTRACT §7: the 2016 server's own replies.
 		{name: "a 2016 server wording a DELETE of a missing object as the doc profile does", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
 			profile: spec.SpaceDog2016, wrap: defect.DocWordingOfMissingDelete, breaks: []string{"ERR-7"}},

@@ -42,6 +42,13 @@ type Config struct {
 	// RequireAll fails a run in which a MUST rule of the profile was not
 	// checked (for want of credentials, --destructive, ...).
 	RequireAll bool
+
+	// The generative mode (the specs labelled generative): seeded random
+	// sequences compared with an in-process mock.
+	GenSeed      uint64        // the first sequence's seed; 0: one from the clock
+	GenSequences int           // sequences at most
+	GenSteps     int           // steps per sequence
+	GenBudget    time.Duration // no sequence starts past it
 }
 
 // The defaults of the bounds. A healthy backend answers a batch of 10 in
@@ -72,6 +79,10 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxReply, "max-reply", DefaultMaxReply, "the most `bytes` of one reply the suites read; a longer reply fails its spec")
 	fs.DurationVar(&c.RunTimeout, "run-timeout", DefaultRunTimeout, "the longest the whole run may take; the specs left are reported as not run")
 	fs.BoolVar(&c.RequireAll, "require-all", false, "fail the run when a MUST rule of the profile was not checked (for want of --username2, --destructive, ...)")
+	fs.Uint64Var(&c.GenSeed, "gen-seed", 0, "generative mode: the first sequence's `seed` (default: from the clock; the report gives it)")
+	fs.IntVar(&c.GenSequences, "gen-sequences", 40, "generative mode: sequences at most")
+	fs.IntVar(&c.GenSteps, "gen-steps", 30, "generative mode: steps per sequence")
+	fs.DurationVar(&c.GenBudget, "gen-budget", 5*time.Second, "generative mode: no sequence starts past this `duration`")
 	fs.BoolVar(&c.Destructive, "destructive", false, "send the --target DELETE /1/data, which may delete all of its backend's data (the in-process mock always gets it)")
 }
 
@@ -92,6 +103,9 @@ func (c *Config) Complete(fs *flag.FlagSet, getenv func(string) string) error {
 	}
 	if c.MaxBatch < MinBatch {
 		return fmt.Errorf("--max-batch must be at least %d (the suites send batches of %d), not %d", MinBatch, MinBatch, c.MaxBatch)
+	}
+	if c.GenSequences < 0 || c.GenSteps < 1 || c.GenBudget < 0 {
+		return fmt.Errorf("--gen-sequences must be at least 0, --gen-steps at least 1 and --gen-budget not negative")
 	}
 	if c.MaxBody < 1 {
 		return fmt.Errorf("--max-body must be at least 1, not %d", c.MaxBody)

@@ -191,6 +191,7 @@ func Build(run Run, rules []Rule, report types.Report, version string) Results {
 			res.Problems = append(res.Problems, fmt.Sprintf("%s failed: %s", s.LeafNodeType, strings.TrimSpace(s.Failure.Message)))
 		}
 	}
+	res.Problems = append(res.Problems, sequenceProblems(report)...)
 	if u := Uncovered(rules); len(u) > 0 {
 		res.Problems = append(res.Problems, "contract rules that no spec checks: "+strings.Join(u, ", "))
 		res.Conforms = false

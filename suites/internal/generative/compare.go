@@ -1,0 +1,339 @@
+package generative
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A disagreement is what the target answered otherwise than the reference
+// could, and the rules that say so when the comparison can name them.
+type disagreement struct {
+	Rules []string
+	Text  string
+}
+
+func (d disagreement) String() string {
+	if len(d.Rules) == 0 {
+		return d.Text
+	}
+	return "(" + strings.Join(d.Rules, ", ") + ") " + d.Text
+}
+
+// comparer compares the target's replies with the reference's by the
+// rules: what the servers generate mapped or checked for shape, listings
+// as sets, members no rule defines ignored, messages compared where a rule
+// pins them, and the choices the contract leaves open accepted (unless
+// strict).
+type comparer struct {
+	strict   bool
+	maxBatch int
+	times    map[string]*seen // type/id → the times each server showed last
+}
+
+// seen is an object's times as the reference and the target showed them.
+type seen struct{ refCreated, refUpdated, created, updated string }
+
+// The messages rules pin: ERR-7's, word for word, and the 2016 server's
+// own wordings (CONTRACT §7).
+var (
+	missingObject     = regexp.MustCompile(`^object \[[^\]]*\] of type \[[^\]]*\] not found$`)
+	missingObject2016 = regexp.MustCompile(`^object of type \[[^\]]*\] and id \[[^\]]*\] not found$`)
+	isTime            = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
+	routeWordings     = []string{"not a valid path", "not valid for path"}
+)
+
+// at says where a reply stands: a direct request, an item, a whole batch.
+type at struct {
+	where     string
+	batchPath bool   // the request is to the batch route (ERR-2's choice)
+	itemField string // a malformed item's field ERR-4's message names
+	item      int    // the item's index, or -1
+	limit     bool   // a batch over the limit: LIM-2's message names it
+}
+
+// reply compares the target's reply (status and body, as the request would
+// have had it on its own) with the reference's.
+func (c *comparer) reply(a at, ts int, tb []byte, rs int, rb []byte) []disagreement {
+	var ref, got any
+	if err := json.Unmarshal(rb, &ref); err != nil {
+		return []disagreement{{Text: fmt.Sprintf("%s: the reference answered no JSON (a bug of the kit): %s", a.where, rb)}}
+	}
+	if ts != rs && !c.allowed(a, ts, rs) {
+		return []disagreement{{Rules: statusRules(a), Text: fmt.Sprintf("%s: status %d, the reference answers %d", a.where, ts, rs)}}
+	}
+	if err := json.Unmarshal(tb, &got); err != nil {
+		return []disagreement{{Rules: []string{"ERR-3"}, Text: fmt.Sprintf("%s: the body is not JSON: %q", a.where, tb)}}
+	}
+	if rs >= 400 {
+		return c.failure(a, ts, got, ref)
+	}
+	return c.value(a.where, got, ref)
+}
+
+// allowed: a status a SHOULD rule leaves open (ERR-2's 405, LIM-3's 413).
+func (c *comparer) allowed(a at, ts, rs int) bool {
+	return !c.strict && (rs == 405 && ts == 404 && a.batchPath || rs == 413 && ts == 400)
+}
+
+func statusRules(a at) []string {
+	switch {
+	case a.itemField != "":
+		return []string{"ERR-4"}
+	case a.limit:
+		return []string{"LIM-2"}
+	}
+	return nil
+}
+
+// failure compares error replies: the envelope's shape, and the message
+// where a rule pins it.
+func (c *comparer) failure(a at, ts int, got, ref any) []disagreement {
+	bad := func(rules []string, format string, args ...any) []disagreement {
+		return []disagreement{{Rules: rules, Text: a.where + ": " + fmt.Sprintf(format, args...)}}
+	}
+	g, _ := got.(map[string]any)
+	r, _ := ref.(map[string]any)
+	if g == nil || g["success"] != false || g["status"] != float64(ts) {
+		return bad([]string{"ERR-3"}, "not the error envelope of a %d: %s", ts, compact(got))
+	}
+	re, refHas := r["error"].(map[string]any)
+	ge, has := g["error"].(map[string]any)
+	if _, present := g["error"]; !refHas {
+		if present {
+			return bad([]string{"ERR-3"}, "an error member the profile's server does not send (CONTRACT §7): %s", compact(got))
+		}
+		return nil
+	}
+	msg, _ := ge["message"].(string)
+	if !has || msg == "" {
+		return bad([]string{"ERR-3"}, "no error message: %s", compact(got))
+	}
+	_, refTyped := re["type"]
+	typ, typed := ge["type"]
+	if s, _ := typ.(string); refTyped != typed || refTyped && s == "" {
+		return bad([]string{"ERR-3"}, "error type %v, where the reference has %v (ERR-3, CONTRACT §7): %s", typ, re["type"], compact(got))
+	}
+	refMsg, _ := re["message"].(string)
+	switch {
+	case missingObject.MatchString(refMsg) || missingObject2016.MatchString(refMsg):
+		if msg != refMsg {
+			return bad([]string{"ERR-7"}, "message %q, the rule pins %q", msg, refMsg)
+		}
+	case a.itemField != "":
+		if idx := fmt.Sprintf("[%d]", a.item); !strings.Contains(msg, idx) || !strings.Contains(msg, a.itemField) {
+			return bad([]string{"ERR-4"}, "message %q names not the item %s and its field %s", msg, idx, a.itemField)
+		}
+	case a.limit:
+		if !strings.Contains(msg, strconv.Itoa(c.maxBatch)) {
+			return bad([]string{"LIM-2"}, "message %q does not name the limit %d", msg, c.maxBatch)
+		}
+	case !refTyped:
+		for _, w := range routeWordings {
+			if strings.Contains(refMsg, w) && !strings.Contains(msg, w) {
+				return bad([]string{"ERR-5"}, "message %q does not say %q (CONTRACT §7)", msg, w)
+			}
+		}
+	}
+	return nil
+}
+
+// value compares a success body: an object read back (its fields exactly,
+// its meta's members), a listing (as a set when it holds every object), a
+// saved answer; any other member of the reference's must be in the
+// target's, equal; members only the target has are its own.
+func (c *comparer) value(where string, got, ref any) []disagreement {
+	g, gok := got.(map[string]any)
+	r, rok := ref.(map[string]any)
+	switch {
+	case !rok || !gok:
+		if !reflect.DeepEqual(got, ref) {
+			return []disagreement{{Text: fmt.Sprintf("%s: %s, the reference answers %s", where, compact(got), compact(ref))}}
+		}
+		return nil
+	case isObject(r):
+		return c.object(where, g, r)
+	case r["results"] != nil:
+		return c.listing(where, g, r)
+	}
+	var out []disagreement
+	for _, k := range slices.Sorted(maps.Keys(r)) {
+		gv, ok := g[k]
+		switch {
+		case !ok:
+			out = append(out, disagreement{Rules: rulesOfMember(k), Text: fmt.Sprintf("%s: no member %q: %s", where, k, compact(g))})
+		case k == "location":
+			gs, _ := gv.(string)
+			rs, _ := r[k].(string)
+			if gu, err := url.Parse(gs); err != nil || !gu.IsAbs() || gu.Path != pathOf(rs) {
+				out = append(out, disagreement{Rules: []string{"DATA-2"}, Text: fmt.Sprintf("%s: location %q, want an absolute URL of path %s", where, gs, pathOf(rs))})
+			}
+		case k == "took":
+			if n, ok := gv.(float64); !ok || n < 0 {
+				out = append(out, disagreement{Text: fmt.Sprintf("%s: took %v, want milliseconds (CONTRACT §7)", where, gv)})
+			}
+		default:
+			out = append(out, c.value(where+"."+k, gv, r[k])...)
+		}
+	}
+	return out
+}
+
+func rulesOfMember(k string) []string {
+	switch k {
+	case "id", "type", "location", "version":
+		return []string{"DATA-2"}
+	case "total", "results":
+		return []string{"DATA-3"}
+	}
+	return []string{"ERR-3"}
+}
+
+func pathOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.Path
+}
+
+func isObject(m map[string]any) bool {
+	meta, ok := m["meta"].(map[string]any)
+	return ok && meta["type"] != nil && meta["version"] != nil
+}
+
+// object compares an object read back (DATA-1): its own fields exactly, the
+// meta members the rule names (the times by their shape and their history).
+func (c *comparer) object(where string, g, r map[string]any) []disagreement {
+	bad := func(format string, args ...any) []disagreement {
+		return []disagreement{{Rules: []string{"DATA-1"}, Text: where + ": " + fmt.Sprintf(format, args...)}}
+	}
+	gf, rf := maps.Clone(g), maps.Clone(r)
+	delete(gf, "meta")
+	delete(rf, "meta")
+	if !reflect.DeepEqual(gf, rf) {
+		return bad("fields %s, the reference has %s", compact(gf), compact(rf))
+	}
+	gm, _ := g["meta"].(map[string]any)
+	rm, _ := r["meta"].(map[string]any)
+	if gm == nil {
+		return bad("no meta: %s", compact(g))
+	}
+	for _, k := range []string{"id", "type", "version", "createdBy", "updatedBy"} {
+		if !reflect.DeepEqual(gm[k], rm[k]) {
+			return bad("meta.%s %s, the reference has %s", k, compact(gm[k]), compact(rm[k]))
+		}
+	}
+	created, _ := gm["createdAt"].(string)
+	updated, _ := gm["updatedAt"].(string)
+	refCreated, _ := rm["createdAt"].(string)
+	refUpdated, _ := rm["updatedAt"].(string)
+	if !isTime.MatchString(created) || !isTime.MatchString(updated) {
+		return bad("times %q %q are not UTC ISO-8601 with milliseconds", created, updated)
+	}
+	switch {
+	case refCreated == refUpdated && created != updated:
+		return bad("createdAt %s and updatedAt %s differ, for an object never updated", created, updated)
+	case updated < created:
+		return bad("updatedAt %s is before createdAt %s", updated, created)
+	}
+	key := fmt.Sprint(rm["type"], "/", rm["id"])
+	if s := c.times[key]; s != nil && s.refCreated == refCreated {
+		switch {
+		case created != s.created:
+			return bad("createdAt moved from %s to %s", s.created, created)
+		case refUpdated == s.refUpdated && updated != s.updated:
+			return bad("updatedAt moved from %s to %s with no update", s.updated, updated)
+		case updated < s.updated:
+			return bad("updatedAt went back from %s to %s", s.updated, updated)
+		}
+	}
+	c.times[key] = &seen{refCreated: refCreated, refUpdated: refUpdated, created: created, updated: updated}
+	return nil
+}
+
+// listing compares listings (DATA-3): the same total and page size; when
+// the page holds every object, the same objects, in any order.
+func (c *comparer) listing(where string, g, r map[string]any) []disagreement {
+	bad := func(format string, args ...any) []disagreement {
+		return []disagreement{{Rules: []string{"DATA-3"}, Text: where + ": " + fmt.Sprintf(format, args...)}}
+	}
+	gr, _ := g["results"].([]any)
+	rr, _ := r["results"].([]any)
+	if g["total"] != r["total"] || len(gr) != len(rr) || g["results"] == nil {
+		return bad("total %v and %d results, the reference has total %v and %d results", g["total"], len(gr), r["total"], len(rr))
+	}
+	if k, ok := r["took"]; ok {
+		if n, ok := g["took"].(float64); !ok || n < 0 {
+			return bad("took %v, want milliseconds (CONTRACT §7)", k)
+		}
+	}
+	if r["total"] != float64(len(rr)) {
+		return nil // a page: which objects it holds depends on an order no rule pins
+	}
+	byID := map[string]map[string]any{}
+	for _, o := range rr {
+		m, _ := o.(map[string]any)
+		byID[idOf(m)] = m
+	}
+	var out []disagreement
+	var unseen []int // results whose id no reply showed the reference
+	for i, o := range gr {
+		m, _ := o.(map[string]any)
+		ref, ok := byID[idOf(m)]
+		if !ok {
+			unseen = append(unseen, i)
+			continue
+		}
+		delete(byID, idOf(m))
+		out = append(out, c.object(fmt.Sprintf("%s.results[%d]", where, i), m, ref)...)
+	}
+	// An object created by a batch whose reply showed no result (a 2016
+	// batch that a later element ended) has its own id on each server:
+	// each such object of the target must be one of the reference's, but
+	// for its id.
+	for _, i := range unseen {
+		m, _ := gr[i].(map[string]any)
+		gm, _ := m["meta"].(map[string]any)
+		found := false
+		for _, key := range slices.Sorted(maps.Keys(byID)) {
+			ref := byID[key]
+			if !strings.Contains(key, unshownID) || gm == nil {
+				continue
+			}
+			ref = maps.Clone(ref)
+			meta := maps.Clone(ref["meta"].(map[string]any))
+			meta["id"] = gm["id"]
+			ref["meta"] = meta
+			if c.object("", m, ref) == nil {
+				delete(byID, key)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return bad("result %d, %s, is none of the reference's objects", i, compact(gr[i]))
+		}
+	}
+	return out
+}
+
+// unshownID starts the ids the reference makes up for an object the
+// target created without showing its id.
+const unshownID = "unshown-"
+
+func idOf(o map[string]any) string {
+	meta, _ := o["meta"].(map[string]any)
+	return fmt.Sprint(meta["type"], "/", meta["id"])
+}
+
+func compact(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

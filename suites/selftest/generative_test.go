@@ -1,0 +1,58 @@
+package selftest
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spacedog-oss/batchkit/suites/internal/harness"
+)
+
+// The generative mode alone, the hand-written specs left out, passes every
+// conforming variant and fails every broken one, with a short budget; a
+// failure shows a minimal sequence as a curl script.
+func TestTheGenerativeModeAloneJudgesEachVariant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the suites once per variant")
+	}
+	dir := t.TempDir()
+	bin := harness.Binary(t)
+	for _, v := range slices.Concat(conforming(), broken()) {
+		t.Run(v.name, func(t *testing.T) {
+			// A broken variant fails within the default budget; a conforming
+			// one passes a shorter run, which keeps the self-test short.
+			v.args = append(slices.Clone(v.args), "--ginkgo.label-filter=generative", "--gen-seed=1")
+			if len(v.breaks) == 0 {
+				v.args = append(v.args, "--gen-budget=1s")
+			}
+			reports := filepath.Join(dir, slug(v.name))
+			report, out, passed := run(t, bin, reports, v)
+			if want := len(v.breaks) == 0; passed != want {
+				t.Fatalf("the generative mode passed: %v, want %v\n%s\n%s", passed, want, report, harness.Tail(out))
+			}
+			if passed {
+				return
+			}
+			script := sequenceScript(report)
+			if n := len(regexp.MustCompile(`\n# \d+/\d+\n`).FindAllString(script, -1)); n == 0 || n > 6 {
+				t.Errorf("a sequence of %d requests, want 1 to 6:\n%s", n, report)
+			}
+			if !strings.Contains(string(report), "--gen-seed=") {
+				t.Errorf("no replay command in the report:\n%s", report)
+			}
+			results, _ := os.ReadFile(filepath.Join(reports, "results.json"))
+			if !strings.Contains(string(results), "generative mode: the target and the reference disagree") {
+				t.Errorf("results.json holds no sequence")
+			}
+		})
+	}
+}
+
+// sequenceScript is the first curl script of conformance.md's problems.
+func sequenceScript(report []byte) string {
+	m := regexp.MustCompile(`(?s)#!/bin/sh\n.*?\n` + "```").Find(report)
+	return string(m)
+}
