@@ -32,6 +32,9 @@ type Config struct {
 	// deletes every object of its backend in the doc profile, and of any
 	// server that gets the spacedog-2016 profile's 501 wrong.
 	Destructive bool
+	// UsersEnforced says the target refuses a wrong password, as SpaceDog
+	// does and the mock started with --users: the specs that send one run.
+	UsersEnforced bool
 }
 
 // EnvPrefix starts the variable of each flag.
@@ -49,6 +52,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Password2, "password2", "", "its password")
 	fs.BoolVar(&c.Strict, "strict", false, "fail on SHOULD rules too")
 	fs.StringVar(&c.ReportDir, "report-dir", "", "`folder` for conformance.md, results.json and conformance.html")
+	fs.BoolVar(&c.UsersEnforced, "users-enforced", false, "the target refuses a wrong password (SpaceDog, or a mock started with --users): send one to GET /1/login")
 	fs.BoolVar(&c.Destructive, "destructive", false, "send the --target DELETE /1/data, which may delete all of its backend's data (the in-process mock always gets it)")
 }
 
