@@ -185,8 +185,8 @@ func (s *Server) run(c *call, route *spec.Route) response {
 	// A batch's items are checked one by one (SUB-4), unless the profile
 	// checks the batch's credentials once, for all of them.
 	checkBatch := op == "batch" && s.profile.batchIdentity && hasCredentials
-	if s.cfg.Users != nil && (op != "batch" || checkBatch) {
-		if res, ok := s.authenticate(who); !ok {
+	if s.cfg.Users != nil && (op != "batch" || checkBatch) && !signsIn(op) {
+		if res, ok := s.authenticate(who, c.backend); !ok {
 			return res
 		}
 	}
@@ -247,14 +247,14 @@ func (c *call) note(sub SubEntry) {
 
 // authenticate checks a request's Basic credentials against the users the
 // mock enforces: without valid ones, a 401 (for a batch item, in place).
-func (s *Server) authenticate(h http.Header) (response, bool) {
+func (s *Server) authenticate(h http.Header, backend string) (response, bool) {
 	user, password, ok := basicAuth(h)
 	want := s.cfg.Users[user]
 	switch {
 	case !ok:
 		return s.profile.failure(http.StatusUnauthorized, "credentials required: send the Basic credentials of a user"), false
 	case want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(password)) != 1: // no timing oracle
-		return s.profile.failure(http.StatusUnauthorized, "invalid credentials for user [%s]", user), false
+		return s.profile.failure(http.StatusUnauthorized, "%s", s.profile.signIn.invalid(user, backend)), false
 	}
 	return response{}, true
 }

@@ -52,6 +52,8 @@ type profile struct {
 	// objectIDHeader names a saved object in an x-spacedog-object-id
 	// header too, which SDKs of that server read.
 	objectIDHeader bool
+	// signIn words the refusals of GET /1/login and /1/logout (login.go).
+	signIn signInWords
 }
 
 func profileNamed(name string) (profile, bool) {
@@ -70,6 +72,7 @@ func profileNamed(name string) (profile, bool) {
 		}
 		p.routeError = func(status int, _, _ string, err error) response { return p.failure(status, "%v", err) }
 		p.missingDelete = func(_, _ string, err error) response { return p.failure(http.StatusNotFound, "%v", err) }
+		p.signIn = docSignIn(p)
 		return p, true
 	case spec.SpaceDog2016:
 		p := profile{
@@ -115,6 +118,7 @@ func profileNamed(name string) (profile, bool) {
 		p.notObject = func(raw []byte) response {
 			return p.failure(http.StatusBadRequest, "not a json object but [%s]", nodeType(raw))
 		}
+		p.signIn = signIn2016
 		return p, true
 	}
 	return profile{}, false
@@ -134,6 +138,8 @@ func docErrorType(status int) string {
 		return "java.lang.IllegalArgumentException"
 	case http.StatusUnauthorized:
 		return "io.spacedog.services.AuthenticationException"
+	case http.StatusForbidden:
+		return "io.spacedog.services.ForbiddenException"
 	case http.StatusNotFound:
 		return "io.spacedog.services.NotFoundException"
 	case http.StatusMethodNotAllowed:

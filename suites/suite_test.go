@@ -48,22 +48,31 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	if !cfg.InProcess() {
 		return []byte(cfg.Target)
 	}
+	// The run's own mock checks the passwords of the run's users, as
+	// SpaceDog does: the specs that send a wrong one run too.
+	inProcessUsers()
 	mock, err := mockserver.New(mockserver.Config{MaxBatch: cfg.MaxBatch, MaxBody: cfg.MaxBody, Profile: cfg.Profile,
-		SelfCheck: selfCheck.report})
+		Users: map[string]string{cfg.Username: cfg.Password, cfg.Username2: cfg.Password2}, SelfCheck: selfCheck.report})
 	Expect(err).NotTo(HaveOccurred())
 	srv := httptest.NewServer(mock)
 	DeferCleanup(srv.Close) // after every process is done
 	return []byte(srv.URL)
 }, func(url []byte) {
 	if cfg.InProcess() {
-		// The mock trusts any Basic username: the specs that need users run.
-		cfg.Username, cfg.Password = or(cfg.Username, "fred"), or(cfg.Password, "secret")
-		cfg.Username2, cfg.Password2 = or(cfg.Username2, "vince"), or(cfg.Password2, "secret2")
+		inProcessUsers()
 	}
 	var err error
 	target, err = newClient(string(url), cfg)
 	Expect(err).NotTo(HaveOccurred())
 })
+
+// inProcessUsers gives the run's own mock two users, those given or
+// defaults, whose passwords it checks: every spec that needs users runs.
+func inProcessUsers() {
+	cfg.Username, cfg.Password = or(cfg.Username, "fred"), or(cfg.Password, "secret")
+	cfg.Username2, cfg.Password2 = or(cfg.Username2, "vince"), or(cfg.Password2, "secret2")
+	cfg.UsersEnforced = true
+}
 
 var _ = SynchronizedAfterSuite(func() {
 	AddReportEntry(summary.EntryRequests, fmt.Sprint(target.requestsSinceLast()), ReportEntryVisibilityNever)

@@ -238,6 +238,8 @@ func (g *Gen) request(item bool) Request {
 		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data/" + g.typ(false))}
 	case w < 83:
 		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data")}
+	case w < 85: // signing in (CONTRACT §6.1)
+		r = Request{Method: "GET", Path: g.slash(g.root() + pick(g.r, "/login", "/logout"))}
 	case w < 87: // no route (ERR-5)
 		r = Request{Method: pick(g.r, "GET", "DELETE"), Path: pick(g.r, "/1/nowhere", "/2/data/thing", "/1/data/thing/a/b",
 			"/1", "/", "/1/batches", "/data/thing", "/1/data//a")}
@@ -440,6 +442,16 @@ func (g *Gen) write(r *Request) json.RawMessage {
 			}
 		}
 		item["headers"] = r.Headers
+	}
+	if segs, ok := segments(r.Path); ok && g.chance(40) {
+		if kind, _, _ := route(segs); kind == "login" {
+			// Credentials that are no Basic ones: 401 from login (AUTH-2).
+			if r.Headers == nil {
+				r.Headers = map[string]string{}
+			}
+			r.Headers["Authorization"] = "Bearer 0123456789"
+			item["headers"] = r.Headers
+		}
 	}
 	if g.chance(10) {
 		item["comment"] = "other fields are ignored"

@@ -14,7 +14,7 @@ import (
 // JudgeDirect runs a direct request's step on the model and judges the
 // target's reply.
 func (m *Model) JudgeDirect(st *Step, status int, body []byte) []string {
-	return m.Apply(st.Host, *st.Req, st.Auth.User, -1).Judge(status, body)
+	return m.Apply(st.Host, *st.Req, st.Auth, -1).Judge(status, body)
 }
 
 // Verdict is a batch reply judged.
@@ -104,5 +104,5 @@ func (m *Model) itemOutcome(st *Step, i int) Outcome {
 	if it.Req == nil {
 		return Outcome{status: http.StatusBadRequest, says: []string{fmt.Sprintf("[%d]", i), it.Field}} // ERR-4
 	}
-	return m.Apply(st.Host, *it.Req, m.itemUser(it, st.Auth), i)
+	return m.Apply(st.Host, *it.Req, m.itemAuth(it, st.Auth), i)
 }

@@ -120,14 +120,16 @@ var routeMethods = map[string][]string{
 	"type":   {"GET", "POST", "DELETE"},
 	"object": {"GET", "PUT", "DELETE"},
 	"batch":  {"POST"},
+	"login":  {"GET"}, // GET /1/login and /1/logout (CONTRACT §6.1)
 }
 
-// Apply runs a data request on the model, as user, on the backend of host,
+// Apply runs a request on the model, as caller, on the backend of host,
 // and returns what the target must answer it on its own. item is the
 // request's index in a batch, or -1 for a direct request: a batch holds no
 // batch (ERR-6), and in the spacedog-2016 profile an item's payload is read
 // from content only.
-func (m *Model) Apply(host Host, r Request, user string, item int) Outcome {
+func (m *Model) Apply(host Host, r Request, caller Auth, item int) Outcome {
+	user := caller.User
 	segs, ok := segments(r.Path)
 	if !ok {
 		return failed(http.StatusBadRequest) // SEC-1
@@ -147,6 +149,9 @@ func (m *Model) Apply(host Host, r Request, user string, item int) Outcome {
 	q, ok := r.effectiveQuery()
 	if !ok {
 		return failed(http.StatusBadRequest)
+	}
+	if kind == "login" {
+		return signIn(caller)
 	}
 	if kind != "all" && !typeName.MatchString(typ) || kind == "object" && !objectID.MatchString(id) {
 		return failed(http.StatusBadRequest) // DATA-5; SEC-1: an id holding "/" is no id
@@ -239,12 +244,15 @@ func segments(raw string) ([]string, bool) {
 	return segs, true
 }
 
-// route names the route of decoded segments: all, type, object, batch, or
+// route names the route of decoded segments: all, type, object, batch,
+// login (and logout), or
 // "" for none.
 func route(segs []string) (kind, typ, id string) {
 	switch {
 	case len(segs) == 2 && segs[0] == "1" && segs[1] == "batch":
 		return "batch", "", ""
+	case len(segs) == 2 && segs[0] == "1" && (segs[1] == "login" || segs[1] == "logout"):
+		return "login", "", ""
 	case len(segs) < 2 || len(segs) > 4 || segs[0] != "1" || segs[1] != "data" || slices.Contains(segs[2:], ""):
 		return "", "", ""
 	case len(segs) == 2:
@@ -253,6 +261,20 @@ func route(segs []string) (kind, typ, id string) {
 		return "type", segs[2], ""
 	}
 	return "object", segs[2], segs[3]
+}
+
+// signIn is what GET /1/login and /1/logout answer the caller (CONTRACT
+// §6.1, AUTH-n): success to Basic credentials (the model's users' are
+// valid: a target that checks passwords knows them), 401 to an
+// Authorization that is no Basic credentials, 403 to none.
+func signIn(caller Auth) Outcome {
+	switch {
+	case caller.Header == "":
+		return failed(http.StatusForbidden)
+	case !strings.HasPrefix(caller.Header, "Basic "):
+		return failed(http.StatusUnauthorized)
+	}
+	return done(-1)
 }
 
 // isBatch reports whether a path as sent names the batch route.

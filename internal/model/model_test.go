@@ -98,7 +98,7 @@ func TestTheModelSpeaksEachProfile(t *testing.T) {
 			if reply == "" {
 				continue
 			}
-			out := models[i].Apply(host, c.r, "fred", c.item)
+			out := models[i].Apply(host, c.r, Auth{Basic("fred"), "fred"}, c.item)
 			if problems := out.Judge(c.status[i], []byte(reply)); problems != nil {
 				t.Errorf("%s, %s: %v", models[i].Profile(), c.name, problems)
 			}
@@ -109,7 +109,7 @@ func TestTheModelSpeaksEachProfile(t *testing.T) {
 // A reply that breaks a rule is judged so.
 func TestJudgeFindsWhatIsWrong(t *testing.T) {
 	m := newModel(t, spec.Doc)
-	out := m.Apply(host, req("POST", "/1/data/thing", "id=a", `{"n":1}`), "fred", -1)
+	out := m.Apply(host, req("POST", "/1/data/thing", "id=a", `{"n":1}`), Auth{Basic("fred"), "fred"}, -1)
 	for name, reply := range map[string]string{
 		"another version": `{"success":true,"status":200,"id":"a","type":"thing","location":"http://alpha.localhost/1/data/thing/a","version":2}`,
 		"a member twice":  `{"success":true,"success":true,"status":200,"id":"a","type":"thing","location":"http://alpha.localhost/1/data/thing/a","version":1}`,
@@ -122,8 +122,34 @@ func TestJudgeFindsWhatIsWrong(t *testing.T) {
 	if out.Judge(201, nil) == nil {
 		t.Error("another status passed")
 	}
-	if m.Apply(host, req("GET", "/1/data/thing/b", "", ""), "fred", -1).
+	if m.Apply(host, req("GET", "/1/data/thing/b", "", ""), Auth{Basic("fred"), "fred"}, -1).
 		Judge(404, []byte(`{"success":false,"status":404,"error":{"type":"x","message":"gone"}}`)) == nil {
 		t.Error("an ERR-7 message that names nothing passed")
+	}
+}
+
+// Signing in answers by the caller's Authorization alone (CONTRACT §6.1).
+func TestSigningInAnswersByTheCallersCredentials(t *testing.T) {
+	m, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := Host{"alpha.localhost", "alpha"}
+	for _, tc := range []struct {
+		caller Auth
+		status int
+	}{
+		{Auth{Basic("fred"), "fred"}, 200},
+		{Auth{"", "anonymous"}, 403},
+		{Auth{"Bearer 0123456789", "anonymous"}, 401},
+	} {
+		for _, path := range []string{"/1/login", "/v1/logout/"} {
+			if got := m.Apply(host, Request{Method: "get", Path: path}, tc.caller, -1).Status(); got != tc.status {
+				t.Errorf("GET %s as %q: %d, want %d", path, tc.caller.Header, got, tc.status)
+			}
+		}
+	}
+	if got := m.Apply(host, Request{Method: "POST", Path: "/1/login"}, Auth{Basic("fred"), "fred"}, -1).Status(); got != 405 {
+		t.Errorf("POST /1/login: %d, want 405", got)
 	}
 }

@@ -162,22 +162,23 @@ func Basic(user string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":secret"))
 }
 
-// itemUser is who an item runs as: its own credentials, else the batch's
+// itemAuth is who an item runs as: its own credentials, else the batch's
 // (SUB-4); always the batch's in the spacedog-2016 profile (CONTRACT §7).
-func (m *Model) itemUser(it Item, batch Auth) string {
+func (m *Model) itemAuth(it Item, batch Auth) Auth {
 	if m.is2016() {
-		return batch.User
+		return batch
 	}
 	for name, v := range it.Req.Headers {
 		if strings.EqualFold(name, "Authorization") {
 			for _, a := range m.auths() {
 				if a.Header == v {
-					return a.User
+					return a
 				}
 			}
+			return Auth{Header: v, User: "anonymous"} // no credentials the model knows
 		}
 	}
-	return batch.User
+	return batch
 }
 
 // Alone is an item's request as sent on its own, with the batch's headers

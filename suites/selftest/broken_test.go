@@ -42,6 +42,10 @@ func broken() []variant {
 		{name: "a 2016 server whose update leaves updatedBy stale", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
 			profile: spec.SpaceDog2016, wrap: defect.StaleUpdatedBy, breaks: []string{"DATA-1"}},
 
+		// CONTRACT §6.1.
+		{name: "login answering success to anyone", cfg: mockserver.Config{Users: suiteUsers}, args: []string{"--users-enforced"},
+			wrap: defect.LoginForAnyone, breaks: []string{"AUTH-2", "AUTH-3"}},
+
 		// CONTRACT §7: the 2016 server's own replies.
 		{name: "a 2016 server wording a DELETE of a missing object as the doc profile does", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
 			profile: spec.SpaceDog2016, wrap: defect.DocWordingOfMissingDelete, breaks: []string{"ERR-7"}},

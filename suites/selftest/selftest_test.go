@@ -47,6 +47,10 @@ type variant struct {
 	notMet []string
 }
 
+// suiteUsers are the users run gives the suites, for a mock that
+// enforces them: wrong passwords are refused (AUTH-2).
+var suiteUsers = map[string]string{"fred": "secret", "vince": "secret2"}
+
 // othersAllowed is how many rules beyond the broken ones a defect may fail:
 // a defect fails the specs of its rule, and few others.
 const othersAllowed = 2

@@ -52,6 +52,16 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 				}
 			}
 		}},
+		{"the mock enforcing the suites' users", func(t *testing.T, do doer) {
+			if resp, body := do("GET", "/1/data", ""); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("no credentials, users enforced: %d %s", resp.StatusCode, body)
+			}
+		}},
+		{"the 2016 mock enforcing the suites' users", func(t *testing.T, do doer) {
+			if resp, body := do("GET", "/1/data", ""); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("no credentials, users enforced: %d %s", resp.StatusCode, body)
+			}
+		}},
 		{"the mock holding other data", func(t *testing.T, do doer) {
 			if _, body := do("GET", "/1/data/other0", ""); !strings.Contains(body, `"total":10`) {
 				t.Errorf("no data of its own: %s", body)

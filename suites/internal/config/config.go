@@ -49,6 +49,10 @@ type Config struct {
 	GenSequences int           // sequences at most
 	GenSteps     int           // steps per sequence
 	GenBudget    time.Duration // no sequence starts past it
+
+	// UsersEnforced says the target refuses a wrong password, as SpaceDog
+	// does and the mock started with --users: the specs that send one run.
+	UsersEnforced bool
 }
 
 // The defaults of the bounds. A healthy backend answers a batch of 10 in
@@ -83,6 +87,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.GenSequences, "gen-sequences", 40, "generative mode: sequences at most")
 	fs.IntVar(&c.GenSteps, "gen-steps", 30, "generative mode: steps per sequence")
 	fs.DurationVar(&c.GenBudget, "gen-budget", 5*time.Second, "generative mode: no sequence starts past this `duration`")
+	fs.BoolVar(&c.UsersEnforced, "users-enforced", false, "the target refuses a wrong password (SpaceDog, or a mock started with --users): send one to GET /1/login")
 	fs.BoolVar(&c.Destructive, "destructive", false, "send the --target DELETE /1/data, which may delete all of its backend's data (the in-process mock always gets it)")
 }
 
