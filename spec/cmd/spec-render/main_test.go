@@ -112,6 +112,10 @@ func moduleRepo(t *testing.T) string {
 		}
 		rel, _ := filepath.Rel(root, path)
 		switch {
+		case rel == ".git" && !d.IsDir():
+			// A worktree's .git is a file naming the real repository:
+			// copied, it would make the copy's commits land there.
+			return nil
 		case d.IsDir() && (rel == ".git" || rel == "bin" || rel == "reports"):
 			return filepath.SkipDir
 		case d.IsDir():
