@@ -5,8 +5,12 @@ REPORTS ?= reports
 BASE    ?= HEAD
 OASDIFF_FLAGS   ?=
 CONFORMANCE_BIN ?= bin/spacedog-conformance
+# make dist and make image: the release's version, its folder, its platforms
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+DIST      ?= dist
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http soak soak-short build spec-check conformance-bin
+.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http soak soak-short build spec-check conformance-bin dist image
 
 ## mock: serve the mock on localhost:8080 (flags in ARGS="--max-batch 20")
 mock:
@@ -68,3 +72,10 @@ conformance-bin:
 ## BASE (a git ref) and the working tree, with oasdiff's findings
 spec-check:
 	spec/check-breaking.sh $(BASE) $(OASDIFF_FLAGS)
+
+## dist: the release archives in $(DIST): spacedog-mock and
+## spacedog-conformance, static and stamped with $(VERSION), with the README
+## and the license, for each of $(PLATFORMS), and their SHA256SUMS
+## (make dist VERSION=v1.2.3; PLATFORMS=linux/amd64 for one)
+dist:
+	$(GO) run ./release/cmd/dist -version $(VERSION) -out $(DIST) $(PLATFORMS)
