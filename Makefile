@@ -9,6 +9,11 @@ CONFORMANCE_BIN ?= bin/spacedog-conformance
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 DIST      ?= dist
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+# make image: the tool (podman, else docker; CONTAINER="podman --root=..."
+# works too), the image's name and its staged context
+CONTAINER   ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
+IMAGE       ?= spacedog-batchkit:$(VERSION)
+IMAGE_STAGE ?= bin/image
 
 .PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http soak soak-short build spec-check conformance-bin dist image
 
@@ -79,3 +84,13 @@ spec-check:
 ## (make dist VERSION=v1.2.3; PLATFORMS=linux/amd64 for one)
 dist:
 	$(GO) run ./release/cmd/dist -version $(VERSION) -out $(DIST) $(PLATFORMS)
+
+## image: the container image $(IMAGE) (Containerfile), FROM scratch with
+## both binaries for linux on this machine's architecture, built by
+## podman or docker, whichever is installed
+image:
+	@test -n "$(CONTAINER)" || { echo "make image: neither podman nor docker is installed" >&2; exit 1; }
+	rm -rf $(IMAGE_STAGE)
+	$(GO) run ./release/cmd/dist -version $(VERSION) -stage $(IMAGE_STAGE) linux/$$($(GO) env GOARCH)
+	cp release/image/passwd release/image/group $(IMAGE_STAGE)/
+	$(CONTAINER) build -f Containerfile --build-arg VERSION=$(VERSION) -t $(IMAGE) $(IMAGE_STAGE)
