@@ -5,8 +5,17 @@ REPORTS ?= reports
 BASE    ?= HEAD
 OASDIFF_FLAGS   ?=
 CONFORMANCE_BIN ?= bin/spacedog-conformance
+# make dist and make image: the release's version, its folder, its platforms
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+DIST      ?= dist
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+# make image: the tool (podman, else docker; CONTAINER="podman --root=..."
+# works too), the image's name and its staged context
+CONTAINER   ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
+IMAGE       ?= spacedog-batchkit:$(VERSION)
+IMAGE_STAGE ?= bin/image
 
-.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http soak soak-short build spec-check lint-spec conformance-bin
+.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http soak soak-short build spec-check lint-spec conformance-bin dist image
 
 ## mock: serve the mock on localhost:8080 (flags in ARGS="--max-batch 20")
 mock:
@@ -78,3 +87,20 @@ spec-check:
 ## by Dredd; npm installs the tools, versions pinned, into bin/npm
 lint-spec:
 	spec/lint.sh
+
+## dist: the release archives in $(DIST): spacedog-mock and
+## spacedog-conformance, static and stamped with $(VERSION), with the README
+## and the license, for each of $(PLATFORMS), and their SHA256SUMS
+## (make dist VERSION=v1.2.3; PLATFORMS=linux/amd64 for one)
+dist:
+	$(GO) run ./release/cmd/dist -version $(VERSION) -out $(DIST) $(PLATFORMS)
+
+## image: the container image $(IMAGE) (Containerfile), FROM scratch with
+## both binaries for linux on this machine's architecture, built by
+## podman or docker, whichever is installed
+image:
+	@test -n "$(CONTAINER)" || { echo "make image: neither podman nor docker is installed" >&2; exit 1; }
+	rm -rf $(IMAGE_STAGE)
+	$(GO) run ./release/cmd/dist -version $(VERSION) -stage $(IMAGE_STAGE) linux/$$($(GO) env GOARCH)
+	cp release/image/passwd release/image/group $(IMAGE_STAGE)/
+	$(CONTAINER) build -f Containerfile --build-arg VERSION=$(VERSION) -t $(IMAGE) $(IMAGE_STAGE)

@@ -5,6 +5,8 @@
 # Both trees are rendered by the working tree's spec-render: BASE's patch
 # files are merged by today's code. oasdiff runs in the module's root, so it
 # reads the .oasdiff.yaml there, if any (err-ignore: breaks accepted).
+# oasdiff is a tool of the module in tools/ci, not of the kit's own module,
+# whose importers would otherwise inherit its requirements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:-HEAD}
@@ -33,7 +35,7 @@ for f in "$tmp"/base/*.yaml; do
     continue
   fi
   echo "spec-check: the $profile profile, $base against the working tree"
-  go tool oasdiff breaking --fail-on ERR "$@" "$f" "$tmp/worktree/$profile.yaml" || status=1
+  go tool -modfile=tools/ci/go.mod oasdiff breaking --fail-on ERR "$@" "$f" "$tmp/worktree/$profile.yaml" || status=1
 done
 for f in "$tmp"/worktree/*.yaml; do
   profile=$(basename "$f" .yaml)

@@ -21,6 +21,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/buildinfo"
 	"github.com/spacedog-oss/batchkit/internal/flagenv"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
@@ -32,6 +33,19 @@ import (
 var cfg config.Config
 
 func init() { cfg.Register(flag.CommandLine) }
+
+// showVersion makes the suites' binary print the kit's version instead of
+// running: spacedog-conformance --version.
+var showVersion = flag.Bool("version", false, "print the kit's version and exit")
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if *showVersion {
+		fmt.Println("spacedog-conformance", buildinfo.Version())
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 func TestConformance(t *testing.T) {
 	if err := cfg.Complete(flag.CommandLine, os.Getenv); err != nil {
@@ -136,7 +150,7 @@ var _ = ReportAfterSuite("conformance summary", func(report Report) {
 	sp, err := spec.Load()
 	Expect(err).NotTo(HaveOccurred())
 	rules := summary.Rules(sp.Rules(), report)
-	results := summary.Build(reportedRun(), rules, report, summary.Version())
+	results := summary.Build(reportedRun(), rules, report, buildinfo.Version())
 	if cfg.ReportDir != "" {
 		Expect(results.WriteReports(cfg.ReportDir)).To(Succeed())
 	}

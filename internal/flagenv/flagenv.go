@@ -15,9 +15,11 @@ func Name(prefix, flagName string) string {
 }
 
 // Apply sets each flag of fs that the command line did not set from its
-// variable, when that is not empty. Call it after fs.Parse.
+// variable, when that is not empty. Call it after fs.Parse. A --version
+// flag has no variable: PREFIX_VERSION more likely holds the version of
+// something else, in a CI job's environment, than asks for the binary's.
 func Apply(fs *flag.FlagSet, prefix string, getenv func(string) string) error {
-	set := map[string]bool{}
+	set := map[string]bool{"version": true}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {

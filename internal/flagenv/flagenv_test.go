@@ -33,3 +33,15 @@ func TestApplyNamesTheBadVariable(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// X_VERSION=1.2 is some other thing's version: it neither fails nor sets
+// --version.
+func TestApplyLeavesVersionAlone(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	v := fs.Bool("version", false, "")
+	for _, value := range []string{"1.2", "true"} {
+		if err := Apply(fs, "X_", func(k string) string { return value }); err != nil || *v {
+			t.Errorf("X_VERSION=%s: error %v, --version %v", value, err, *v)
+		}
+	}
+}

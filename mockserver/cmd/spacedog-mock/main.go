@@ -50,6 +50,7 @@ type options struct {
 	conns     connLimits
 	// failOnViolation makes the exit status 1 when the proxy saw any.
 	failOnViolation bool
+	version         bool // print the version and exit
 }
 
 // connLimits bound what a client may hold: connections, and the time
@@ -110,8 +111,12 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), "\nEach flag can be set in the environment: --max-batch as SPACEDOG_MOCK_MAX_BATCH, and so on.\n")
 	}
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.version { // whatever the rest says: no checks
+		return o, nil
 	}
 	if err := flagenv.Apply(fs, "SPACEDOG_MOCK_", getenv); err != nil {
 		return o, err

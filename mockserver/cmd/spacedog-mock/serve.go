@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/buildinfo"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -23,6 +24,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if o.version {
+		_, err := fmt.Fprintln(stdout, "spacedog-mock", buildinfo.Version())
 		return err
 	}
 	o.cfg.Logger = logger(stderr, o.logJSON)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/spacedog-oss/batchkit/internal/buildinfo"
 )
 
 // SchemaVersion is results.json's format; a change that breaks its readers
@@ -162,11 +164,11 @@ type Rerun struct {
 }
 
 // Build makes a run's results from its Ginkgo report; rules come from
-// Rules, version from Version.
+// Rules, version from buildinfo.Version.
 func Build(run Run, rules []Rule, report types.Report, version string) Results {
 	res := Results{
 		SchemaVersion: SchemaVersion,
-		Kit:           Kit{Module: module, Version: version},
+		Kit:           Kit{Module: buildinfo.Module, Version: version},
 		Target:        run.Target,
 		Profile:       run.Profile,
 		Strict:        run.Strict,

@@ -3,12 +3,10 @@ package summary
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -261,28 +259,6 @@ func TestThePageEscapesEverythingAndLoadsNothing(t *testing.T) {
 		`<details class="rule not-met" id="SUB-5" open>`, `href="#ORD-1"`, "ORD · Order and effects"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("the page lacks %q", s)
-		}
-	}
-}
-
-func TestTheKitsVersion(t *testing.T) {
-	none := func() (string, error) { return "", errors.New("not a repository") }
-	described := func() (string, error) { return "v0.3.0-4-gabc1234-dirty", nil }
-	main := func(v string) *debug.BuildInfo { return &debug.BuildInfo{Main: debug.Module{Path: module, Version: v}} }
-	dep := &debug.BuildInfo{Main: debug.Module{Path: "example.com/ci", Version: "(devel)"}, Deps: []*debug.Module{{Path: module, Version: "v0.4.1"}}}
-	for _, tc := range []struct {
-		bi       *debug.BuildInfo
-		describe func() (string, error)
-		want     string
-	}{
-		{main("v0.4.0"), described, "v0.4.0"},
-		{dep, none, "v0.4.1"},
-		{main("(devel)"), described, "v0.3.0-4-gabc1234-dirty"},
-		{main(""), none, "devel"},
-		{nil, none, "devel"},
-	} {
-		if got := version(tc.bi, tc.describe); got != tc.want {
-			t.Errorf("%+v: %q, want %q", tc.bi, got, tc.want)
 		}
 	}
 }

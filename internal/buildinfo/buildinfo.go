@@ -1,4 +1,6 @@
-package summary
+// Package buildinfo says which version of the kit a binary is: the one
+// stamped by the release build, else what the Go build or git knows.
+package buildinfo
 
 import (
 	"context"
@@ -11,21 +13,30 @@ import (
 	"time"
 )
 
-// module is the kit's module path.
-const module = "github.com/spacedog-oss/batchkit"
+// Module is the kit's module path.
+const Module = "github.com/spacedog-oss/batchkit"
 
-// Version is the kit's version: the module's version from the build, when
-// it was built as a dependency or from a tagged module, else what git
-// describe says of the kit's source folder, when it is there, else devel.
+// stamp is the version the release build sets, with
+// -ldflags "-X github.com/spacedog-oss/batchkit/internal/buildinfo.stamp=v1.2.3"
+// (make dist). It is a variable for the linker only: nothing assigns it.
+var stamp string
+
+// Version is the kit's version: the release's stamp, else the module's
+// version from the build, when it was built as a dependency or from a
+// tagged module, else what git describe says of the kit's source folder,
+// when it is there, else devel.
 func Version() string {
 	bi, _ := debug.ReadBuildInfo()
-	return version(bi, gitDescribe)
+	return version(stamp, bi, gitDescribe)
 }
 
-func version(bi *debug.BuildInfo, describe func() (string, error)) string {
+func version(stamp string, bi *debug.BuildInfo, describe func() (string, error)) string {
+	if stamp != "" {
+		return stamp
+	}
 	if bi != nil {
 		for _, m := range append([]*debug.Module{&bi.Main}, bi.Deps...) {
-			if m != nil && m.Path == module && m.Version != "" && m.Version != "(devel)" {
+			if m != nil && m.Path == Module && m.Version != "" && m.Version != "(devel)" {
 				return m.Version
 			}
 		}

