@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -37,10 +38,10 @@ func BenchmarkBatch10(b *testing.B) {
 	var items []any
 	for i := range 5 {
 		serve(b, s, "POST", fmt.Sprintf("/1/data/product?id=p%d", i), []byte(`{"name":"Teddy Bear","price":"$23.45","tags":["toy","bear"]}`))
-		items = append(items, post("/1/data/product", obj{"name": "Mobby Dick", "price": "$29.99", "stock": i}))
+		items = append(items, subreq.Post("/1/data/product", obj{"name": "Mobby Dick", "price": "$29.99", "stock": i}))
 	}
 	for i := range 5 {
-		items = append(items, get(fmt.Sprintf("/1/data/product/p%d", i)))
+		items = append(items, subreq.Get(fmt.Sprintf("/1/data/product/p%d", i)))
 	}
 	body, _ := json.Marshal(items)
 	b.ReportAllocs()

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -91,7 +92,7 @@ func TestSlowBodiesHoldWhatTheySentNotWhatTheyAnnounced(t *testing.T) {
 		}
 		c.Write([]byte("[" + strings.Repeat(" ", 1<<10-1)))
 	}
-	if r := m.batch("", get("/1/data")); r.status != 200 {
+	if r := m.batch("", subreq.Get("/1/data")); r.status != 200 {
 		t.Errorf("a batch beside 300 slow bodies: %d %s", r.status, r.body)
 	}
 	runtime.GC()

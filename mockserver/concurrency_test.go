@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -25,16 +26,16 @@ func TestConcurrentBatchesLoseNoWrite(t *testing.T) {
 		wg.Go(func() {
 			for r := range rounds {
 				items := []any{
-					post(fmt.Sprintf("/1/data/load?id=c%d-r%d-0", c, r), obj{"c": c}),
-					post(fmt.Sprintf("/1/data/load?id=c%d-r%d-1", c, r), obj{"c": c}),
-					post(fmt.Sprintf("/1/data/load?id=c%d-r%d-2", c, r), obj{"c": c}),
-					put("/1/data/counter/shared", obj{fmt.Sprintf("c%d", c): r}),
-					get(fmt.Sprintf("/1/data/load/c%d-r%d-1", c, r)),
-					get("/1/data/load?size=5"),
-					get("/1/data/counter/shared"),
+					subreq.Post(fmt.Sprintf("/1/data/load?id=c%d-r%d-0", c, r), obj{"c": c}),
+					subreq.Post(fmt.Sprintf("/1/data/load?id=c%d-r%d-1", c, r), obj{"c": c}),
+					subreq.Post(fmt.Sprintf("/1/data/load?id=c%d-r%d-2", c, r), obj{"c": c}),
+					subreq.Put("/1/data/counter/shared", obj{fmt.Sprintf("c%d", c): r}),
+					subreq.Get(fmt.Sprintf("/1/data/load/c%d-r%d-1", c, r)),
+					subreq.Get("/1/data/load?size=5"),
+					subreq.Get("/1/data/counter/shared"),
 				}
 				if r > 0 {
-					items = append(items, del(fmt.Sprintf("/1/data/load/c%d-r%d-0", c, r-1)))
+					items = append(items, subreq.Delete(fmt.Sprintf("/1/data/load/c%d-r%d-0", c, r-1)))
 				}
 				got, err := postBatch(m.url, items)
 				if err != nil {

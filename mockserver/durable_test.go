@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/wal"
 )
@@ -20,7 +21,7 @@ func TestALoggedMockReplaysToTheSameData(t *testing.T) {
 	m := newMock(t, deterministic())
 	m.srv.LogTo(log)
 	m.do("POST", "/1/data/t?id=a", obj{"n": 1})
-	m.batch("", post("/1/data/t", obj{"n": 2}), put("/1/data/t/a", obj{"m": 3}), post("/1/data/u?id=b", obj{}), del("/1/data/u/b"))
+	m.batch("", subreq.Post("/1/data/t", obj{"n": 2}), subreq.Put("/1/data/t/a", obj{"m": 3}), subreq.Post("/1/data/u?id=b", obj{}), subreq.Delete("/1/data/u/b"))
 	m.doHost("shop.localhost", "POST", "/1/data/s?id=c", obj{"x": "<y>"})
 	m.do("PUT", "/1/data/t/a?strict=true", obj{"only": true})
 	m.do("POST", "/_mock/reset?backend=shop", nil)

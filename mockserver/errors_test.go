@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -13,12 +14,12 @@ func TestERR3_EveryErrorIsTheEnvelope(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	m.do("POST", "/1/data/thing?id=one", obj{"a": 1})
 	res := m.batch("",
-		get("/1/data/thing/missing"),              // 404
-		get("/1/nowhere"),                         // 404, no route
-		sub{"method": "PATCH", "path": "/1/data"}, // 405
-		post("/1/data/thing", "text"),             // 400
-		post("/1/data/thing?id=one", obj{}),       // 409
-		sub{"path": "/1/data"},                    // 400, malformed
+		subreq.Get("/1/data/thing/missing"),        // 404
+		subreq.Get("/1/nowhere"),                   // 404, no route
+		sub{"method": "PATCH", "path": "/1/data"},  // 405
+		subreq.Post("/1/data/thing", "text"),       // 400
+		subreq.Post("/1/data/thing?id=one", obj{}), // 409
+		sub{"path": "/1/data"},                     // 400, malformed
 	).results(t)
 	for i, want := range []int{404, 404, 405, 400, 409, 400} {
 		if msg := assertEnvelope(t, res[i], want); msg == "" {
@@ -44,16 +45,16 @@ func TestERR4_AMalformedSubRequestFailsInPlaceNamingIndexAndField(t *testing.T) 
 		{"method empty", sub{"method": "", "path": "/1/data"}, "batch item [1]: field [method]: "},
 		{"path not a string", sub{"method": "GET", "path": 7}, "batch item [1]: field [path]: "},
 		{"path relative", sub{"method": "GET", "path": "1/data"}, "batch item [1]: field [path]: must match ^/"},
-		{"headers not an object", get("/1/data").with("headers", "X: y"), "batch item [1]: field [headers]: "},
-		{"a header not a string", get("/1/data").with("headers", obj{"X-N": 1}), "batch item [1]: field [headers/X-N]: "},
-		{"parameters not an object", get("/1/data").with("parameters", []any{1}), "batch item [1]: field [parameters]: "},
-		{"a parameter an object", get("/1/data").with("parameters", obj{"size": obj{}}), "batch item [1]: field [parameters/size]: must be a string, a number, a boolean, or an array of them"},
-		{"content and body", post("/1/data/thing", obj{}).with("body", obj{}), "batch item [1]: fields [content] and [body] are both given"},
+		{"headers not an object", subreq.Get("/1/data").With("headers", "X: y"), "batch item [1]: field [headers]: "},
+		{"a header not a string", subreq.Get("/1/data").With("headers", obj{"X-N": 1}), "batch item [1]: field [headers/X-N]: "},
+		{"parameters not an object", subreq.Get("/1/data").With("parameters", []any{1}), "batch item [1]: field [parameters]: "},
+		{"a parameter an object", subreq.Get("/1/data").With("parameters", obj{"size": obj{}}), "batch item [1]: field [parameters/size]: must be a string, a number, a boolean, or an array of them"},
+		{"content and body", subreq.Post("/1/data/thing", obj{}).With("body", obj{}), "batch item [1]: fields [content] and [body] are both given"},
 		{"the page's third item", sub{"POST": "/v1/data/product", "body": obj{"name": "Mobby Dick"}},
 			`batch item [1]: field [method] is missing; this item has a key "POST": write it {"method": "POST", "path": "/v1/data/product"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := m.batch("", get("/1/data"), tc.item, get("/1/data")).results(t)
+			res := m.batch("", subreq.Get("/1/data"), tc.item, subreq.Get("/1/data")).results(t)
 			if got := statuses(res); !slices.Equal(got, []string{"200", "400", "200"}) {
 				t.Fatalf("statuses %v, want the malformed one alone to fail", got)
 			}
@@ -67,8 +68,8 @@ func TestERR4_AMalformedSubRequestFailsInPlaceNamingIndexAndField(t *testing.T) 
 func TestERR5_NoRouteIs404AndAnotherMethodIs405(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	res := m.batch("",
-		get("/1/nothing"),
-		get("/2/data"),
+		subreq.Get("/1/nothing"),
+		subreq.Get("/2/data"),
 		sub{"method": "PATCH", "path": "/1/data/thing/x"},
 		sub{"method": "POST", "path": "/1/data/thing/x"},
 	).results(t)
@@ -82,7 +83,7 @@ func TestERR5_NoRouteIs404AndAnotherMethodIs405(t *testing.T) {
 
 func TestERR6_ABatchInABatchIs400(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
-	inner := []any{post("/1/data/nested", obj{"a": 1})}
+	inner := []any{subreq.Post("/1/data/nested", obj{"a": 1})}
 	res := m.batch("",
 		sub{"method": "POST", "path": "/1/batch", "content": inner},
 		sub{"method": "post", "path": "/v1/batch/", "content": inner},
@@ -102,12 +103,12 @@ func TestERR7_AMissingObjectOrTypeIs404(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	m.do("POST", "/1/data/product?id=real", obj{"a": 1})
 	res := m.batch("",
-		get("/1/data/product/GVTkGHKsuJhkJMV-i2ke"),
-		del("/1/data/product/GVTkGHKsuJhkJMV-i2ke"),
-		put("/1/data/product/GVTkGHKsuJhkJMV-i2ke", obj{"a": 2}),
-		get("/1/data/unknown/real"),
-		get("/1/data/unknown"),
-		del("/1/data/unknown"),
+		subreq.Get("/1/data/product/GVTkGHKsuJhkJMV-i2ke"),
+		subreq.Delete("/1/data/product/GVTkGHKsuJhkJMV-i2ke"),
+		subreq.Put("/1/data/product/GVTkGHKsuJhkJMV-i2ke", obj{"a": 2}),
+		subreq.Get("/1/data/unknown/real"),
+		subreq.Get("/1/data/unknown"),
+		subreq.Delete("/1/data/unknown"),
 	).results(t)
 	want := "object [GVTkGHKsuJhkJMV-i2ke] of type [product] not found"
 	for i := range 3 {

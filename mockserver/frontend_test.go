@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -101,7 +102,7 @@ func TestAdminRoutesAnswerEnvelopesAndServeTheSpec(t *testing.T) {
 func TestSEC2_AdminRoutesAreNotReachableFromABatch(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	m.do("POST", "/1/data/thing?id=x", obj{})
-	res := m.batch("", sub{"method": "POST", "path": "/_mock/reset"}, get("/_mock/state"), sub{"method": "PUT", "path": "/_mock/faults", "content": []any{}}).results(t)
+	res := m.batch("", sub{"method": "POST", "path": "/_mock/reset"}, subreq.Get("/_mock/state"), sub{"method": "PUT", "path": "/_mock/faults", "content": []any{}}).results(t)
 	for _, r := range res {
 		assertEnvelope(t, r, 404)
 	}
@@ -113,7 +114,7 @@ func TestSEC2_AdminRoutesAreNotReachableFromABatch(t *testing.T) {
 func TestTheJournalListsRequestsNewestFirstWithBatchItems(t *testing.T) {
 	m := newMock(t, mockserver.Config{JournalSize: 3})
 	m.do("POST", "/1/data/thing?id=x", obj{})
-	m.do("POST", "/1/batch?stopOnError=false", []any{get("/1/data/thing/x"), get("/1/data/thing/nope"), sub{"method": "GET"}})
+	m.do("POST", "/1/batch?stopOnError=false", []any{subreq.Get("/1/data/thing/x"), subreq.Get("/1/data/thing/nope"), sub{"method": "GET"}})
 	var entries []mockserver.Entry
 	decode(t, m.do("GET", "/_mock/requests", nil).body, &entries)
 	if len(entries) != 2 || entries[0].Path != "/1/batch" || entries[1].Path != "/1/data/thing" {
@@ -172,7 +173,7 @@ func TestFaultRulesAnswerStatusesDelayAndDrop(t *testing.T) {
 		t.Fatalf("PUT faults: %d %s", r.status, r.body)
 	}
 	// Rules match the path as routed: the legacy root and a trailing slash too.
-	res := m.batch("", get("/1/data/thing/x"), get("/v1/data/thing/x/"), get("/1/data/thing/x")).results(t)
+	res := m.batch("", subreq.Get("/1/data/thing/x"), subreq.Get("/v1/data/thing/x/"), subreq.Get("/1/data/thing/x")).results(t)
 	if got := statuses(res); got[0] != "200" || got[1] != "503" || got[2] != "200" {
 		t.Errorf("the rule for item 1: %v", got)
 	}
@@ -203,7 +204,7 @@ func TestFaultRulesAnswerStatusesDelayAndDrop(t *testing.T) {
 
 func TestABatchCanBeDroppedAfterSomeSubRequests(t *testing.T) {
 	m := newMock(t, mockserver.Config{Faults: []mockserver.Fault{{Path: "/1/batch", DropAfter: ptr(2)}}})
-	items, _ := json.Marshal([]any{post("/1/data/t?id=a", obj{}), post("/1/data/t?id=b", obj{}), post("/1/data/t?id=c", obj{})})
+	items, _ := json.Marshal([]any{subreq.Post("/1/data/t?id=a", obj{}), subreq.Post("/1/data/t?id=b", obj{}), subreq.Post("/1/data/t?id=c", obj{})})
 	resp, err := http.Post(m.url+"/1/batch", "application/json", bytes.NewReader(items))
 	if err == nil {
 		body, rerr := io.ReadAll(resp.Body)
@@ -277,15 +278,15 @@ func TestEnforcedCredentialsGive401PerSubRequest(t *testing.T) {
 		t.Errorf("fred's credentials: %d", r.status)
 	}
 	r := m.do("POST", "/1/batch", []any{
-		post("/1/data/t?id=a", obj{}),
-		post("/1/data/t?id=b", obj{}).with("headers", obj{"Authorization": "Basic dmluY2U6aGk="}),
-		post("/1/data/t?id=c", obj{}).with("headers", obj{"Authorization": "Basic dmluY2U6d3Jvbmc="}),
+		subreq.Post("/1/data/t?id=a", obj{}),
+		subreq.Post("/1/data/t?id=b", obj{}).With("headers", obj{"Authorization": "Basic dmluY2U6aGk="}),
+		subreq.Post("/1/data/t?id=c", obj{}).With("headers", obj{"Authorization": "Basic dmluY2U6d3Jvbmc="}),
 	})
 	res := r.results(t)
 	if got := statuses(res); got[0] != "401" || got[1] != "200" || got[2] != "401" {
 		t.Errorf("a batch without credentials: %v", got)
 	}
-	if got := statuses(m.do("POST", "/1/batch", []any{get("/1/data/t/b")}, "Authorization", "Basic dmluY2U6aGk=").results(t)); got[0] != "200" {
+	if got := statuses(m.do("POST", "/1/batch", []any{subreq.Get("/1/data/t/b")}, "Authorization", "Basic dmluY2U6aGk=").results(t)); got[0] != "200" {
 		t.Errorf("with the batch's credentials: %v", got)
 	}
 }
@@ -295,7 +296,7 @@ func TestOneLogLinePerRequestWithSubRequestStatuses(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &buf}, nil))
 	m := newMock(t, mockserver.Config{Logger: logger})
-	m.do("POST", "/1/batch", []any{get("/1/data/t/x"), sub{"method": "GET"}})
+	m.do("POST", "/1/batch", []any{subreq.Get("/1/data/t/x"), sub{"method": "GET"}})
 	m.do("GET", "/1/data", nil)
 	mu.Lock()
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -151,13 +152,7 @@ func (m *mock) batch(query string, items ...any) reply {
 }
 
 // sub is a batch item.
-type sub map[string]any
-
-func get(path string) sub              { return sub{"method": "GET", "path": path} }
-func del(path string) sub              { return sub{"method": "DELETE", "path": path} }
-func post(path string, c any) sub      { return sub{"method": "POST", "path": path, "content": c} }
-func put(path string, c any) sub       { return sub{"method": "PUT", "path": path, "content": c} }
-func (s sub) with(k string, v any) sub { s[k] = v; return s }
+type sub = subreq.Item
 
 type obj = map[string]any
 

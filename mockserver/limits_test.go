@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
 func creates(n int, typ string) []any {
 	items := make([]any, n)
 	for i := range items {
-		items[i] = post("/1/data/"+typ, obj{"n": i})
+		items[i] = subreq.Post("/1/data/"+typ, obj{"n": i})
 	}
 	return items
 }
@@ -25,7 +26,7 @@ func TestLIM1_BatchesUpToTheLimitGet200(t *testing.T) {
 			// Half of them fail: the batch is still a 200.
 			items := creates(n, "thing")
 			for i := 1; i < n; i += 2 {
-				items[i] = get("/1/data/thing/missing")
+				items[i] = subreq.Get("/1/data/thing/missing")
 			}
 			res := m.batch("", items...).results(t)
 			if len(res) != n {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -63,11 +64,11 @@ func TestAUTH_RefusalsInEachMode(t *testing.T) {
 			}
 			// In a batch, the same answer in place (ORD-4), whether the
 			// credentials are the item's or the batch's (SUB-4).
-			item := get("/1/login")
+			item := subreq.Get("/1/login")
 			if tc.header != "" {
-				item = item.with("headers", obj{"Authorization": tc.header})
+				item = item.With("headers", obj{"Authorization": tc.header})
 			}
-			for _, r := range []reply{m.do("POST", "/1/batch", []any{item}), m.do("POST", "/1/batch", []any{get("/1/login")}, headers...)} {
+			for _, r := range []reply{m.do("POST", "/1/batch", []any{item}), m.do("POST", "/1/batch", []any{subreq.Get("/1/login")}, headers...)} {
 				res := r.results(t)
 				if r.status != 200 || len(res) != 1 || !equalJSON(res[0], direct.json(t)) {
 					t.Errorf("in a batch: %d %s, want the direct %s", r.status, r.body, direct.body)
@@ -82,7 +83,7 @@ func TestAUTH_RefusalsInEachMode(t *testing.T) {
 func TestAUTH_ABatchOfNPlusOneLoginsIs400(t *testing.T) {
 	for _, profile := range spec.Profiles() {
 		m := newMock(t, mockserver.Config{Profile: profile, Users: map[string]string{"fred": "secret"}})
-		items := slices.Repeat([]any{get("/1/login")}, mockserver.DefaultMaxBatch+1)
+		items := slices.Repeat([]any{subreq.Get("/1/login")}, mockserver.DefaultMaxBatch+1)
 		r := m.do("POST", "/1/batch", items, "Authorization", basic("fred"))
 		if r.status != 400 {
 			t.Fatalf("%s: %d %s", profile, r.status, r.body)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -14,7 +15,7 @@ func TestORD1_OneResultPerSubRequestInOrder(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	var items []any
 	for i := range 10 {
-		items = append(items, post(fmt.Sprintf("/1/data/thing?id=id%d", i), obj{"i": i}))
+		items = append(items, subreq.Post(fmt.Sprintf("/1/data/thing?id=id%d", i), obj{"i": i}))
 	}
 	res := m.batch("", items...).results(t)
 	if len(res) != 10 {
@@ -30,14 +31,14 @@ func TestORD1_OneResultPerSubRequestInOrder(t *testing.T) {
 func TestORD2_EachSubRequestSeesTheEffectsOfTheOnesBefore(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	res := m.batch("",
-		post("/1/data/thing?id=a", obj{"name": "first"}),
-		get("/1/data/thing/a"),
-		put("/1/data/thing/a", obj{"name": "second"}),
-		get("/1/data/thing/a"),
-		get("/1/data/thing"),
-		del("/1/data/thing/a"),
-		get("/1/data/thing/a"),
-		get("/1/data/thing"),
+		subreq.Post("/1/data/thing?id=a", obj{"name": "first"}),
+		subreq.Get("/1/data/thing/a"),
+		subreq.Put("/1/data/thing/a", obj{"name": "second"}),
+		subreq.Get("/1/data/thing/a"),
+		subreq.Get("/1/data/thing"),
+		subreq.Delete("/1/data/thing/a"),
+		subreq.Get("/1/data/thing/a"),
+		subreq.Get("/1/data/thing"),
 	).results(t)
 	if got := statuses(res); !slices.Equal(got, []string{"200", "200", "200", "200", "200", "200", "404", "200"}) {
 		t.Fatalf("statuses %v", got)
@@ -55,9 +56,9 @@ func TestORD3_EarlierEffectsStayWhenALaterSubRequestFails(t *testing.T) {
 		t.Run(query, func(t *testing.T) {
 			m := newMock(t, mockserver.Config{})
 			res := m.batch(query,
-				post("/1/data/thing?id=kept", obj{"a": 1}),
-				put("/1/data/thing/kept", obj{"b": 2}),
-				get("/1/data/thing/missing"),
+				subreq.Post("/1/data/thing?id=kept", obj{"a": 1}),
+				subreq.Put("/1/data/thing/kept", obj{"b": 2}),
+				subreq.Get("/1/data/thing/missing"),
 			).results(t)
 			if len(res) != 3 {
 				t.Fatalf("%d results", len(res))

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -34,7 +35,7 @@ func TestSEC1_AnEncodedSlashStaysInItsSegment(t *testing.T) {
 			if msg := assertEnvelope(t, r.json(t), 400); !strings.Contains(msg, "parameter [id]") {
 				t.Errorf("%s DELETE %s: message %q does not name the id", profile, path, msg)
 			}
-			res := m.batch("", del(path)).resultsIn(t, profile)
+			res := m.batch("", subreq.Delete(path)).resultsIn(t, profile)
 			if msg := assertEnvelope(t, res[0], 400); !strings.Contains(msg, "parameter [id]") {
 				t.Errorf("%s batch DELETE %s: message %q does not name the id", profile, path, msg)
 			}
@@ -52,7 +53,7 @@ func TestSEC1_AnEncodedSlashStaysInItsSegment(t *testing.T) {
 func TestSEC1_ABackslashInAPathIsRefused(t *testing.T) {
 	m, kept := seeded(t, spec.Doc)
 	for _, path := range []string{`/\localhost/1/data/t/k`, `/1/data/t/k\`, "/1/data/t/k%5C", "/1/data/t/k%5c", "/1%5Cdata/t/k"} {
-		res := m.batch("", del(path)).results(t)
+		res := m.batch("", subreq.Delete(path)).results(t)
 		if msg := assertEnvelope(t, res[0], 400); !strings.Contains(msg, "backslash") || !strings.Contains(msg, "path") {
 			t.Errorf("batch DELETE %s: message %q does not name the backslash in the path", path, msg)
 		}
@@ -94,7 +95,7 @@ func TestERR6_NestingIsRefusedForEveryMethodAndAlias(t *testing.T) {
 		var items []any
 		for _, method := range []string{"GET", "POST", "PUT", "DELETE", "PATCH", "FOO", "post"} {
 			for _, path := range []string{"/1/batch", "/1/batch/", "/v1/batch", "/v1/batch/?stopOnError=true"} {
-				items = append(items, sub{"method": method, "path": path, "content": []any{del("/1/data/t/k")}})
+				items = append(items, sub{"method": method, "path": path, "content": []any{subreq.Delete("/1/data/t/k")}})
 			}
 		}
 		for start := 0; start < len(items); start += 10 {
@@ -112,13 +113,13 @@ func TestERR6_NestingIsRefusedForEveryMethodAndAlias(t *testing.T) {
 func TestERR4_AMethodMustBeAnHTTPToken(t *testing.T) {
 	m, kept := seeded(t, spec.Doc)
 	res := m.batch("",
-		del("/1/data/t/k").with("method", "DEL ETE"),
-		del("/1/data/t/k").with("method", "DELETE\r\n"),
-		del("/1/data/t/k").with("method", "DELETE\x00"),
-		del("/1/data/t/k").with("method", ""),
-		del("/1/data/t/k").with("method", "DÉLETE"),
-		del("/1/data/t/k").with("method", "PATCH"),
-		del("/1/data/t/k").with("method", "X-CUSTOM"),
+		subreq.Delete("/1/data/t/k").With("method", "DEL ETE"),
+		subreq.Delete("/1/data/t/k").With("method", "DELETE\r\n"),
+		subreq.Delete("/1/data/t/k").With("method", "DELETE\x00"),
+		subreq.Delete("/1/data/t/k").With("method", ""),
+		subreq.Delete("/1/data/t/k").With("method", "DÉLETE"),
+		subreq.Delete("/1/data/t/k").With("method", "PATCH"),
+		subreq.Delete("/1/data/t/k").With("method", "X-CUSTOM"),
 	).results(t)
 	for i := range 5 {
 		if msg := assertEnvelope(t, res[i], 400); !strings.Contains(msg, "field [method]") {
@@ -150,7 +151,7 @@ func TestDATA5_FromAndSizeAreAt32BitsAndVersionIsPositive(t *testing.T) {
 		t.Errorf("from and size of 2^31-1: %d %s", r.status, r.body)
 	}
 	for _, v := range []string{"0", "-1", "x", "1.0", "99999999999999999999"} {
-		res := m.batch("", put("/1/data/t/k?version="+v, obj{"n": 2})).results(t)
+		res := m.batch("", subreq.Put("/1/data/t/k?version="+v, obj{"n": 2})).results(t)
 		if msg := assertEnvelope(t, res[0], 400); !strings.Contains(msg, "parameter [version]") {
 			t.Errorf("version=%s: message %q does not name version", v, msg)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/fixtures"
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -24,7 +25,7 @@ func TestProfile2016_TheBatchReplyIsAnEnvelope(t *testing.T) {
 	if r := m.do("POST", "/1/batch", "[]"); r.status != 200 || string(r.body) != `{"success":true,"status":200,"responses":[]}` {
 		t.Errorf("empty batch: %d %s", r.status, r.body)
 	}
-	res := m.batch("", get("/1/data/thing/x")).resultsIn(t, spec.SpaceDog2016)
+	res := m.batch("", subreq.Get("/1/data/thing/x")).resultsIn(t, spec.SpaceDog2016)
 	if len(res) != 1 {
 		t.Fatalf("%d results", len(res))
 	}
@@ -34,7 +35,7 @@ func TestProfile2016_ASuccessfulGetIsWrappedInABatchOnly(t *testing.T) {
 	m := mock2016(t)
 	m.do("POST", "/1/data/thing?id=x", obj{"a": 1})
 	direct := m.do("GET", "/1/data/thing/x", nil)
-	res := m.batch("", get("/1/data/thing/x"), get("/1/data/thing"), del("/1/data/thing/nope")).resultsIn(t, spec.SpaceDog2016)
+	res := m.batch("", subreq.Get("/1/data/thing/x"), subreq.Get("/1/data/thing"), subreq.Delete("/1/data/thing/nope")).resultsIn(t, spec.SpaceDog2016)
 	var want any
 	dec := json.NewDecoder(bytes.NewReader(direct.body))
 	dec.UseNumber()
@@ -59,7 +60,7 @@ func TestProfile2016_ACreationAnswers201(t *testing.T) {
 	if r.status != http.StatusCreated || r.json(t).(obj)["status"] != jsonNumber(201) {
 		t.Errorf("direct create: %d %s", r.status, r.body)
 	}
-	res := m.batch("", post("/1/data/thing", obj{}), put("/1/data/thing/x", obj{"a": 1})).resultsIn(t, spec.SpaceDog2016)
+	res := m.batch("", subreq.Post("/1/data/thing", obj{}), subreq.Put("/1/data/thing/x", obj{"a": 1})).resultsIn(t, spec.SpaceDog2016)
 	if res[0]["status"] != jsonNumber(201) || res[1]["status"] != jsonNumber(200) {
 		t.Errorf("batched create then update: %v %v, want 201 then 200", res[0]["status"], res[1]["status"])
 	}
@@ -85,7 +86,7 @@ func TestProfile2016_AListingSaysHowLongItTook(t *testing.T) {
 	for _, l := range []obj{
 		m.do("GET", "/1/data/thing", nil).json(t).(obj),
 		m.do("GET", "/1/data", nil).json(t).(obj),
-		m.batch("", get("/1/data/thing")).resultsIn(t, spec.SpaceDog2016)[0]["content"].(obj),
+		m.batch("", subreq.Get("/1/data/thing")).resultsIn(t, spec.SpaceDog2016)[0]["content"].(obj),
 	} {
 		if took, ok := l["took"].(json.Number); !ok || took < "0" {
 			t.Errorf("listing without took: %v", l)
@@ -101,7 +102,7 @@ func TestProfile2016_AGetOfAMissingObjectIsABareFailure(t *testing.T) {
 			t.Errorf("GET %s: %d %s", path, r.status, r.body)
 		}
 	}
-	res := m.do("POST", "/1/batch", []any{get("/1/data/thing/nope"), del("/1/data/thing/nope")})
+	res := m.do("POST", "/1/batch", []any{subreq.Get("/1/data/thing/nope"), subreq.Delete("/1/data/thing/nope")})
 	want := `{"success":true,"status":200,"responses":[{"success":false,"status":404},{"success":false,"status":404,"error":{"type":"java.lang.RuntimeException","message":"object of type [thing] and id [nope] not found"}}]}`
 	if string(res.body) != want {
 		t.Errorf("batch:\n%s\nwant\n%s", res.body, want)
@@ -116,7 +117,7 @@ func TestProfile2016_AnElementThatIsNotAnObjectRejectsTheBatchWhenReached(t *tes
 		element any
 		kind    string
 	}{{42, "NUMBER"}, {"x", "STRING"}, {nil, "NULL"}, {true, "BOOLEAN"}, {[]any{}, "ARRAY"}} {
-		r := m.batch("", post("/1/data/thing?id=first", obj{}), tc.element, post("/1/data/thing?id=third", obj{}))
+		r := m.batch("", subreq.Post("/1/data/thing?id=first", obj{}), tc.element, subreq.Post("/1/data/thing?id=third", obj{}))
 		if r.status != http.StatusBadRequest {
 			t.Fatalf("status %d: %s", r.status, r.body)
 		}
@@ -132,7 +133,7 @@ func TestProfile2016_AnElementThatIsNotAnObjectRejectsTheBatchWhenReached(t *tes
 		m.do("DELETE", "/1/data/thing/first", nil)
 	}
 	// A stop before the element: the usual reply, the element never read.
-	r := m.batch("stopOnError=true", get("/1/data/thing/nope"), 42)
+	r := m.batch("stopOnError=true", subreq.Get("/1/data/thing/nope"), 42)
 	if res := r.resultsIn(t, spec.SpaceDog2016); len(res) != 1 {
 		t.Errorf("%d results, want the failure that stopped the batch", len(res))
 	}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -46,7 +47,7 @@ func TestTheProxyPassesAConformingBackendsRepliesOnUnchanged(t *testing.T) {
 		if created.status >= 300 {
 			t.Fatalf("%s: create through the proxy: %d %s", profile, created.status, created.body)
 		}
-		r := m.batch("", get("/1/data/t/k"), del("/1/data/t/nope"), get("/1/nothing"), sub{"METHOD": "GET"})
+		r := m.batch("", subreq.Get("/1/data/t/k"), subreq.Delete("/1/data/t/nope"), subreq.Get("/1/nothing"), sub{"METHOD": "GET"})
 		direct, err := http.Post(beURL+"/1/batch", "application/json", strings.NewReader(
 			`[{"method":"GET","path":"/1/data/t/k"},{"method":"DELETE","path":"/1/data/t/nope"},{"method":"GET","path":"/1/nothing"},{"METHOD":"GET"}]`))
 		if err != nil {
@@ -97,7 +98,7 @@ func TestTheProxyRecordsEachViolationWithItsIndexAndPointer(t *testing.T) {
 	var logged strings.Builder
 	m, _ := proxied(t, breakResult(backend, 1), mockserver.Config{Logger: slog.New(slog.NewTextHandler(&lockedWriter{mu: &mu, w: &logged}, nil))})
 	m.do("POST", "/1/data/t?id=k", obj{"n": 1})
-	r := m.batch("", post("/1/data/t", obj{"n": 2}), get("/1/data/t/k"), get("/1/data/t/k"))
+	r := m.batch("", subreq.Post("/1/data/t", obj{"n": 2}), subreq.Get("/1/data/t/k"), subreq.Get("/1/data/t/k"))
 	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"version":"one"`) {
 		t.Fatalf("the broken reply is not passed on unchanged: %d %s", r.status, r.body)
 	}
@@ -226,7 +227,7 @@ func TestTheProxyAnswersABackendThatHangsWith502(t *testing.T) {
 		<-r.Context().Done()
 	})
 	m, _ := proxied(t, backend, mockserver.Config{})
-	r := m.batch("", get("/1/data/t/k"))
+	r := m.batch("", subreq.Get("/1/data/t/k"))
 	<-hung
 	if r.status != http.StatusBadGateway || !strings.Contains(string(r.body), "did not answer") {
 		t.Errorf("%d %s, want a 502 saying the backend did not answer", r.status, r.body)

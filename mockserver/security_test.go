@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/fixtures"
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -103,7 +104,7 @@ func TestSEC1_ItemHeadersCannotInjectHeaders(t *testing.T) {
 		{"Bad Name": "x"},
 		{"": "x"},
 	} {
-		res := m.batch("", post("/1/data/thing?id=y", obj{}).with("headers", h)).results(t)
+		res := m.batch("", subreq.Post("/1/data/thing?id=y", obj{}).With("headers", h)).results(t)
 		assertEnvelope(t, res[0], 400)
 	}
 	if exists(m, "y") {

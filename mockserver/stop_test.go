@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -13,11 +14,11 @@ import (
 // write whose effect shows whether it ran.
 func failing() []any {
 	return []any{
-		post("/1/data/thing?id=a", obj{}),
-		get("/1/data/thing/missing"),
-		post("/1/data/thing?id=b", obj{}),
+		subreq.Post("/1/data/thing?id=a", obj{}),
+		subreq.Get("/1/data/thing/missing"),
+		subreq.Post("/1/data/thing?id=b", obj{}),
 		sub{"method": "GET"},
-		post("/1/data/thing?id=c", obj{}),
+		subreq.Post("/1/data/thing?id=c", obj{}),
 	}
 }
 
@@ -57,7 +58,7 @@ func TestSTOP2_StopOnErrorEndsAfterTheFirstFailure(t *testing.T) {
 	}
 	t.Run("a malformed item stops it too", func(t *testing.T) {
 		m := newMock(t, mockserver.Config{})
-		res := m.batch("stopOnError=true", sub{"method": "GET"}, post("/1/data/thing?id=a", obj{})).results(t)
+		res := m.batch("stopOnError=true", sub{"method": "GET"}, subreq.Post("/1/data/thing?id=a", obj{})).results(t)
 		if len(res) != 1 || exists(m, "a") {
 			t.Errorf("%d results; a exists: %v", len(res), exists(m, "a"))
 		}
@@ -65,8 +66,8 @@ func TestSTOP2_StopOnErrorEndsAfterTheFirstFailure(t *testing.T) {
 	t.Run("a 405 and a 409 stop it", func(t *testing.T) {
 		m := newMock(t, mockserver.Config{})
 		m.do("POST", "/1/data/thing?id=a", obj{})
-		for _, first := range []any{sub{"method": "PATCH", "path": "/1/data"}, post("/1/data/thing?id=a", obj{})} {
-			res := m.batch("stopOnError=true", first, post("/1/data/thing?id=z", obj{})).results(t)
+		for _, first := range []any{sub{"method": "PATCH", "path": "/1/data"}, subreq.Post("/1/data/thing?id=a", obj{})} {
+			res := m.batch("stopOnError=true", first, subreq.Post("/1/data/thing?id=z", obj{})).results(t)
 			if len(res) != 1 || exists(m, "z") {
 				t.Errorf("after %v: %d results", first, len(res))
 			}
@@ -88,7 +89,7 @@ func TestSTOP3_StopOnErrorWithoutFailureRunsEverything(t *testing.T) {
 func TestSTOP4_AStopOnErrorNeitherTrueNorFalseRejectsTheBatch(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	for _, v := range []string{"yes", "1", "", "truee", "on"} {
-		r := m.batch("stopOnError="+v, post("/1/data/thing?id=a", obj{}))
+		r := m.batch("stopOnError="+v, subreq.Post("/1/data/thing?id=a", obj{}))
 		if r.status != http.StatusBadRequest {
 			t.Errorf("stopOnError=%q: %d, want 400", v, r.status)
 			continue

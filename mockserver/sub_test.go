@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -36,11 +37,11 @@ func TestSUB1_ContentAndBodyBothCarryThePayload(t *testing.T) {
 func TestSUB2_ParametersBecomeQueryParameters(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	res := m.batch("",
-		post("/1/data/thing", obj{"a": 1, "b": 1}).with("parameters", obj{"id": "p1"}),
-		post("/1/data/thing?id=ignored", obj{}).with("parameters", obj{"id": "p2"}),
-		put("/1/data/thing/p1", obj{"a": 2}).with("parameters", obj{"strict": true, "version": 1}),
-		put("/1/data/thing/p1", obj{"a": 3}).with("parameters", obj{"version": 1}),
-		get("/1/data/thing?size=99").with("parameters", obj{"size": 1, "from": "1"}),
+		subreq.Post("/1/data/thing", obj{"a": 1, "b": 1}).With("parameters", obj{"id": "p1"}),
+		subreq.Post("/1/data/thing?id=ignored", obj{}).With("parameters", obj{"id": "p2"}),
+		subreq.Put("/1/data/thing/p1", obj{"a": 2}).With("parameters", obj{"strict": true, "version": 1}),
+		subreq.Put("/1/data/thing/p1", obj{"a": 3}).With("parameters", obj{"version": 1}),
+		subreq.Get("/1/data/thing?size=99").With("parameters", obj{"size": 1, "from": "1"}),
 	).results(t)
 	if got := statuses(res); !slices.Equal(got, []string{"200", "200", "200", "409", "200"}) {
 		t.Fatalf("statuses %v: %v", got, res)
@@ -63,10 +64,10 @@ func TestSUB2_ParametersBecomeQueryParameters(t *testing.T) {
 func TestSUB3_HeadersOverrideTheBatchsForThatSubRequestAlone(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	items := []any{
-		post("/1/data/thing?id=fred", obj{}),
-		post("/1/data/thing?id=vince", obj{}).with("headers", obj{"authorization": basic("vince")}),
-		post("/1/data/thing?id=fred2", obj{}),
-		post("/1/data/thing?id=host", obj{}).with("headers", obj{"Host": "other.localhost"}),
+		subreq.Post("/1/data/thing?id=fred", obj{}),
+		subreq.Post("/1/data/thing?id=vince", obj{}).With("headers", obj{"authorization": basic("vince")}),
+		subreq.Post("/1/data/thing?id=fred2", obj{}),
+		subreq.Post("/1/data/thing?id=host", obj{}).With("headers", obj{"Host": "other.localhost"}),
 	}
 	r := m.do("POST", "/1/batch", items, "Authorization", basic("fred"))
 	if got := statuses(r.results(t)); !slices.Equal(got, []string{"200", "200", "200", "200"}) {
@@ -87,15 +88,15 @@ func TestSUB3_HeadersOverrideTheBatchsForThatSubRequestAlone(t *testing.T) {
 func TestSUB4_SubRequestsRunWithTheBatchCallersCredentials(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	r := m.do("POST", "/1/batch", []any{
-		post("/1/data/thing?id=x", obj{}),
-		put("/1/data/thing/x", obj{"a": 1}),
-		get("/1/data/thing/x"),
+		subreq.Post("/1/data/thing?id=x", obj{}),
+		subreq.Put("/1/data/thing/x", obj{"a": 1}),
+		subreq.Get("/1/data/thing/x"),
 	}, "Authorization", basic("fred"))
 	meta := r.results(t)[2]["meta"].(obj)
 	if meta["createdBy"] != "fred" || meta["updatedBy"] != "fred" {
 		t.Errorf("meta %v, want fred", meta)
 	}
-	r = m.batch("", post("/1/data/thing?id=anon", obj{}), get("/1/data/thing/anon"))
+	r = m.batch("", subreq.Post("/1/data/thing?id=anon", obj{}), subreq.Get("/1/data/thing/anon"))
 	if by := r.results(t)[1]["meta"].(obj)["createdBy"]; by != "anonymous" {
 		t.Errorf("without credentials: createdBy %v", by)
 	}

@@ -19,6 +19,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/suites/internal/config"
 )
@@ -393,23 +394,7 @@ func (c *client) requestsSinceLast() int64 {
 func (c *client) markSpecStart() { c.mark.Store(c.checker.Count()) }
 
 // sub is a batch item.
-type sub map[string]any
-
-func get(path string) sub         { return sub{"method": "GET", "path": path} }
-func del(path string) sub         { return sub{"method": "DELETE", "path": path} }
-func post(path string, c any) sub { return sub{"method": "POST", "path": path, "content": c} }
-func put(path string, c any) sub  { return sub{"method": "PUT", "path": path, "content": c} }
-
-// with returns a copy of the item with one more field.
-func (s sub) with(k string, v any) sub {
-	out := sub{k: v}
-	for key, val := range s {
-		if key != k {
-			out[key] = val
-		}
-	}
-	return out
-}
+type sub = subreq.Item
 
 // statuses lists the results' statuses.
 func statuses(results []result) []int {

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -17,10 +18,10 @@ var _ = Describe("Data reached through batches", func() {
 	It("reads an object back as its fields and meta", rule("DATA-1"), func() {
 		typ := target.freshType("object")
 		res := target.batch("",
-			post("/1/data/"+typ+"?id=p", obj{"name": "Teddy", "tags": []any{"toy"}, "meta": obj{"id": "forged", "version": 9}}),
-			get("/1/data/"+typ+"/p"),
-			put("/1/data/"+typ+"/p", obj{"price": "$1"}),
-			get("/1/data/"+typ+"/p"),
+			subreq.Post("/1/data/"+typ+"?id=p", obj{"name": "Teddy", "tags": []any{"toy"}, "meta": obj{"id": "forged", "version": 9}}),
+			subreq.Get("/1/data/"+typ+"/p"),
+			subreq.Put("/1/data/"+typ+"/p", obj{"price": "$1"}),
+			subreq.Get("/1/data/"+typ+"/p"),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{created(), 200, 200, 200}))
 		first, second := res[1].Body, res[3].Body
@@ -44,9 +45,9 @@ var _ = Describe("Data reached through batches", func() {
 	It("answers a save with where the object is", rule("DATA-2"), func() {
 		typ := target.freshType("saved")
 		res := target.batch("",
-			post("/1/data/"+typ, obj{"a": 1}),
-			post("/1/data/"+typ+"?id=x", obj{"a": 1}),
-			put("/1/data/"+typ+"/x", obj{"a": 2}),
+			subreq.Post("/1/data/"+typ, obj{"a": 1}),
+			subreq.Post("/1/data/"+typ+"?id=x", obj{"a": 1}),
+			subreq.Put("/1/data/"+typ+"/x", obj{"a": 2}),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{created(), created(), 200}))
 		for i, r := range res {
@@ -64,17 +65,17 @@ var _ = Describe("Data reached through batches", func() {
 		typ := target.freshType("listing")
 		items := make([]any, min(7, cfg.MaxBatch))
 		for i := range items {
-			items[i] = post("/1/data/"+typ, obj{"i": i})
+			items[i] = subreq.Post("/1/data/"+typ, obj{"i": i})
 		}
 		n := len(items)
 		target.batch("", items...)
 		res := target.batch("",
-			get("/1/data/"+typ),
-			get("/1/data/"+typ+"?size=3"),
-			get(fmt.Sprintf("/1/data/%s?from=%d", typ, max(n-2, 0))),
-			get("/1/data/"+typ+"?from=100"),
-			get("/1/data/"+typ+"?size=0"),
-			get("/1/data?size=1"),
+			subreq.Get("/1/data/"+typ),
+			subreq.Get("/1/data/"+typ+"?size=3"),
+			subreq.Get(fmt.Sprintf("/1/data/%s?from=%d", typ, max(n-2, 0))),
+			subreq.Get("/1/data/"+typ+"?from=100"),
+			subreq.Get("/1/data/"+typ+"?size=0"),
+			subreq.Get("/1/data?size=1"),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{200, 200, 200, 200, 200, 200}))
 		for i, want := range []int{n, min(n, 3), min(n, 2), 0, 0} {
@@ -97,13 +98,13 @@ var _ = Describe("Data reached through batches", func() {
 	It("knows a type once created, keeps it when emptied, and answers 404 for one never created", rule("DATA-4"), func() {
 		typ := target.freshType("lifecycle")
 		res := target.batch("",
-			get("/1/data/"+typ),
-			del("/1/data/"+typ),
-			post("/1/data/"+typ+"?id=x", obj{}),
-			get("/1/data/"+typ),
-			del("/1/data/"+typ),
-			get("/1/data/"+typ),
-			get("/1/data/"+typ+"/x"),
+			subreq.Get("/1/data/"+typ),
+			subreq.Delete("/1/data/"+typ),
+			subreq.Post("/1/data/"+typ+"?id=x", obj{}),
+			subreq.Get("/1/data/"+typ),
+			subreq.Delete("/1/data/"+typ),
+			subreq.Get("/1/data/"+typ),
+			subreq.Get("/1/data/"+typ+"/x"),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{404, 404, created(), 200, 200, 200, 404}))
 		Expect(res[4].Body).To(And(HaveKeyWithValue("success", true), HaveKeyWithValue("status", num(200))))
@@ -120,15 +121,15 @@ var _ = Describe("Data reached through batches", func() {
 			o := target.do("GET", "/1/data/"+typ+"/x", nil).Object()
 			Expect(o["meta"]).To(HaveKeyWithValue("version", num(1)), "a rejected request changed x")
 		},
-		Entry("a payload that is an array", rule("DATA-5"), 400, func(t string) sub { return post("/1/data/"+t, []any{obj{}}) }),
-		Entry("a payload that is a string", rule("DATA-5"), 400, func(t string) sub { return put("/1/data/"+t+"/x", "a=1") }),
-		Entry("a type name starting with a digit", rule("DATA-5"), 400, func(t string) sub { return post("/1/data/9"+t, obj{}) }),
-		Entry("a type name of 65 characters", rule("DATA-5"), 400, func(t string) sub { return post("/1/data/t"+fmt.Sprintf("%064d", 0), obj{}) }),
-		Entry("a negative from", rule("DATA-5"), 400, func(t string) sub { return get("/1/data/" + t + "?from=-1") }),
-		Entry("a size that is not a number", rule("DATA-5"), 400, func(t string) sub { return get("/1/data/" + t + "?size=ten") }),
+		Entry("a payload that is an array", rule("DATA-5"), 400, func(t string) sub { return subreq.Post("/1/data/"+t, []any{obj{}}) }),
+		Entry("a payload that is a string", rule("DATA-5"), 400, func(t string) sub { return subreq.Put("/1/data/"+t+"/x", "a=1") }),
+		Entry("a type name starting with a digit", rule("DATA-5"), 400, func(t string) sub { return subreq.Post("/1/data/9"+t, obj{}) }),
+		Entry("a type name of 65 characters", rule("DATA-5"), 400, func(t string) sub { return subreq.Post("/1/data/t"+fmt.Sprintf("%064d", 0), obj{}) }),
+		Entry("a negative from", rule("DATA-5"), 400, func(t string) sub { return subreq.Get("/1/data/" + t + "?from=-1") }),
+		Entry("a size that is not a number", rule("DATA-5"), 400, func(t string) sub { return subreq.Get("/1/data/" + t + "?size=ten") }),
 		// The 2016 server overwrote the object instead (CONTRACT §7).
-		Entry("an id that exists", rule("DATA-5"), only(spec.Doc), 409, func(t string) sub { return post("/1/data/"+t+"?id=x", obj{"a": 2}) }),
-		Entry("a version that is not the current one", rule("DATA-5"), 409, func(t string) sub { return put("/1/data/"+t+"/x?version=2", obj{"a": 2}) }),
+		Entry("an id that exists", rule("DATA-5"), only(spec.Doc), 409, func(t string) sub { return subreq.Post("/1/data/"+t+"?id=x", obj{"a": 2}) }),
+		Entry("a version that is not the current one", rule("DATA-5"), 409, func(t string) sub { return subreq.Put("/1/data/"+t+"/x?version=2", obj{"a": 2}) }),
 	)
 
 	It("answers a creation with 201, directly and in a batch, as the 2016 server did", rule("DATA-2"), only(spec.SpaceDog2016), func() {
@@ -136,7 +137,7 @@ var _ = Describe("Data reached through batches", func() {
 		r := target.do("POST", "/1/data/"+typ, obj{})
 		Expect(r.Status).To(Equal(http.StatusCreated))
 		Expect(r.Object()).To(HaveKeyWithValue("status", num(201)))
-		res := target.batch("", post("/1/data/"+typ, obj{}), put("/1/data/"+typ+"/"+r.Object()["id"].(string), obj{"a": 1})).Results()
+		res := target.batch("", subreq.Post("/1/data/"+typ, obj{}), subreq.Put("/1/data/"+typ+"/"+r.Object()["id"].(string), obj{"a": 1})).Results()
 		Expect(statuses(res)).To(Equal([]int{201, 200}))
 	})
 
@@ -144,7 +145,7 @@ var _ = Describe("Data reached through batches", func() {
 		typ := target.freshType("took")
 		target.do("POST", "/1/data/"+typ, obj{})
 		Expect(target.do("GET", "/1/data/"+typ, nil).Object()).To(HaveKey("took"))
-		res := target.batch("", get("/1/data/"+typ)).Results()
+		res := target.batch("", subreq.Get("/1/data/"+typ)).Results()
 		Expect(res[0].Body).To(HaveKey("took"))
 	})
 
@@ -153,7 +154,7 @@ var _ = Describe("Data reached through batches", func() {
 		typ := target.freshType("ids")
 		items := make([]any, min(5, cfg.MaxBatch))
 		for i := range items {
-			items[i] = post("/1/data/"+typ, obj{})
+			items[i] = subreq.Post("/1/data/"+typ, obj{})
 		}
 		for _, r := range target.batch("", items...).Results() {
 			Expect(r.Body["id"]).To(MatchRegexp(`^[A-Za-z0-9._~-]{20}$`))

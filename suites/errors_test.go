@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/types"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -49,11 +50,11 @@ var _ = Describe("Failed sub-requests", func() {
 		typ := target.freshType("envelope")
 		seed(typ, "one", obj{})
 		failing := []sub{
-			del("/1/data/" + typ + "/missing"),
-			get("/1/nowhere/at/all"),
+			subreq.Delete("/1/data/" + typ + "/missing"),
+			subreq.Get("/1/nowhere/at/all"),
 			{"method": "PATCH", "path": "/1/data/" + typ},
-			post("/1/data/"+typ, "not an object"),
-			put("/1/data/"+typ+"/one?version=9", obj{}),
+			subreq.Post("/1/data/"+typ, "not an object"),
+			subreq.Put("/1/data/"+typ+"/one?version=9", obj{}),
 		}
 		res := target.batch("", append(anys(failing), sub{"path": "/1/data/" + typ})...).Results()
 		Expect(statuses(res)).To(Equal([]int{404, 404, 405, 400, 409, 400}))
@@ -74,9 +75,9 @@ var _ = Describe("Failed sub-requests", func() {
 			fields := strings.Split(field, "|") // the message names one of them
 			typ := target.freshType("malformed")
 			res := target.batch("",
-				post("/1/data/"+typ+"?id=before", obj{}),
+				subreq.Post("/1/data/"+typ+"?id=before", obj{}),
 				item,
-				post("/1/data/"+typ+"?id=after", obj{}),
+				subreq.Post("/1/data/"+typ+"?id=after", obj{}),
 			).Results()
 			Expect(statuses(res)).To(Equal([]int{created(), 400, created()}))
 			msg := expectEnvelope(res[1].Body, http.StatusBadRequest)
@@ -93,11 +94,11 @@ var _ = Describe("Failed sub-requests", func() {
 		Entry("with an empty method", rule("ERR-4"), "method", sub{"method": "", "path": "/1/data"}),
 		Entry("with a path that is not a string", rule("ERR-4"), "path", sub{"method": "GET", "path": 42}),
 		Entry("with a path not starting with /", rule("ERR-4"), "path", sub{"method": "GET", "path": "1/data"}),
-		Entry("with headers that are not an object", rule("ERR-4"), "headers", get("/1/data").with("headers", "X-A: b")),
-		Entry("with a header value that is not a string", rule("ERR-4"), "headers", get("/1/data").with("headers", obj{"X-A": 1})),
-		Entry("with parameters that are not an object", rule("ERR-4"), "parameters", get("/1/data").with("parameters", []any{"size"})),
-		Entry("with a parameter that is an object", rule("ERR-4"), "parameters", get("/1/data").with("parameters", obj{"size": obj{}})),
-		Entry("with both content and body", rule("ERR-4", "SUB-1"), only(spec.Doc), "content|body", post("/1/data/x", obj{}).with("body", obj{})),
+		Entry("with headers that are not an object", rule("ERR-4"), "headers", subreq.Get("/1/data").With("headers", "X-A: b")),
+		Entry("with a header value that is not a string", rule("ERR-4"), "headers", subreq.Get("/1/data").With("headers", obj{"X-A": 1})),
+		Entry("with parameters that are not an object", rule("ERR-4"), "parameters", subreq.Get("/1/data").With("parameters", []any{"size"})),
+		Entry("with a parameter that is an object", rule("ERR-4"), "parameters", subreq.Get("/1/data").With("parameters", obj{"size": obj{}})),
+		Entry("with both content and body", rule("ERR-4", "SUB-1"), only(spec.Doc), "content|body", subreq.Post("/1/data/x", obj{}).With("body", obj{})),
 		Entry("written as the page's third item", rule("ERR-4"), "method", sub{"POST": "/v1/data/product", "body": obj{"name": "Mobby Dick"}}),
 	)
 
@@ -105,7 +106,7 @@ var _ = Describe("Failed sub-requests", func() {
 	// before stays (CONTRACT §7).
 	It("that is not an object rejects the whole batch when reached, as the 2016 server did", rule("ERR-4"), only(spec.SpaceDog2016), func() {
 		typ := target.freshType("notobject")
-		r := target.batch("", post("/1/data/"+typ+"?id=first", obj{}), []any{"GET", "/1/data"}, post("/1/data/"+typ+"?id=after", obj{}))
+		r := target.batch("", subreq.Post("/1/data/"+typ+"?id=first", obj{}), []any{"GET", "/1/data"}, subreq.Post("/1/data/"+typ+"?id=after", obj{}))
 		Expect(r.Status).To(Equal(http.StatusBadRequest))
 		expectEnvelope(r.Object(), http.StatusBadRequest)
 		Expect(target.do("GET", "/1/data/"+typ+"/first", nil).Status).To(Equal(http.StatusOK), "what ran before it stays")
@@ -115,8 +116,8 @@ var _ = Describe("Failed sub-requests", func() {
 	It("has no route: 404; a route without its method: 405", rule("ERR-5"), func() {
 		typ := target.freshType("routes")
 		res := target.batch("",
-			get("/1/nowhere"),
-			get("/2/data/"+typ),
+			subreq.Get("/1/nowhere"),
+			subreq.Get("/2/data/"+typ),
 			sub{"method": "PATCH", "path": "/1/data/" + typ + "/x"},
 			sub{"method": "POST", "path": "/1/data/" + typ + "/x"},
 		).Results()
@@ -125,7 +126,7 @@ var _ = Describe("Failed sub-requests", func() {
 
 	It("is a 400 when it is a batch itself, and the nested batch does not run", rule("ERR-6"), func() {
 		typ := target.freshType("nested")
-		inner := []any{post("/1/data/"+typ+"?id=inner", obj{})}
+		inner := []any{subreq.Post("/1/data/"+typ+"?id=inner", obj{})}
 		res := target.batch("",
 			sub{"method": "POST", "path": "/1/batch", "content": inner},
 			sub{"method": "POST", "path": "/1/batch?stopOnError=true", "body": inner},
@@ -138,11 +139,11 @@ var _ = Describe("Failed sub-requests", func() {
 		typ, never := target.freshType("known"), target.freshType("never")
 		seed(typ, "real", obj{})
 		res := target.batch("",
-			get("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke"),
-			del("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke"),
-			put("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke", obj{"a": 1}),
-			get("/1/data/"+never+"/real"),
-			get("/1/data/"+never),
+			subreq.Get("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke"),
+			subreq.Delete("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke"),
+			subreq.Put("/1/data/"+typ+"/GVTkGHKsuJhkJMV-i2ke", obj{"a": 1}),
+			subreq.Get("/1/data/"+never+"/real"),
+			subreq.Get("/1/data/"+never),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{404, 404, 404, 404, 404}))
 	})
@@ -153,7 +154,7 @@ var _ = Describe("Failed sub-requests", func() {
 		typ := target.freshType("named")
 		seed(typ, "real", obj{})
 		o := "/1/data/" + typ + "/GVTkGHKsuJhkJMV-i2ke"
-		res := target.batch("", get(o), del(o), put(o, obj{"a": 1})).Results()
+		res := target.batch("", subreq.Get(o), subreq.Delete(o), subreq.Put(o, obj{"a": 1})).Results()
 		want := fmt.Sprintf("object [GVTkGHKsuJhkJMV-i2ke] of type [%s] not found", typ)
 		for i, r := range res {
 			Expect(expectEnvelope(r.Body, 404)).To(Equal(want), "result %d", i)
@@ -169,7 +170,7 @@ var _ = Describe("Failed sub-requests", func() {
 			Expect(body).NotTo(HaveKey("error"))
 		}
 		bare(target.do("GET", "/1/data/"+typ+"/missing", nil).Object())
-		res := target.batch("", get("/1/data/"+typ+"/missing")).Results()
+		res := target.batch("", subreq.Get("/1/data/"+typ+"/missing")).Results()
 		bare(res[0].Body)
 	})
 })

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -26,7 +27,7 @@ var _ = Describe("The batch size limit", func() {
 	creates := func(typ string, n int) []any {
 		items := make([]any, n)
 		for i := range items {
-			items[i] = post(fmt.Sprintf("/1/data/%s?id=n%d", typ, i), obj{"i": i})
+			items[i] = subreq.Post(fmt.Sprintf("/1/data/%s?id=n%d", typ, i), obj{"i": i})
 		}
 		return items
 	}
@@ -49,7 +50,7 @@ var _ = Describe("The batch size limit", func() {
 	It("answers a batch of exactly the limit with 200, whatever the sub-requests' outcomes", rule("LIM-1"), func() {
 		typ := target.freshType("limit")
 		items := creates(typ, cfg.MaxBatch)
-		items[len(items)-1] = get("/1/data/" + typ + "/missing")
+		items[len(items)-1] = subreq.Get("/1/data/" + typ + "/missing")
 		res := target.batch("", items...).Results()
 		Expect(res).To(HaveLen(cfg.MaxBatch))
 		Expect(res[len(res)-1].Status()).To(Equal(http.StatusNotFound))
@@ -66,7 +67,7 @@ var _ = Describe("The batch size limit", func() {
 	It("rejects a body over the size limit with 413 and runs none of it", rule("LIM-3"), func() {
 		typ := target.freshType("bigbody")
 		pad := strings.Repeat("x", int(cfg.MaxBody))
-		r := target.batch("", post("/1/data/"+typ+"?id=big", obj{"pad": pad}))
+		r := target.batch("", subreq.Post("/1/data/"+typ+"?id=big", obj{"pad": pad}))
 		Expect(r.Status).To(Equal(http.StatusRequestEntityTooLarge), "the status of a body over %d bytes", cfg.MaxBody)
 		expectEnvelope(r.Object(), http.StatusRequestEntityTooLarge)
 		Expect(count(typ)).To(BeZero())

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -36,7 +37,7 @@ var _ = Describe("Signing in", func() {
 
 	It("answers success in a batch, as on its own", rule("AUTH-1", "ORD-4"), func() {
 		skipWithoutCaller()
-		res := target.batch("", get("/1/login"), get("/1/logout")).Results()
+		res := target.batch("", subreq.Get("/1/login"), subreq.Get("/1/logout")).Results()
 		Expect(statuses(res)).To(Equal([]int{200, 200}))
 		for i, r := range res {
 			Expect(r.Body).To(success, "result %d", i)
@@ -49,7 +50,7 @@ var _ = Describe("Signing in", func() {
 			Expect(r.Status).To(Equal(http.StatusForbidden), "GET %s: %s", path, r.Body)
 			expectSignInRefusal(r.Object(), http.StatusForbidden)
 		}
-		items := []any{get("/1/login"), get("/1/logout")}
+		items := []any{subreq.Get("/1/login"), subreq.Get("/1/logout")}
 		res := target.as("", "", "POST", "/1/batch", items).Results(items...)
 		Expect(statuses(res)).To(Equal([]int{403, 403}))
 		for _, r := range res {
@@ -73,9 +74,9 @@ var _ = Describe("Signing in", func() {
 		skipWithoutCaller()
 		var items []any
 		for _, h := range malformed {
-			items = append(items, get("/1/login").with("headers", obj{"Authorization": h}))
+			items = append(items, subreq.Get("/1/login").With("headers", obj{"Authorization": h}))
 		}
-		items = append(items, get("/1/login"))
+		items = append(items, subreq.Get("/1/login"))
 		res := target.batch("", items...).Results()
 		Expect(statuses(res)).To(Equal(append(slices.Repeat([]int{401}, len(malformed)), 200)))
 		for _, r := range res[:len(malformed)] {
@@ -86,8 +87,8 @@ var _ = Describe("Signing in", func() {
 	It("signs the batch's caller in, whatever an item's own Authorization, as the 2016 server did", rule("AUTH-1", "SUB-3"), only(spec.SpaceDog2016), func() {
 		skipWithoutCaller()
 		res := target.batch("",
-			get("/1/login").with("headers", obj{"Authorization": "Bearer abc"}),
-			get("/1/logout").with("headers", obj{"Authorization": basicAuth(cfg.Username, cfg.Password+"-not")}),
+			subreq.Get("/1/login").With("headers", obj{"Authorization": "Bearer abc"}),
+			subreq.Get("/1/logout").With("headers", obj{"Authorization": basicAuth(cfg.Username, cfg.Password+"-not")}),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{200, 200}), "credentials are the batch's, checked once")
 	})
@@ -106,8 +107,8 @@ var _ = Describe("Signing in", func() {
 	It("refuses an item's wrong password with 401, in its place", rule("AUTH-2", "SUB-3"), only(spec.Doc), func() {
 		skipUnlessUsersEnforced()
 		res := target.batch("",
-			get("/1/login").with("headers", obj{"Authorization": basicAuth(cfg.Username, cfg.Password+"-not")}),
-			get("/1/login"),
+			subreq.Get("/1/login").With("headers", obj{"Authorization": basicAuth(cfg.Username, cfg.Password+"-not")}),
+			subreq.Get("/1/login"),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{401, 200}))
 		expectSignInRefusal(res[0].Body, http.StatusUnauthorized)
@@ -115,13 +116,13 @@ var _ = Describe("Signing in", func() {
 
 	It("refuses a whole batch sent with a wrong password with 401, as the 2016 server did", rule("AUTH-2"), only(spec.SpaceDog2016), func() {
 		skipUnlessUsersEnforced()
-		r := target.as(cfg.Username, cfg.Password+"-not", "POST", "/1/batch", []any{get("/1/login")})
+		r := target.as(cfg.Username, cfg.Password+"-not", "POST", "/1/batch", []any{subreq.Get("/1/login")})
 		Expect(r.Status).To(Equal(http.StatusUnauthorized), "%s", r.Body)
 		expectSignInRefusal(r.Object(), http.StatusUnauthorized)
 	})
 
 	It("refuses a batch of N+1 logins whole, with 400", rule("LIM-2"), func() {
-		items := slices.Repeat([]any{get("/1/login")}, cfg.MaxBatch+1)
+		items := slices.Repeat([]any{subreq.Get("/1/login")}, cfg.MaxBatch+1)
 		r := target.do("POST", "/1/batch", items)
 		Expect(r.Status).To(Equal(http.StatusBadRequest), "%s", r.Body)
 		Expect(expectEnvelope(r.Object(), http.StatusBadRequest)).To(ContainSubstring(num(cfg.MaxBatch).String()), "the message names the limit")

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -18,7 +19,7 @@ var _ = Describe("Order of execution", func() {
 		typ := target.freshType("order")
 		var items []any
 		for i := range cfg.MaxBatch {
-			items = append(items, post(fmt.Sprintf("/1/data/%s?id=n%d", typ, i), obj{"i": i}))
+			items = append(items, subreq.Post(fmt.Sprintf("/1/data/%s?id=n%d", typ, i), obj{"i": i}))
 		}
 		res := target.batch("", items...).Results()
 		Expect(res).To(HaveLen(cfg.MaxBatch))
@@ -31,14 +32,14 @@ var _ = Describe("Order of execution", func() {
 		typ := target.freshType("sequence")
 		o := "/1/data/" + typ + "/a"
 		res := target.batch("",
-			post("/1/data/"+typ+"?id=a", obj{"name": "first"}),
-			get(o),
-			put(o, obj{"name": "second"}),
-			get(o),
-			get("/1/data/"+typ),
-			del(o),
-			get(o),
-			get("/1/data/"+typ),
+			subreq.Post("/1/data/"+typ+"?id=a", obj{"name": "first"}),
+			subreq.Get(o),
+			subreq.Put(o, obj{"name": "second"}),
+			subreq.Get(o),
+			subreq.Get("/1/data/"+typ),
+			subreq.Delete(o),
+			subreq.Get(o),
+			subreq.Get("/1/data/"+typ),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{created(), 200, 200, 200, 200, 200, 404, 200}))
 		Expect(res[1].Body).To(HaveKeyWithValue("name", "first"))
@@ -51,9 +52,9 @@ var _ = Describe("Order of execution", func() {
 		func(query string) {
 			typ := target.freshType("norollback")
 			res := target.batch(query,
-				post("/1/data/"+typ+"?id=kept", obj{"a": 1}),
-				put("/1/data/"+typ+"/kept", obj{"b": 2}),
-				get("/1/data/"+typ+"/missing"),
+				subreq.Post("/1/data/"+typ+"?id=kept", obj{"a": 1}),
+				subreq.Put("/1/data/"+typ+"/kept", obj{"b": 2}),
+				subreq.Get("/1/data/"+typ+"/missing"),
 			).Results()
 			Expect(statuses(res)).To(Equal([]int{created(), 200, 404}))
 			o := target.do("GET", "/1/data/"+typ+"/kept", nil)
@@ -68,7 +69,7 @@ var _ = Describe("Order of execution", func() {
 		typ := target.freshType("wrapped")
 		seed(typ, "x", obj{"a": 1})
 		direct := target.do("GET", "/1/data/"+typ+"/x", nil).Object()
-		res := target.batch("", get("/1/data/"+typ+"/x")).Results()
+		res := target.batch("", subreq.Get("/1/data/"+typ+"/x")).Results()
 		var wrapped obj
 		Expect(json.Unmarshal(res[0].Raw, &wrapped)).To(Succeed())
 		Expect(wrapped).To(HaveKeyWithValue("success", true))

@@ -8,6 +8,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/types"
+
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 )
 
 // The precisions of CONTRACT §9: where sections 3 to 6 left room, the
@@ -93,7 +95,7 @@ var _ = Describe("Precisions", func() {
 	DescribeTable("a nested batch is a 400 whatever its method or alias, before the method is looked at",
 		func(method, path string) {
 			typ := seededType("nesting")
-			inner := []any{del("/1/data/" + typ + "/k")}
+			inner := []any{subreq.Delete("/1/data/" + typ + "/k")}
 			res := target.batch("", sub{"method": method, "path": path, "content": inner}).Results()
 			Expect(res).To(HaveLen(1))
 			Expect(res[0].Status()).To(Equal(http.StatusBadRequest), "the result of %s %s: %s", method, path, res[0].Raw)
@@ -152,7 +154,7 @@ var _ = Describe("Precisions", func() {
 			path = inType(path, typ)
 			var status int
 			if parameters != nil {
-				res := target.batch("", get(path).with("parameters", parameters)).Results()
+				res := target.batch("", subreq.Get(path).With("parameters", parameters)).Results()
 				Expect(res).To(HaveLen(1))
 				status = res[0].Status()
 			} else {
@@ -192,7 +194,7 @@ var _ = Describe("Precisions", func() {
 			path := "/1/data/" + typ + "/k" + query
 			got := 0
 			if parameters != nil {
-				res := target.batch("", put(path, obj{"a": 2}).with("parameters", parameters)).Results()
+				res := target.batch("", subreq.Put(path, obj{"a": 2}).With("parameters", parameters)).Results()
 				Expect(res).To(HaveLen(1))
 				got = res[0].Status()
 			} else {

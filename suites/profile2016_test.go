@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/types"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -32,7 +33,7 @@ var _ = Describe("A server in the spacedog-2016 profile", func() {
 		r := target.do("PUT", path, obj{"a": 1})
 		Expect(r.Status).To(Equal(http.StatusNotFound))
 		expectError(r.Object(), http.StatusNotFound, notFound, Equal(want))
-		res := target.batch("", put(path, obj{"a": 1})).Results()
+		res := target.batch("", subreq.Put(path, obj{"a": 1})).Results()
 		expectError(res[0].Body, http.StatusNotFound, notFound, Equal(want))
 		Expect(target.do("GET", path, nil).Status).To(Equal(http.StatusNotFound), "an update created the object")
 	})
@@ -42,7 +43,7 @@ var _ = Describe("A server in the spacedog-2016 profile", func() {
 		r := target.do("POST", "/1/data/"+typ, []any{obj{}})
 		Expect(r.Status).To(Equal(http.StatusBadRequest))
 		expectError(r.Object(), http.StatusBadRequest, illegalArgument, Not(BeEmpty()))
-		res := target.batch("", post("/1/data/"+typ, []any{obj{}}), sub{"path": "/1/data/" + typ}).Results()
+		res := target.batch("", subreq.Post("/1/data/"+typ, []any{obj{}}), sub{"path": "/1/data/" + typ}).Results()
 		Expect(statuses(res)).To(Equal([]int{400, 400}))
 		for i, r := range res {
 			By(fmt.Sprintf("result %d", i))
@@ -54,7 +55,7 @@ var _ = Describe("A server in the spacedog-2016 profile", func() {
 		typ := target.freshType("limited")
 		items := make([]any, cfg.MaxBatch+1)
 		for i := range items {
-			items[i] = post(fmt.Sprintf("/1/data/%s?id=n%d", typ, i), obj{})
+			items[i] = subreq.Post(fmt.Sprintf("/1/data/%s?id=n%d", typ, i), obj{})
 		}
 		r := target.batch("", items...)
 		Expect(r.Status).To(Equal(http.StatusBadRequest))
@@ -73,7 +74,7 @@ var _ = Describe("A server in the spacedog-2016 profile", func() {
 		r := target.do("DELETE", path, nil)
 		Expect(r.Status).To(Equal(http.StatusNotFound))
 		expectError(r.Object(), http.StatusNotFound, runtimeException, Equal(want))
-		res := target.batch("", del(path)).Results()
+		res := target.batch("", subreq.Delete(path)).Results()
 		expectError(res[0].Body, http.StatusNotFound, runtimeException, Equal(want))
 		Expect(target.do("GET", "/1/data/"+typ+"/real", nil).Status).To(Equal(http.StatusOK))
 	})
@@ -101,7 +102,7 @@ var _ = Describe("A server in the spacedog-2016 profile", func() {
 		}
 		By("in a batch: the item's path, query included, and its method, as given")
 		res := target.batch("",
-			get(nowhere+"?x=1"),
+			subreq.Get(nowhere+"?x=1"),
 			sub{"method": "patch", "path": object},
 			sub{"method": "PUT", "path": "/1/data/" + typ},
 		).Results()
@@ -124,7 +125,7 @@ var _ = Describe("A server in the spacedog-2016 profile", func() {
 		Expect(o).NotTo(HaveKey("a"), "the object is replaced whole")
 		Expect(o["meta"]).To(HaveKeyWithValue("version", num(2)))
 
-		res := target.batch("", post("/1/data/"+typ+"?id=x", obj{"c": 3}), get(path)).Results()
+		res := target.batch("", subreq.Post("/1/data/"+typ+"?id=x", obj{"c": 3}), subreq.Get(path)).Results()
 		Expect(statuses(res)).To(Equal([]int{201, 200}))
 		Expect(res[0].Body).To(And(HaveKeyWithValue("status", num(201)), HaveKeyWithValue("version", num(3))))
 		Expect(res[1].Body).To(HaveKeyWithValue("c", num(3)))
@@ -139,7 +140,7 @@ var _ = Describe("A server in the spacedog-2016 profile", func() {
 		r := target.do("DELETE", "/1/data/"+typ, nil)
 		Expect(r.Status).To(Equal(http.StatusOK))
 		Expect(r.Object()).To(And(HaveKeyWithValue("success", true), HaveKeyWithValue("status", num(200)), HaveKeyWithValue("totalDeleted", num(2))))
-		res := target.batch("", post("/1/data/"+typ+"?id=c", obj{}), del("/1/data/"+typ), del("/1/data/"+typ)).Results()
+		res := target.batch("", subreq.Post("/1/data/"+typ+"?id=c", obj{}), subreq.Delete("/1/data/"+typ), subreq.Delete("/1/data/"+typ)).Results()
 		Expect(statuses(res)).To(Equal([]int{201, 200, 200}))
 		Expect(res[1].Body).To(HaveKeyWithValue("totalDeleted", num(1)))
 		Expect(res[2].Body).To(HaveKeyWithValue("totalDeleted", num(0)), "an emptied type is still known")
@@ -158,7 +159,7 @@ var _ = Describe("A server in the spacedog-2016 profile", func() {
 		r := target.do("DELETE", "/1/data", nil)
 		Expect(r.Status).To(Equal(http.StatusNotImplemented))
 		bare(r.Object())
-		res := target.batch("", del("/1/data"), get("/1/data/"+typ+"/k")).Results()
+		res := target.batch("", subreq.Delete("/1/data"), subreq.Get("/1/data/"+typ+"/k")).Results()
 		Expect(statuses(res)).To(Equal([]int{501, 200}))
 		bare(res[0].Body)
 		expectUntouched(typ)
@@ -175,7 +176,7 @@ var _ = Describe("A server in the doc profile", func() {
 		r := target.do("DELETE", "/1/data", nil)
 		Expect(r.Status).To(Equal(http.StatusOK))
 		Expect(r.Object()).To(And(HaveKeyWithValue("success", true), HaveKeyWithValue("status", num(200))))
-		res := target.batch("", post("/1/data/"+typ+"?id=y", obj{}), del("/1/data"), get("/1/data/"+typ+"/y"), get("/1/data/"+typ)).Results()
+		res := target.batch("", subreq.Post("/1/data/"+typ+"?id=y", obj{}), subreq.Delete("/1/data"), subreq.Get("/1/data/"+typ+"/y"), subreq.Get("/1/data/"+typ)).Results()
 		Expect(statuses(res)).To(Equal([]int{created(), 200, 404, 200}))
 		Expect(res[3].Body).To(HaveKeyWithValue("total", num(0)))
 		Expect(target.do("GET", "/1/data/"+typ+"/x", nil).Status).To(Equal(http.StatusNotFound))

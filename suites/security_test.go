@@ -14,6 +14,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/spacedog-oss/batchkit/fixtures"
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 )
 
 var _ = Describe("Security", func() {
@@ -26,13 +27,13 @@ var _ = Describe("Security", func() {
 		typ := target.freshType("escape")
 		seed(typ, "x", obj{})
 		res := target.batch("",
-			get(canary.URL+"/1/data/"+typ+"/x"),
-			get("//"+host+"/1/data/"+typ+"/x"),
-			del("/1/data/"+typ+"/../"+typ+"/x"),
-			del("/1/data/"+typ+"/%2e%2e/"+typ+"/x"),
-			del("/1/data/"+typ+"/%2E./"+typ+"/x"),
-			del("/1/data/"+typ+"/x").with("headers", obj{"X-Note": "a\r\nX-Injected: 1"}),
-			del("/1/data/"+typ+"/x").with("headers", obj{"X-A\r\nX-B": "1"}),
+			subreq.Get(canary.URL+"/1/data/"+typ+"/x"),
+			subreq.Get("//"+host+"/1/data/"+typ+"/x"),
+			subreq.Delete("/1/data/"+typ+"/../"+typ+"/x"),
+			subreq.Delete("/1/data/"+typ+"/%2e%2e/"+typ+"/x"),
+			subreq.Delete("/1/data/"+typ+"/%2E./"+typ+"/x"),
+			subreq.Delete("/1/data/"+typ+"/x").With("headers", obj{"X-Note": "a\r\nX-Injected: 1"}),
+			subreq.Delete("/1/data/"+typ+"/x").With("headers", obj{"X-A\r\nX-B": "1"}),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{400, 400, 400, 400, 400, 400, 400}))
 		Expect(hits.Load()).To(BeZero(), "the target called out to a URL given in a batch")
@@ -44,8 +45,8 @@ var _ = Describe("Security", func() {
 		seed(typ, "x", obj{})
 		res := target.batch("",
 			sub{"method": "POST", "path": "/_mock/reset"},
-			get("/_mock/state"),
-			get("/_mock/requests"),
+			subreq.Get("/_mock/state"),
+			subreq.Get("/_mock/requests"),
 			sub{"method": "DELETE", "path": "/_mock/requests"},
 		).Results()
 		for i, r := range res {

@@ -5,6 +5,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 )
 
 var _ = Describe("stopOnError", func() {
@@ -12,11 +14,11 @@ var _ = Describe("stopOnError", func() {
 	// a create whose object shows whether it ran.
 	failing := func(typ string) []any {
 		return []any{
-			post("/1/data/"+typ+"?id=a", obj{}),
-			get("/1/data/" + typ + "/missing"),
-			post("/1/data/"+typ+"?id=b", obj{}),
+			subreq.Post("/1/data/"+typ+"?id=a", obj{}),
+			subreq.Get("/1/data/" + typ + "/missing"),
+			subreq.Post("/1/data/"+typ+"?id=b", obj{}),
 			sub{"method": "GET"},
-			post("/1/data/"+typ+"?id=c", obj{}),
+			subreq.Post("/1/data/"+typ+"?id=c", obj{}),
 		}
 	}
 	exists := func(typ, id string) bool {
@@ -42,27 +44,27 @@ var _ = Describe("stopOnError", func() {
 			typ := target.freshType("stopon")
 			seed(typ, "taken", obj{})
 			res := target.batch(query,
-				post("/1/data/"+typ+"?id=a", obj{}),
+				subreq.Post("/1/data/"+typ+"?id=a", obj{}),
 				fail(typ),
-				post("/1/data/"+typ+"?id=z", obj{}),
+				subreq.Post("/1/data/"+typ+"?id=z", obj{}),
 			).Results()
 			Expect(res).To(HaveLen(2), "the reply should end at index 1, the first failed result; it has %s", res)
 			Expect(res[1].Status()).To(BeNumerically(">=", 400), "the reply should end at index 1, the first failed result; it has %s", res)
 			Expect(exists(typ, "a")).To(BeTrue(), "what ran before the failure stays")
 			Expect(exists(typ, "z")).To(BeFalse(), "what comes after the failure must not run")
 		},
-		Entry("on a 404", rule("STOP-2"), "stopOnError=true", func(t string) sub { return get("/1/data/" + t + "/missing") }),
+		Entry("on a 404", rule("STOP-2"), "stopOnError=true", func(t string) sub { return subreq.Get("/1/data/" + t + "/missing") }),
 		Entry("on a malformed item", rule("STOP-2"), "stopOnError=true", func(t string) sub { return sub{"method": "GET"} }),
-		Entry("on a 409", rule("STOP-2"), "stopOnError=true", func(t string) sub { return put("/1/data/"+t+"/taken?version=9", obj{}) }),
+		Entry("on a 409", rule("STOP-2"), "stopOnError=true", func(t string) sub { return subreq.Put("/1/data/"+t+"/taken?version=9", obj{}) }),
 		Entry("on a 405", rule("STOP-2"), "stopOnError=true", func(t string) sub { return sub{"method": "PATCH", "path": "/1/data/" + t} }),
-		Entry("written True", rule("STOP-2"), "stopOnError=True", func(t string) sub { return get("/1/data/" + t + "/missing") }),
+		Entry("written True", rule("STOP-2"), "stopOnError=True", func(t string) sub { return subreq.Get("/1/data/" + t + "/missing") }),
 	)
 
 	It("on and without failure, runs every sub-request", rule("STOP-3"), func() {
 		typ := target.freshType("stopnone")
 		var items []any
 		for range cfg.MaxBatch {
-			items = append(items, post("/1/data/"+typ, obj{}))
+			items = append(items, subreq.Post("/1/data/"+typ, obj{}))
 		}
 		res := target.batch("stopOnError=true", items...).Results()
 		Expect(res).To(HaveLen(cfg.MaxBatch))
@@ -72,7 +74,7 @@ var _ = Describe("stopOnError", func() {
 	It("with another value than true or false, rejects the batch with 400", rule("STOP-4"), func() {
 		typ := target.freshType("stopbad")
 		for _, v := range []string{"yes", "1", "maybe"} {
-			r := target.batch("stopOnError="+v, post("/1/data/"+typ+"?id=a", obj{}))
+			r := target.batch("stopOnError="+v, subreq.Post("/1/data/"+typ+"?id=a", obj{}))
 			Expect(r.Status).To(Equal(http.StatusBadRequest), "stopOnError=%s", v)
 			expectEnvelope(r.Object(), http.StatusBadRequest)
 		}

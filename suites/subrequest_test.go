@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -38,11 +39,11 @@ var _ = Describe("Sub-request fields", func() {
 	It("pass parameters as query parameters, winning over the path's own", rule("SUB-2"), func() {
 		typ := target.freshType("params")
 		res := target.batch("",
-			post("/1/data/"+typ, obj{"a": 1, "b": 1}).with("parameters", obj{"id": "p1"}),
-			post("/1/data/"+typ+"?id=ignored", obj{}).with("parameters", obj{"id": "p2"}),
-			put("/1/data/"+typ+"/p1", obj{"a": 2}).with("parameters", obj{"strict": true, "version": 1}),
-			put("/1/data/"+typ+"/p1", obj{"a": 3}).with("parameters", obj{"version": 1}),
-			get("/1/data/"+typ+"?size=50").with("parameters", obj{"size": 1, "from": "1"}),
+			subreq.Post("/1/data/"+typ, obj{"a": 1, "b": 1}).With("parameters", obj{"id": "p1"}),
+			subreq.Post("/1/data/"+typ+"?id=ignored", obj{}).With("parameters", obj{"id": "p2"}),
+			subreq.Put("/1/data/"+typ+"/p1", obj{"a": 2}).With("parameters", obj{"strict": true, "version": 1}),
+			subreq.Put("/1/data/"+typ+"/p1", obj{"a": 3}).With("parameters", obj{"version": 1}),
+			subreq.Get("/1/data/"+typ+"?size=50").With("parameters", obj{"size": 1, "from": "1"}),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{created(), created(), 200, 409, 200}))
 		Expect(res[0].Body).To(HaveKeyWithValue("id", "p1"))
@@ -64,9 +65,9 @@ var _ = Describe("Sub-request fields", func() {
 		typ := target.freshType("headers")
 		other := basicAuth(cfg.Username2, cfg.Password2)
 		res := target.batch("",
-			post("/1/data/"+typ+"?id=mine", obj{}),
-			post("/1/data/"+typ+"?id=theirs", obj{}).with("headers", obj{"authorization": other}),
-			post("/1/data/"+typ+"?id=mine2", obj{}),
+			subreq.Post("/1/data/"+typ+"?id=mine", obj{}),
+			subreq.Post("/1/data/"+typ+"?id=theirs", obj{}).With("headers", obj{"authorization": other}),
+			subreq.Post("/1/data/"+typ+"?id=mine2", obj{}),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{created(), created(), created()}))
 		for id, by := range map[string]string{"mine": cfg.Username, "theirs": cfg.Username2, "mine2": cfg.Username} {
@@ -81,7 +82,7 @@ var _ = Describe("Sub-request fields", func() {
 		}
 		typ := target.freshType("headers")
 		res := target.batch("",
-			post("/1/data/"+typ+"?id=theirs", obj{}).with("headers", obj{"authorization": basicAuth(cfg.Username2, cfg.Password2)}),
+			subreq.Post("/1/data/"+typ+"?id=theirs", obj{}).With("headers", obj{"authorization": basicAuth(cfg.Username2, cfg.Password2)}),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{created()}))
 		o := target.do("GET", "/1/data/"+typ+"/theirs", nil).Object()
@@ -94,9 +95,9 @@ var _ = Describe("Sub-request fields", func() {
 		}
 		typ := target.freshType("caller")
 		res := target.batch("",
-			post("/1/data/"+typ+"?id=x", obj{}),
-			put("/1/data/"+typ+"/x", obj{"a": 1}),
-			get("/1/data/"+typ+"/x"),
+			subreq.Post("/1/data/"+typ+"?id=x", obj{}),
+			subreq.Put("/1/data/"+typ+"/x", obj{"a": 1}),
+			subreq.Get("/1/data/"+typ+"/x"),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{created(), 200, 200}))
 		Expect(res[2].Body["meta"]).To(And(HaveKeyWithValue("createdBy", cfg.Username), HaveKeyWithValue("updatedBy", cfg.Username)))

@@ -3,6 +3,8 @@ package suites_test
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 )
 
 var _ = Describe("An object updated by another user than its creator", func() {
@@ -21,7 +23,7 @@ var _ = Describe("An object updated by another user than its creator", func() {
 
 		r := target.as(cfg.Username2, cfg.Password2, "PUT", "/1/data/"+typ+"/direct", obj{"n": 2})
 		Expect(r.Status).To(Equal(200), "an update sent directly by the other user: %s", r.Body)
-		items := []any{put("/1/data/"+typ+"/batched", obj{"n": 2})}
+		items := []any{subreq.Put("/1/data/"+typ+"/batched", obj{"n": 2})}
 		res := target.as(cfg.Username2, cfg.Password2, "POST", "/1/batch", items).Results(items...)
 		Expect(statuses(res)).To(Equal([]int{200}), "an update in the other user's batch")
 
