@@ -1,10 +1,3 @@
-// Package mockserver is an in-memory mock of SpaceDog's /1/batch API and of
-// the data routes its sub-requests reach, as CONTRACT.md describes them.
-//
-// The OpenAPI document of package spec drives it: a request, direct or a
-// batch's sub-request, is routed and validated by the document and runs the
-// operation its operationId names. Both kinds take the one dispatch path, so
-// a sub-request behaves exactly as the same request sent on its own (ORD-4).
 package mockserver
 
 import (

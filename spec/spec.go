@@ -1,7 +1,3 @@
-// Package spec holds the OpenAPI description of SpaceDog's /1/batch API and
-// of the data routes its sub-requests reach, and finds and checks requests
-// and responses against it. The mock serves by it and the suites check every
-// exchange with it, so the two cannot drift apart.
 package spec
 
 import (
