@@ -31,6 +31,13 @@ import (
 	"github.com/spacedog-oss/batchkit/suites/internal/summary"
 )
 
+// Settings are a run's settings, for the kit's runners outside suites/
+// (package conformance), which cannot name suites/internal/config.
+type Settings = config.Config
+
+// Defaults are the settings of a run given no flag.
+func Defaults() Settings { return config.Defaults() }
+
 // cfg is the run's settings, set by Run before the specs run.
 var cfg config.Config
 
