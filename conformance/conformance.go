@@ -18,8 +18,11 @@
 //
 // The suites are Ginkgo specs in Ginkgo's global suite, which runs once per
 // process: call Test once per test binary (go test runs each package's
-// tests in its own process); a second call fails its test. Ginkgo's own
-// flags (-ginkgo.v, -ginkgo.focus, ...) apply, after go test's -args.
+// tests in its own process); a second call fails its test. Importing this
+// package adds the specs to that global suite: a package whose tests run
+// Ginkgo specs of their own calls Test from a test package of its own.
+// Ginkgo's own flags (-ginkgo.v, -ginkgo.focus, ...) apply, after go
+// test's -args.
 package conformance
 
 import (
