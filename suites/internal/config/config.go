@@ -97,6 +97,18 @@ func (c *Config) Complete(fs *flag.FlagSet, getenv func(string) string) error {
 	if err := flagenv.Apply(fs, EnvPrefix, getenv); err != nil {
 		return err
 	}
+	return c.Check()
+}
+
+// Defaults is a run's settings when no flag is given.
+func Defaults() Config {
+	var c Config
+	c.Register(flag.NewFlagSet("defaults", flag.ContinueOnError))
+	return c
+}
+
+// Check reports the first setting a run cannot start with, by its flag.
+func (c *Config) Check() error {
 	if c.Target != "" {
 		u, err := url.Parse(c.Target)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -71,3 +71,17 @@ func TestDeletingEverythingIsForTheOwnMockOrWhenAllowed(t *testing.T) {
 		}
 	}
 }
+
+func TestTheDefaultsAreTheFlagsDefaultsAndComplete(t *testing.T) {
+	c, err := parse(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Defaults()
+	if d != c {
+		t.Errorf("Defaults() = %+v, want the flags' %+v", d, c)
+	}
+	if err := d.Check(); err != nil {
+		t.Errorf("the defaults do not check: %v", err)
+	}
+}

@@ -1,4 +1,4 @@
-package suites_test
+package specs
 
 import (
 	"fmt"
@@ -16,8 +16,8 @@ import (
 // The replies of SpaceDog's 2016 server that CONTRACT §7 pins, class and
 // words included: clients built against that server parse them. Where the
 // doc profile answers otherwise, its spec is here too, unless another file
-// has it (DATA-5's 409 and ERR-7's words are in data_test.go and
-// errors_test.go).
+// has it (DATA-5's 409 and ERR-7's words are in data.go and
+// errors.go).
 var _ = Describe("A server in the spacedog-2016 profile", func() {
 	const (
 		notFound         = "io.spacedog.utils.NotFoundException"

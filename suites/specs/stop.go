@@ -1,4 +1,4 @@
-package suites_test
+package specs
 
 import (
 	"net/http"

@@ -1,0 +1,88 @@
+// A Go backend's own test, as one would write it: the conformance suites
+// against its handler, with one call. The kit's test (conformance/
+// module_test.go) runs it as its own module, which requires the kit.
+package backend
+
+import (
+	"encoding/json"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/spacedog-oss/batchkit/conformance"
+	"github.com/spacedog-oss/batchkit/mockserver"
+)
+
+// backend is this module's server: the kit's mock, with two users whose
+// passwords it checks.
+func backend(t *testing.T) http.Handler {
+	t.Helper()
+	mock, err := mockserver.New(mockserver.Config{Users: map[string]string{"fred": "secret", "vince": "secret2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mock
+}
+
+func config(h http.Handler) conformance.Config {
+	return conformance.Config{
+		Handler:  h,
+		Username: "fred", Password: "secret",
+		Username2: "vince", Password2: "secret2",
+		UsersEnforced: true,
+		Destructive:   true, // the handler's data is this test's own
+		ReportDir:     os.Getenv("BACKEND_REPORT_DIR"),
+	}
+}
+
+func TestTheBackendConforms(t *testing.T) {
+	conformance.Test(t, config(backend(t)))
+}
+
+// A backend that answers batches of 8 or more with their first two results
+// swapped breaks ORD-1: the suites must fail it. Run with
+// BACKEND_EXPECT_FAILURE=1 -run TestASwappingBackendFails.
+func TestASwappingBackendFails(t *testing.T) {
+	expectFailure(t)
+	conformance.Test(t, config(swapFirstTwoResults(backend(t))))
+}
+
+// Ginkgo runs its suite once per process: a second call must say so.
+func TestASecondRunIsRefused(t *testing.T) {
+	expectFailure(t)
+	cfg := config(backend(t))
+	cfg.LabelFilter = "ORD-1"
+	t.Run("first", func(t *testing.T) { conformance.Test(t, cfg) })
+	t.Run("second", func(t *testing.T) { conformance.Test(t, cfg) })
+}
+
+// expectFailure skips a test that fails by design unless asked for.
+func expectFailure(t *testing.T) {
+	if os.Getenv("BACKEND_EXPECT_FAILURE") == "" {
+		t.Skip("fails by design: BACKEND_EXPECT_FAILURE=1 runs it")
+	}
+}
+
+func swapFirstTwoResults(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || strings.TrimSuffix(r.URL.Path, "/") != "/1/batch" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		var results []json.RawMessage
+		if rec.Code == http.StatusOK && json.Unmarshal(body, &results) == nil && len(results) >= 8 {
+			results[0], results[1] = results[1], results[0]
+			body, _ = json.Marshal(results)
+		}
+		maps.Copy(w.Header(), rec.Header())
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	})
+}
