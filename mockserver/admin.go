@@ -68,8 +68,6 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	s.durable(before, done()).write(w)
 }
 
-func (s *Server) requests(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.journal.list()) }
-
 func (s *Server) clearRequests(w http.ResponseWriter, r *http.Request) {
 	s.journal.clear()
 	done().write(w)
