@@ -29,6 +29,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 		"openapi.yaml": {"GET": s.openapi},
 		"faults":       {"GET": s.getFaults, "PUT": s.putFaults, "DELETE": s.clearFaults},
 		"violations":   {"GET": s.listViolations, "DELETE": s.clearViolations},
+		"":             {"GET": s.page}, "page.js": {"GET": s.pageAsset}, "page.css": {"GET": s.pageAsset}, // page.go
 	}
 	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
 	methods, ok := routes[name]

@@ -27,8 +27,11 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 		failure(http.StatusBadRequest, "%v", err).write(w)
 		return
 	}
-	next := s.journal.news.next() // before looking: no request is missed in between
-	entries, last := s.journal.since(since), s.journal.last()
+	// The news channel, then the number, then the list: no request is
+	// missed in between (the list may hold some past the number).
+	next := s.journal.news.next()
+	last := s.journal.last()
+	entries := s.journal.since(since)
 	if len(entries) == 0 && wait > 0 && since <= last {
 		// The server's write timeout runs from the headers: a minute to
 		// answer once the wait is over. No deadline to move under a test's
@@ -42,7 +45,8 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return // the page went away
 		}
-		entries, last = s.journal.since(since), s.journal.last()
+		last = s.journal.last()
+		entries = s.journal.since(since)
 	}
 	if since > last { // cleared since: all of it, the header tells the page
 		entries = s.journal.list()
