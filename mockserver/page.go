@@ -180,6 +180,10 @@ func newPageEntry(e Entry) pageEntry {
 			Fail: sub.Status >= 400 || sub.Fault, Fault: sub.Fault, Result: pretty(sub.Result)}
 		if sub.Index >= 0 && sub.Index < len(items) {
 			it.Request = pretty(items[sub.Index])
+			var sent struct{ Path string } // with its query, which the journal's item lacks
+			if json.Unmarshal(items[sub.Index], &sent) == nil && sent.Path != "" {
+				it.Path = sent.Path
+			}
 		}
 		if it.Fail {
 			p.Failed++

@@ -93,7 +93,7 @@
       if (it.fault) label.append(" ", el("b", { text: "fault rule" }));
       tb.append(el("tr", { class: "item" + (itemFailed(it) ? " fail" : "") },
         el("td"), label, el("td", { class: "method", text: it.method }),
-        el("td", { class: "path" }, el("details", {}, el("summary", { text: it.path }), bodies("request", sent[it.index], "result", it.result))),
+        el("td", { class: "path" }, el("details", {}, el("summary", { text: (sent[it.index] && typeof sent[it.index].path === "string" && sent[it.index].path) || it.path }), bodies("request", sent[it.index], "result", it.result))),
         el("td", { class: "status " + statusClass(it.status), text: it.status }), el("td")));
     }
     return tb;
@@ -163,9 +163,9 @@
     if (!box.children.length) box.append(el("p", { class: "note", text: "Nothing stored." }));
     if (chosen) objects(chosen[0], chosen[1]);
     const list = $("fault-list");
-    list.replaceChildren(...faults.map((f) => el("pre", { text: JSON.stringify(f) })));
-    if (!faults.length) list.append(el("p", { class: "note", text: "None in force." }));
-    $("clear-faults").disabled = !faults.length;
+    list.replaceChildren(...(faults || []).map((f) => el("pre", { text: JSON.stringify(f) })));
+    if (!(faults || []).length) list.append(el("p", { class: "note", text: "None in force." }));
+    $("clear-faults").disabled = !(faults || []).length;
   }
 
   function objects(backend, type) {
