@@ -29,6 +29,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 		"openapi.yaml": {"GET": s.openapi},
 		"faults":       {"GET": s.getFaults, "PUT": s.putFaults, "DELETE": s.clearFaults},
 		"violations":   {"GET": s.listViolations, "DELETE": s.clearViolations},
+		"":             {"GET": s.page}, "page.js": {"GET": s.pageAsset}, "page.css": {"GET": s.pageAsset}, // page.go
 	}
 	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
 	methods, ok := routes[name]
@@ -67,8 +68,6 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	s.store.Reset(r.URL.Query().Get("backend"))
 	s.durable(before, done()).write(w)
 }
-
-func (s *Server) requests(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.journal.list()) }
 
 func (s *Server) clearRequests(w http.ResponseWriter, r *http.Request) {
 	s.journal.clear()

@@ -28,7 +28,7 @@ func (s *Server) guardAdmin(w http.ResponseWriter, r *http.Request) bool {
 		failure(http.StatusForbidden, "the admin routes answer no page of another origin, and this request is %s", site).write(w)
 		return true
 	}
-	if s.cfg.AdminToken != "" && !tokenGiven(r.Header, s.cfg.AdminToken) {
+	if s.cfg.AdminToken != "" && !pageShell(r) && !tokenGiven(r.Header, s.cfg.AdminToken) {
 		res := failure(http.StatusUnauthorized, "the admin routes need the token of --admin-token: send the header %s: Bearer TOKEN, or %s: TOKEN", "Authorization", TokenHeader)
 		res.header = http.Header{"Www-Authenticate": {`Bearer realm="spacedog-mock"`}}
 		res.write(w)

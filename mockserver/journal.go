@@ -43,25 +43,42 @@ func newEntry(r *http.Request, start time.Time, defaultBackend string) Entry {
 		Backend: backendOf(r.Host, defaultBackend), User: userOf(r.Header)}
 }
 
-// journal keeps the last requests, newest first when listed.
-type journal struct{ ring *ring.Ring[Entry] }
+// journal keeps the last requests, newest first when listed, and tells
+// those waiting for news (the page's long polls) of each one.
+type journal struct {
+	ring *ring.Ring[Entry]
+	news *news
+}
 
-func newJournal(size int) journal { return journal{ring.New[Entry](size)} }
+func newJournal(size int) journal { return journal{ring.New[Entry](size), newNews()} }
 
-func (j journal) add(e Entry) { j.ring.Add(e) }
+func (j journal) add(e Entry) {
+	j.ring.Add(e)
+	j.news.announce()
+}
 
-func (j journal) list() []Entry {
+func (j journal) list() []Entry { return j.since(0) }
+
+// since lists the requests numbered after n, newest first.
+func (j journal) since(n int64) []Entry {
 	items := j.ring.Items()
-	out := make([]Entry, len(items))
-	for i, it := range items {
+	out := make([]Entry, 0, len(items))
+	for i := len(items) - 1; i >= 0 && items[i].N > n; i-- {
+		it := items[i]
 		it.V.ID = it.N
-		out[len(items)-1-i] = it.V
+		out = append(out, it.V)
 	}
 	return out
 }
 
+// last is the number of the last request journaled, 0 after a clear.
+func (j journal) last() int64 { return j.ring.Added() }
+
 // clear forgets the requests; IDs start again from 1.
-func (j journal) clear() { j.ring.Reset() }
+func (j journal) clear() {
+	j.ring.Reset()
+	j.news.announce()
+}
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 

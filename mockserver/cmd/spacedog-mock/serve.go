@@ -59,6 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WriteTimeout:      o.conns.writeTimeout, // from the headers; withDeadlines moves it past a body
 		IdleTimeout:       o.conns.idleTimeout,
 	}
+	srv.RegisterOnShutdown(mock.StopWaiting) // the page's long polls must not hold a stop
 	fmt.Fprintf(stdout, "spacedog-mock serving on http://%s\n", ln.Addr())
 	// stdout's one line is the URL, which scripts read; the rest is said on stderr.
 	fmt.Fprintf(stderr, "spacedog-mock: CORS allows %s\n", mockserver.DescribeCORS(o.cfg.CORSOrigins))
