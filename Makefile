@@ -47,7 +47,7 @@ suites-binary: build conformance-bin
 	suites/against-binary.sh bin/spacedog-mock $(CONFORMANCE_BIN) spacedog-2016 $(REPORTS)/binary-spacedog-2016
 
 ## bench-http: the built mock over loopback beside a trivial handler, each
-## figure a ratio to the trivial one's from the same run (README, Performance)
+## figure a ratio to the trivial one's from the same run (docs/performance.md)
 bench-http: build
 	$(GO) run ./tools/cmd/bench-http -mock bin/spacedog-mock $(ARGS)
 
@@ -63,7 +63,7 @@ soak-short: build
 	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock -duration 4s -sync second -objects 2000
 	$(GO) run ./tools/cmd/soak -mock bin/spacedog-mock -duration 4s -sync always -objects 2000 -profile spacedog-2016
 
-## bench: the mock's benchmarks (README, Performance)
+## bench: the mock's benchmarks (docs/performance.md)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./mockserver/
 
@@ -73,7 +73,7 @@ build:
 
 ## conformance-bin: the suites compiled into one static executable, for CI
 ## images without Go; it takes the suites' flags and SPACEDOG_* variables,
-## and Ginkgo's as --ginkgo.junit-report=FILE (README, Without Go)
+## and Ginkgo's as --ginkgo.junit-report=FILE (docs/ci.md)
 conformance-bin:
 	CGO_ENABLED=0 $(GO) test -c -o $(CONFORMANCE_BIN) ./suites
 
