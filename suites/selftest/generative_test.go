@@ -22,6 +22,7 @@ func TestTheGenerativeModeAloneJudgesEachVariant(t *testing.T) {
 	bin := harness.Binary(t)
 	for _, v := range slices.Concat(conforming(), broken()) {
 		t.Run(v.name, func(t *testing.T) {
+			t.Parallel() // each variant is a server and a run of its own
 			// A broken variant fails within the default budget; a conforming
 			// one passes a shorter run, which keeps the self-test short.
 			v.args = append(slices.Clone(v.args), "--ginkgo.label-filter=generative", "--gen-seed=1")

@@ -69,6 +69,7 @@ func TestTheSuitesJudgeEachVariant(t *testing.T) {
 	bin := harness.Binary(t)
 	for _, v := range slices.Concat(conforming(), broken()) {
 		t.Run(v.name, func(t *testing.T) {
+			t.Parallel() // each variant is a server and a run of its own
 			report, out, passed := run(t, bin, filepath.Join(dir, slug(v.name)), v)
 			got := outcomes(report)
 			if len(got) != len(sp.Rules()) {

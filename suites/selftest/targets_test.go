@@ -191,7 +191,10 @@ func TestASignalLeavesTheReportOfTheSpecsRunSoFar(t *testing.T) {
 	// A request timeout far beyond the test's: the run ends by the signal.
 	cmd := exec.Command(bin, "--ginkgo.no-color", "--target="+srv.URL, "--destructive",
 		"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2",
-		"--report-dir="+reports, "--ginkgo.junit-report="+junit, "--request-timeout=10m")
+		"--report-dir="+reports, "--ginkgo.junit-report="+junit, "--request-timeout=10m",
+		// The generative spec sends more than 40 batches: run first, it
+		// would meet the hang before any spec had passed.
+		"--ginkgo.label-filter=!generative")
 	cmd.Env = harness.WithoutStepSummary(os.Environ())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
