@@ -38,16 +38,7 @@ func TestTheActionPassesTheMockAndFailsABrokenServer(t *testing.T) {
 		{name: "batch results out of order", wrap: defect.SwapFirstTwoResults(1), says: "| ORD-1 | MUST | FAIL |"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mock, err := mockserver.New(mockserver.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var h http.Handler = mock
-			if tc.wrap != nil {
-				h = tc.wrap(mock)
-			}
-			srv := httptest.NewServer(h)
-			defer srv.Close()
+			srv := serveMock(t, tc.wrap)
 
 			dir := t.TempDir()
 			out, passed := runAction(t, dir, "INPUT_TARGET="+srv.URL, "INPUT_BINARY="+bin,

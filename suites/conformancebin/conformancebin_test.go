@@ -34,16 +34,7 @@ func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
 		{name: "batch results out of order", wrap: defect.SwapFirstTwoResults(1), says: "| ORD-1 | MUST | FAIL |"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mock, err := mockserver.New(mockserver.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var h http.Handler = mock
-			if tc.wrap != nil {
-				h = tc.wrap(mock)
-			}
-			srv := httptest.NewServer(h)
-			defer srv.Close()
+			srv := serveMock(t, tc.wrap)
 
 			dir := alone(t, bin)
 			env := []string{"HOME=" + dir, "PATH=" + dir,
@@ -64,6 +55,23 @@ func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveMock serves a mock behind wrap (none: the mock as it is) until the
+// test ends.
+func serveMock(t *testing.T, wrap func(http.Handler) http.Handler) *httptest.Server {
+	t.Helper()
+	mock, err := mockserver.New(mockserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h http.Handler = mock
+	if wrap != nil {
+		h = wrap(mock)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // alone copies the binary into an empty folder and returns the folder.
