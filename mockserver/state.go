@@ -4,19 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/spacedog-oss/batchkit/mockserver/internal/atomicfile"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
 )
 
@@ -221,52 +220,16 @@ func (s *Server) WriteState(w io.Writer) error {
 	return err
 }
 
-// saveInfix names a save's temporary file: path's base name after a dot,
-// then this and random digits (os.CreateTemp's).
-const saveInfix = ".save-"
-
 // StateFileLeftovers lists the temporary files that saves of the state file
 // at path left behind when they were interrupted (a SIGKILL skips their
 // cleanup), for removal at start. Only the mock's own names are listed.
-func StateFileLeftovers(path string) ([]string, error) {
-	dir, base := filepath.Dir(path), filepath.Base(path)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		digits, ok := strings.CutPrefix(e.Name(), "."+base+saveInfix)
-		if ok && e.Type().IsRegular() && digits != "" && strings.Trim(digits, "0123456789") == "" {
-			out = append(out, filepath.Join(dir, e.Name()))
-		}
-	}
-	return out, nil
-}
+func StateFileLeftovers(path string) ([]string, error) { return atomicfile.Leftovers(path) }
 
-// writeAtomically has write fill a temporary file beside path, syncs it,
-// and renames it over path.
+// writeAtomically replaces the file at path by what write writes, whole or
+// not at all, durably.
 func writeAtomically(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+saveInfix+"*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a rename, there is nothing left to remove
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	_, err := atomicfile.Write(context.Background(), path, write, nil)
+	return err
 }
 
 // writeState writes the stored objects, every backend's or the named one's,

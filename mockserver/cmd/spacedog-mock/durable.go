@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/mockserver/internal/atomicfile"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/wal"
 )
 
@@ -26,12 +24,6 @@ const (
 // and so each byte logged pays for at most one byte of state file, however
 // large the data set.
 const compactAt = 4 << 20
-
-// syncEvery is how much of a state file is written between two fsyncs of
-// it (Redis's aof-rewrite-incremental-fsync): one fsync of the whole file
-// at the end would flush it all at once, and the log's fsyncs, which share
-// the file system's journal with it, would wait behind that flush.
-const syncEvery = 4 << 20
 
 // durable is the state file and, with --state-sync always, its log of
 // changes since it was saved. Saves and folds run in a goroutine of their
@@ -167,74 +159,7 @@ func (d *durable) at(step string) {
 // durable: a crash leaves the old state file or the new, whole. It stops
 // when ctx is done, and leaves the state file as it was.
 func (d *durable) save(ctx context.Context, mock *mockserver.Server) (int64, error) {
-	dir := filepath.Dir(d.file)
-	// The name mockserver.StateFileLeftovers finds, for removal at start.
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(d.file)+".save-*")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, there is nothing left to remove
-	sw := &syncingWriter{ctx: ctx, f: tmp, first: func() { d.at("writing") }}
-	bw := bufio.NewWriterSize(sw, 64<<10)
-	err = mock.WriteState(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, err
-	}
-	d.at("written")
-	if err := os.Rename(tmp.Name(), d.file); err != nil {
-		return 0, err
-	}
-	d.at("renamed")
-	if err := syncDir(dir); err != nil {
-		return 0, err
-	}
-	d.at("saved")
-	return sw.n, nil
-}
-
-// syncingWriter writes to a file and fsyncs it every syncEvery bytes; it
-// fails once ctx is done.
-type syncingWriter struct {
-	ctx      context.Context
-	f        *os.File
-	n, since int64
-	first    func() // called before the first write
-}
-
-func (w *syncingWriter) Write(p []byte) (int, error) {
-	if err := w.ctx.Err(); err != nil {
-		return 0, err
-	}
-	if w.n == 0 {
-		w.first()
-	}
-	n, err := w.f.Write(p)
-	w.n += int64(n)
-	w.since += int64(n)
-	if err == nil && w.since >= syncEvery {
-		w.since = 0
-		err = w.f.Sync()
-	}
-	return n, err
-}
-
-var _ io.Writer = (*syncingWriter)(nil)
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(f.Sync(), f.Close())
+	return atomicfile.Write(ctx, d.file, mock.WriteState, d.at)
 }
 
 // close stops a fold under way, saves what the state file does not hold

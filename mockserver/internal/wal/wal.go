@@ -26,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/spacedog-oss/batchkit/mockserver/internal/atomicfile"
 )
 
 // Log is an open log. Its methods are safe for concurrent use.
@@ -138,21 +140,12 @@ func (l *Log) create(seq uint64) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syncDir(l.dir); err != nil {
+	if err := atomicfile.SyncDir(l.dir); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, err
 	}
 	return f, nil
-}
-
-// syncDir makes the creations, renames and removals in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	return errors.Join(d.Sync(), d.Close())
 }
 
 // readFile reads a segment's records, all but a torn last one.
@@ -316,7 +309,7 @@ func (l *Log) Drop(m Mark) error {
 		if err := os.Remove(s.name); err != nil {
 			return err
 		}
-		if err := syncDir(l.dir); err != nil {
+		if err := atomicfile.SyncDir(l.dir); err != nil {
 			return err
 		}
 	}
