@@ -177,15 +177,17 @@ func (s *Server) run(c *call, route *spec.Route) response {
 			return s.profile.failure(http.StatusBadRequest, "query string: %v", err)
 		}
 	}
-	who := c.header // whose credentials the call runs with
-	if c.identity != nil {
-		who = c.identity
-	}
+	who := c.credentials()
 	_, _, hasCredentials := basicAuth(who)
 	// A batch's items are checked one by one (SUB-4), unless the profile
 	// checks the batch's credentials once, for all of them.
 	checkBatch := op == "batch" && s.profile.batchIdentity && hasCredentials
-	if s.cfg.Users != nil && (op != "batch" || checkBatch) && !signsIn(op) {
+	switch {
+	case signsIn(op): // its own answers to no credentials and to malformed ones
+		if res, ok := s.checkSignIn(who, c.backend); !ok {
+			return res
+		}
+	case s.cfg.Users != nil && (op != "batch" || checkBatch):
 		if res, ok := s.authenticate(who, c.backend); !ok {
 			return res
 		}
@@ -209,6 +211,16 @@ func (s *Server) run(c *call, route *spec.Route) response {
 	}
 	c.query, c.params, c.user = query, route.PathParams, userOf(who)
 	return s.ops[op](c)
+}
+
+// credentials are the headers whose credentials the call runs with: its
+// own, or, for the item of a batch whose profile runs its items as the
+// batch's caller, the batch's.
+func (c *call) credentials() http.Header {
+	if c.identity != nil {
+		return c.identity
+	}
+	return c.header
 }
 
 // checkPath checks a path as sent (SEC-1): a path on this host, with no

@@ -12,30 +12,31 @@ import (
 // (CredentialsResource.java at a049f2de, lines 83-95: both routes call
 // SpaceContext.checkUserCredentials and answer JsonPayload.success()).
 
-// signsIn reports whether an operation checks credentials itself: the
-// generic check of dispatch answers an anonymous caller 401, where these
-// routes answer 403 (AUTH-3).
+// signsIn reports whether an operation is signing in, whose credentials
+// check (checkSignIn) is its own: where run's generic check answers an
+// anonymous caller 401, these routes answer 403 (AUTH-3).
 func signsIn(op string) bool { return op == "login" || op == "logout" }
 
-// login answers GET /1/login and GET /1/logout alike.
-func (s *Server) login(c *call) response {
-	who := c.header // whose credentials the call runs with
-	if c.identity != nil {
-		who = c.identity // a 2016 batch's item runs as the batch
-	}
+// checkSignIn checks the credentials of a call that signs in, in run's
+// place for the generic check: 401 to a malformed Authorization (AUTH-2),
+// 403 to none (AUTH-3), and, where the mock enforces users, 401 to a wrong
+// password (AUTH-2).
+func (s *Server) checkSignIn(who http.Header, backend string) (response, bool) {
 	user, _, problem := decodeAuthorization(who.Get("Authorization"))
 	switch {
 	case problem != nil:
-		return s.profile.signIn.malformed(*problem)
+		return s.profile.signIn.malformed(*problem), false
 	case user == "":
-		return s.profile.signIn.anonymous()
+		return s.profile.signIn.anonymous(), false
 	case s.cfg.Users != nil:
-		if res, ok := s.authenticate(who, c.backend); !ok {
-			return res
-		}
+		return s.authenticate(who, backend)
 	}
-	return done()
+	return response{}, true
 }
+
+// login answers GET /1/login and GET /1/logout alike, once run has
+// checked the caller's credentials: there is nothing else to do.
+func (s *Server) login(*call) response { return done() }
 
 // authProblem is what is wrong with an Authorization header, in the words
 // of SpaceContext.decodeAuthorizationHeader (SpaceContext.java at
