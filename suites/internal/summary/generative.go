@@ -3,6 +3,7 @@ package summary
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -45,8 +46,25 @@ func NewSequence(seq Sequence, steps []SequenceStep, creds []Credential) Sequenc
 		fmt.Fprintf(&b, "# reference: %d %s\n", s.RefStatus, oneLine(s.RefBody))
 	}
 	seq.Script = b.String()
+	seq.Problem = redactCredentials(seq.Problem, creds)
 	return seq
 }
+
+// redactCredentials hides the credentials a text may quote: the known
+// users' Basic tokens wherever they stand (a batch item's headers, quoted
+// in a disagreement), any Authorization member's value, and any
+// credentials after "Authorization", in JSON quoted once more or not.
+func redactCredentials(text string, creds []Credential) string {
+	for _, c := range creds {
+		if c.Username != "" {
+			text = strings.ReplaceAll(text, c.token(), "[redacted]")
+		}
+	}
+	text = string(exchange.Redact([]byte(text)))
+	return quotedCredentials.ReplaceAllString(text, "${1}[redacted]")
+}
+
+var quotedCredentials = regexp.MustCompile(`(?i)(authorization\\?"?\s*:\s*\\?"?\s*(?:basic|bearer)\s+)[A-Za-z0-9+/=._~-]+`)
 
 func oneLine(b []byte) string {
 	s := strings.Join(strings.Fields(string(exchange.Redact(b))), " ")
