@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"time"
@@ -19,9 +18,9 @@ import (
 // handler reads the request's body first, for net/http notices a closed
 // connection only once the body is read.
 
-// isBatchPost is the batch request, by its canonical path and a trailing slash.
+// isBatchPost is the batch request, by any alias, as IsBatch reads it.
 func isBatchPost(r *http.Request) bool {
-	return r.Method == http.MethodPost && strings.TrimSuffix(r.URL.Path, "/") == "/1/batch"
+	return r.Method == http.MethodPost && IsBatch(r.URL.Path)
 }
 
 // onBatch answers batches with misbehave, anything else with next.
@@ -37,13 +36,6 @@ func onBatch(misbehave func(next http.Handler, w http.ResponseWriter, r *http.Re
 	}
 }
 
-// recorded is next's reply to r, whole.
-func recorded(next http.Handler, r *http.Request) *httptest.ResponseRecorder {
-	rec := httptest.NewRecorder()
-	next.ServeHTTP(rec, r)
-	return rec
-}
-
 // HangBeforeHeaders takes a batch and never answers: no status, no
 // header, as a validating proxy that cannot parse a body and never replies.
 func HangBeforeHeaders() func(http.Handler) http.Handler {
@@ -57,11 +49,11 @@ func HangBeforeHeaders() func(http.Handler) http.Handler {
 // real reply, and half of its body; then nothing more.
 func HangMidBody() func(http.Handler) http.Handler {
 	return onBatch(func(next http.Handler, w http.ResponseWriter, r *http.Request) {
-		rec := recorded(next, r)
-		body := rec.Body.Bytes()
+		a := Record(next, r)
+		body := a.Body
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-		w.WriteHeader(rec.Code)
+		w.WriteHeader(a.Status)
 		w.Write(body[:len(body)/2])
 		http.NewResponseController(w).Flush()
 		<-r.Context().Done()
@@ -72,11 +64,11 @@ func HangMidBody() func(http.Handler) http.Handler {
 // length announced: a body that is on its way, but never in time.
 func Trickle(interval time.Duration) func(http.Handler) http.Handler {
 	return onBatch(func(next http.Handler, w http.ResponseWriter, r *http.Request) {
-		rec := recorded(next, r)
-		body := rec.Body.Bytes()
+		a := Record(next, r)
+		body := a.Body
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-		w.WriteHeader(rec.Code)
+		w.WriteHeader(a.Status)
 		rc := http.NewResponseController(w)
 		rc.Flush()
 		tick := time.NewTicker(interval)
@@ -119,15 +111,15 @@ func HugeBody(size int64) func(http.Handler) http.Handler {
 // length, then 3 bytes of its body, and closes the connection.
 func CutConnection() func(http.Handler) http.Handler {
 	return onBatch(func(next http.Handler, w http.ResponseWriter, r *http.Request) {
-		rec := recorded(next, r)
-		body := rec.Body.Bytes()
+		a := Record(next, r)
+		body := a.Body
 		conn, buf, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			panic(http.ErrAbortHandler)
 		}
 		defer conn.Close()
 		fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
-			rec.Code, http.StatusText(rec.Code), len(body))
+			a.Status, http.StatusText(a.Status), len(body))
 		buf.Write(body[:min(3, len(body))])
 		buf.Flush()
 	})
@@ -184,18 +176,9 @@ func HTMLPage() func(http.Handler) http.Handler {
 // included, without its milliseconds (2016-05-24T19:05:53Z): one DATA-1
 // slip that every reply carrying an object shows.
 func CreatedAtWithoutMillis() func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rec := recorded(next, r)
-			body := createdAtMillis.ReplaceAll(rec.Body.Bytes(), []byte(`"createdAt":"$1Z"`))
-			for k, v := range rec.Header() {
-				w.Header()[k] = v
-			}
-			w.Header().Del("Content-Length")
-			w.WriteHeader(rec.Code)
-			w.Write(body)
-		})
-	}
+	return EditReply(func(_ *http.Request, status int, body []byte) (int, []byte) {
+		return status, createdAtMillis.ReplaceAll(body, []byte(`"createdAt":"$1Z"`))
+	})
 }
 
 var createdAtMillis = regexp.MustCompile(`"createdAt"\s*:\s*"([0-9T:-]+)\.[0-9]{3}Z"`)
