@@ -31,7 +31,7 @@ func hostAllowed(hostport string, allowed []string) bool {
 		host = h
 	}
 	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
-	if host == "" || net.ParseIP(host) != nil || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if host == "" || net.ParseIP(host) != nil || loopbackName(host) {
 		return true // no Host is HTTP/1.0, never a browser's
 	}
 	for _, a := range allowed {

@@ -18,9 +18,8 @@ func ParseProxy(raw string) (*url.URL, error) { return proxy.ParseTarget(raw) }
 func (s *Server) newProxy() *proxy.Proxy {
 	return proxy.New(proxy.Config{
 		Target: s.cfg.Proxy, Spec: s.spec, Keep: s.cfg.JournalSize,
-		StripCORS: true, // the mock's CORS answers pages, never the backend's
-		Show:      func(b []byte) json.RawMessage { return journalBody(b, false) },
-		Logger:    s.cfg.Logger,
+		Show:   func(b []byte) json.RawMessage { return journalBody(b, false) },
+		Logger: s.cfg.Logger,
 	})
 }
 

@@ -29,9 +29,6 @@ type Config struct {
 	Spec   *spec.Spec // the profile's document, which replies are judged by
 	Keep   int        // the violations kept for listing
 
-	// StripCORS drops the backend's Access-Control-* headers: the mock's
-	// own CORS answers pages.
-	StripCORS bool
 	// Show is a body as a violation keeps it.
 	Show func(body []byte) json.RawMessage
 	// Logger, when set, gets a warning for each violation.
@@ -132,11 +129,9 @@ func (p *Proxy) Forward(r *http.Request, body []byte) (Reply, error) {
 	for _, h := range hopHeaders {
 		header.Del(h)
 	}
-	if p.cfg.StripCORS {
-		for k := range header {
-			if strings.HasPrefix(k, "Access-Control-") {
-				delete(header, k)
-			}
+	for k := range header {
+		if strings.HasPrefix(k, "Access-Control-") { // the mock's own CORS answers pages
+			delete(header, k)
 		}
 	}
 	p.judge(r, body, resp, got)

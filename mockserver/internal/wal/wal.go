@@ -16,6 +16,7 @@ package wal
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -112,18 +113,8 @@ func segments(path string) ([]segment, error) {
 			out = append(out, segment{n, filepath.Join(dir, e.Name())})
 		}
 	}
-	slices.SortFunc(out, func(a, b segment) int { return cmpUint(a.seq, b.seq) })
+	slices.SortFunc(out, func(a, b segment) int { return cmp.Compare(a.seq, b.seq) })
 	return out, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (l *Log) name(seq uint64) string {
