@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/testtool"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -91,16 +92,10 @@ const out = [];
 	}
 }
 
-// chromiumPath finds Chromium, or skips the test (.ci/run installs it).
+// chromiumPath finds Chromium: a skip without it, a failure in CI.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium on the PATH (apt-get install chromium)")
-	return ""
+	return testtool.Path(t, testtool.Chromium...)
 }
 
 // runPage opens a page in headless Chromium, evil.test resolving to this

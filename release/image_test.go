@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spacedog-oss/batchkit/internal/testtool"
 )
 
 // make image with podman or docker: the image's config runs the mock as a
@@ -95,7 +97,7 @@ func containerTool(t *testing.T) []string {
 			return []string{"docker"}
 		}
 	}
-	t.Skip("neither podman nor docker can build images here (.ci/run installs podman)")
+	testtool.Missing(t, "neither podman nor docker can build images here (.ci/run installs podman)")
 	return nil
 }
 

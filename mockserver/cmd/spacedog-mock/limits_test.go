@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spacedog-oss/batchkit/internal/testtool"
 )
 
 func TestTheLimitsFlagsAndTheirDefaults(t *testing.T) {
@@ -77,7 +79,7 @@ func rss(t *testing.T, pid int) int64 {
 	t.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		t.Skipf("no /proc: %v", err)
+		testtool.Missing(t, fmt.Sprintf("no /proc to read the resident memory from: %v", err))
 	}
 	for _, line := range strings.Split(string(data), "\n") {
 		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {

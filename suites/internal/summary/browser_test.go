@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/testtool"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 	"github.com/spacedog-oss/batchkit/suites/internal/harness"
@@ -150,11 +151,7 @@ func failedSpec(t *testing.T, res Results, id, text string) Failure {
 // and returns what the last one printed.
 func replay(t *testing.T, exs []Exchange) []byte {
 	t.Helper()
-	for _, tool := range []string{"bash", "curl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("a replay needs %s: %v", tool, err)
-		}
-	}
+	testtool.Paths(t, "bash", "curl")
 	var out []byte
 	for _, ex := range exs {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -170,16 +167,10 @@ func replay(t *testing.T, exs []Exchange) []byte {
 	return out
 }
 
-// browser finds headless Chromium, or skips.
+// browser finds headless Chromium: a skip without it, a failure in CI.
 func browser(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium on the PATH: conformance.html is not checked in a browser (apt-get install chromium)")
-	return ""
+	return testtool.Path(t, testtool.Chromium...)
 }
 
 // render runs headless Chromium with its own profile folder and returns

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/internal/testtool"
 )
 
 // received is a request as the server read it.
@@ -27,11 +28,7 @@ type received struct {
 // each in a shell with the users' credentials in the environment, and
 // compares what a server receives with what was sent.
 func TestCurlReplaysTheRequestAsSent(t *testing.T) {
-	for _, tool := range []string{"bash", "curl", "awk", "base64"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("replays need %s on the PATH: %v", tool, err)
-		}
-	}
+	testtool.Paths(t, "bash", "curl", "awk", "base64")
 	got := make(chan received, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
