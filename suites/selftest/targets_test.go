@@ -18,7 +18,7 @@ import (
 	"github.com/spacedog-oss/batchkit/suites/internal/summary"
 )
 
-// maxNoReply is the suites' own (suites/specs/bounds.go): how many requests
+// maxNoReply is the suites' own (suites/specs/health.go): how many requests
 // without a usable reply a run takes before it takes the target as down.
 const maxNoReply = 5
 

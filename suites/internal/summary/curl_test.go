@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/internal/testtool"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 )
 
 // EntrySequence is the report entry of the generative mode's failure: a

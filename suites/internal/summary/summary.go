@@ -14,7 +14,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 

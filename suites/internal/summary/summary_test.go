@@ -15,7 +15,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 

@@ -3,12 +3,10 @@ package specs
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
-	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/suites/internal/summary"
 )
 
@@ -32,7 +30,7 @@ type health struct {
 // note counts an exchange's failure to get a reply; a reply, or a reply
 // that breaks the spec, is an answer.
 func (h *health) note(err error) {
-	var v *exchange.Violation
+	var v *exchange.SpecError
 	if err == nil || errors.As(err, &v) {
 		return
 	}
@@ -66,46 +64,4 @@ func (h *health) notRun(runTimeout time.Duration) string {
 		return fmt.Sprintf("%sthe run's deadline passed (--run-timeout=%s)", summary.NotRunPrefix, runTimeout)
 	}
 	return ""
-}
-
-// findings gathers the replies that break the spec's document under a
-// rule its schema names: each is reported under that rule, and the spec
-// that met it goes on to judge its own. A finding that names no rule
-// fails the spec that met it.
-type findings struct {
-	mu  sync.Mutex
-	met []summary.Finding
-}
-
-// judge is the checker's Judge.
-func (f *findings) judge(ex exchange.Exchange, fs []spec.Finding) error {
-	var unruled []spec.Finding
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, fd := range fs {
-		// A reply of another kind altogether (a member of its top level
-		// missing: an object where a "saved" answer was due) is no slip
-		// in that shape but a result out of place, which the spec that
-		// met it judges.
-		if len(fd.Rules) == 0 || fd.Keyword == "required" && !strings.Contains(strings.Trim(fd.Pointer, "/"), "/") {
-			unruled = append(unruled, fd)
-			continue
-		}
-		for _, rule := range fd.Rules {
-			f.met = append(f.met, summary.NewFinding(rule, fd, ex))
-		}
-	}
-	if len(unruled) > 0 {
-		return &exchange.Violation{Exchange: ex, Err: unruled[0]}
-	}
-	return nil
-}
-
-// take returns the findings since its last call.
-func (f *findings) take() []summary.Finding {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := f.met
-	f.met = nil
-	return out
 }

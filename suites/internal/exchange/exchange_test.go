@@ -54,7 +54,7 @@ func TestTheCheckerJudgesResponsesAndBatchResults(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, url+tc.path, strings.NewReader(tc.body))
 			req.SetBasicAuth("fred", "secret")
 			_, err := (&http.Client{Transport: c}).Do(req)
-			var v *Violation
+			var v *SpecError
 			switch {
 			case tc.violation == "" && err != nil:
 				t.Fatalf("a good exchange was refused: %v", err)
