@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -26,8 +27,14 @@ const (
 	RunTimeout   = 3 * time.Minute
 )
 
-// build makes the binary once for the process; Main removes it.
-var build = sync.OnceValues(func() (string, error) {
+// build makes the binary once for the process, on the first Binary; Main
+// removes it. asked says whether a test asked for it.
+var (
+	asked atomic.Bool
+	build = sync.OnceValues(buildBinary)
+)
+
+func buildBinary() (string, error) {
 	dir, err := os.MkdirTemp("", "spacedog-suites-")
 	if err != nil {
 		return "", err
@@ -45,12 +52,13 @@ var build = sync.OnceValues(func() (string, error) {
 		return "", fmt.Errorf("make conformance-bin: %v\n%s", err, out)
 	}
 	return bin, nil
-})
+}
 
 // Binary returns the suites' binary, building it on the process's first
 // call. It fails the test when the build fails.
 func Binary(t testing.TB) string {
 	t.Helper()
+	asked.Store(true)
 	bin, err := build()
 	if err != nil {
 		t.Fatal(err)
@@ -59,13 +67,22 @@ func Binary(t testing.TB) string {
 }
 
 // Main runs the tests of a package that uses Binary, then removes the
-// binary: call it from TestMain.
+// binary if a test had it built: call it from TestMain. A run in which
+// every such test skips (-short, -run) builds nothing.
 func Main(m *testing.M) {
 	code := m.Run()
+	removeBuilt()
+	os.Exit(code)
+}
+
+// removeBuilt removes the binary a test had built, and builds none.
+func removeBuilt() {
+	if !asked.Load() {
+		return
+	}
 	if bin, err := build(); err == nil && strings.Contains(bin, "spacedog-suites-") {
 		os.RemoveAll(filepath.Dir(bin))
 	}
-	os.Exit(code)
 }
 
 // Run runs bin with args in dir (the current folder when "") and exactly
