@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/internal/testtool"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 )
 
 // received is a request as the server read it.

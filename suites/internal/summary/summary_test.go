@@ -15,8 +15,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 )
 
 func it(text string, state types.SpecState, labels []string, entries ...types.ReportEntry) types.SpecReport {
