@@ -1,5 +1,7 @@
-// The conformance suites of SpaceDog's /1/batch API (package specs), run
-// by go test against an in-process mock by default, or a live backend:
+// Package suites_test runs the conformance suites (package specs) under go
+// test, ginkgo and as bin/spacedog-conformance.
+//
+// It runs them against an in-process mock by default, or a live backend:
 //
 //	go tool ginkgo ./suites -- --target=https://mybackend.example --username=u --password=p
 //

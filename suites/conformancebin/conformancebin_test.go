@@ -1,7 +1,9 @@
-// Package conformancebin proves that the suites' binary, built by
-// `make conformance-bin`, runs alone: copied into an empty folder, with no Go,
-// no sources and only SPACEDOG_* variables in its environment, it passes
-// against the mock, fails against a broken server, and writes its reports.
+// Package conformancebin proves that the suites' binary runs alone, without
+// Go or sources.
+//
+// Built by `make conformance-bin` and copied into an empty folder, with
+// only SPACEDOG_* variables in its environment, it passes against the mock,
+// fails against a broken server, and writes its reports.
 package conformancebin
 
 import (

@@ -1,8 +1,10 @@
 // Package selftest runs the conformance suites against servers whose
-// verdict is known: conforming variants of the mock, which choose otherwise
-// where the contract leaves a choice and must pass, and broken variants,
-// each with one realistic defect, which must fail with the rule they break
-// named in the report and few others. A suite that cannot fail proves
+// verdict is known: conforming variants must pass, broken ones must fail
+// naming the rule they break.
+//
+// Conforming variants of the mock choose otherwise where the contract
+// leaves a choice; broken variants each have one realistic defect, and must
+// fail with the rule they break named in the report and few others. A suite that cannot fail proves
 // nothing; a suite that fails a conforming server misleads its users.
 package selftest
 

@@ -1,5 +1,6 @@
-// Package soak is a model-checked load test of a SpaceDog /1/batch server:
-// clients send mixed batches and direct calls, each keeps an exact model
+// Package soak is a model-checked load test of a SpaceDog /1/batch server.
+//
+// Clients send mixed batches and direct calls, each keeps an exact model
 // (internal/model, the data rules in the server's profile) of its own
 // types, judges every reply by it as it goes, and at the end checks every
 // object. Any 5xx, transport error, lost or phantom write, or mismatch is

@@ -1,7 +1,10 @@
 // Package generative is the suites' generative mode: seeded random
-// sequences of direct requests and batches (internal/model's generator),
-// sent to a target and, in lockstep, to an in-process mock of the same
-// profile, limit and users, the reference; each answer of the target is
+// sequences, sent to the target and to an in-process mock in lockstep,
+// compared by the rules, a disagreement shrunk.
+//
+// The sequences of direct requests and batches are internal/model's
+// generator's; the mock, of the same profile, limit and users, is the
+// reference; each answer of the target is
 // compared with the reference's by the rules, and every few steps the
 // stored objects of the run's types too. On the first disagreement the
 // sequence is shrunk to a minimal one that still disagrees, for a report

@@ -1,9 +1,10 @@
-// Package harness gives the tests that judge the suites themselves (the
-// self-test, the binary's tests, the reports' browser test) one way to
-// build the suites' binary and run it: built once per test process, with
-// `make conformance-bin` as a user builds it, and run with a deadline so
-// that a run that hangs fails its test instead of the test binary's
-// timeout.
+// Package harness builds the suites' binary once per test process and runs
+// it with a deadline, for the tests that judge the suites themselves.
+//
+// Those are the self-test, the binary's tests and the reports' browser
+// test. The binary is built with `make conformance-bin`, as a user builds
+// it, and only when a test asks for it; a run that hangs fails its test
+// instead of the test binary's timeout.
 package harness
 
 import (
