@@ -432,7 +432,9 @@ func (g *Gen) write(r *Request) json.RawMessage {
 		for range 1 + g.r.IntN(2) {
 			switch g.r.IntN(4) {
 			case 0:
-				r.Headers[auth] = pick(g.r, g.credentials()...).Header
+				if creds := g.credentials(); len(creds) > 0 { // none when the run has no user
+					r.Headers[auth] = pick(g.r, creds...).Header
+				}
 			case 1:
 				r.Headers["X-Note"] = "from the item"
 			case 2:
