@@ -332,7 +332,7 @@ func (c *client) pick() op {
 	}
 	// A malformed item: a 400 that changes nothing.
 	raw, _ := json.Marshal(map[string]any{"method": "G E T", "path": "/1/data/" + typ})
-	return op{item: model.Item{Raw: raw, Field: "method"}}
+	return op{item: model.Item{Raw: raw, Malformed: true, Fields: []string{"method"}}}
 }
 
 // final reads every type whole and has the model judge it: an object the

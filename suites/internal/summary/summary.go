@@ -75,6 +75,10 @@ func Rules(rules []spec.Rule, report types.Report) []Rule {
 			if s.LeafNodeType == types.NodeTypeIt && slices.Contains(s.Labels(), r.ID) {
 				res.Specs = append(res.Specs, s)
 			}
+			// A generative finding fails the rules its comparison names.
+			if seq, ok := sequenceOf(s); ok && s.State.Is(types.SpecStateFailureStates) && slices.Contains(seq.Rules, r.ID) {
+				res.Specs = append(res.Specs, s)
+			}
 		}
 		res.Outcome = outcome(res.Specs, ended)
 		if len(res.Findings) > 0 {

@@ -117,7 +117,7 @@ func TestTheMarkdownSummaryShowsHowToReplayEachFailure(t *testing.T) {
 		md := b.String()
 		for _, s := range []string{
 			"\n| ORD-1 | MUST | FAIL | 2 | one result per item |\n", "\n| SUB-5 | SHOULD | not met | 1 | any case |\n", "\n| DATA-1 | MUST | skipped | 1 |",
-			"\n| LIM-1 | MUST | pass | 1 |", "verdict: **does not conform**", "rules: 1 pass, 2 FAIL, 1 not met, 2 skipped",
+			"\n| LIM-1 | MUST | pass | 1 |", "verdict: **does not conform**", "rules: 1 pass, 3 FAIL (1 outside the rules, under Problems), 1 not met, 2 skipped",
 			"## ORD-1 (MUST): FAIL", "### The batch answers [in order] (x)", "answers [in order] (x) failed", "405 expected",
 			"contract rules that no spec checks: SEC-9", "kit: github.com/spacedog-oss/batchkit v1.2.3", "seed: 1746",
 			"> Authorization: [redacted]",
