@@ -21,6 +21,7 @@ import (
 	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/suites/internal/config"
 	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/summary"
 )
 
 // client talks to the target: every exchange goes through the spec checker,
@@ -128,7 +129,10 @@ func (c *client) failOn(err error) {
 	}
 	var nr *exchange.NoReply
 	var v *exchange.SpecError
+	var ns errNotSent
 	switch {
+	case errors.As(err, &ns):
+		Skip(summary.NotRunPrefix + ns.why)
 	// Through failOrNote, as Gomega's failures: in a SHOULD rule's spec a
 	// reply the document does not describe is that rule not met.
 	case errors.As(err, &nr), errors.As(err, &v):
@@ -160,8 +164,9 @@ func (c *client) exchange(req *http.Request) reply {
 // do1 sends one request, unless the target is taken as down, and reads
 // the reply, which the checker has already read whole within its bounds.
 func (c *client) do1(req *http.Request) (reply, error) {
-	if down := c.health.down(); down != "" {
-		return reply{}, errors.New("not sent: " + down)
+	route := routeOf(req)
+	if down := c.health.down(route); down != "" {
+		return reply{}, errNotSent{down}
 	}
 	ctx, cancel := context.WithDeadline(req.Context(), c.health.deadline)
 	defer cancel()
@@ -170,10 +175,10 @@ func (c *client) do1(req *http.Request) (reply, error) {
 		if time.Now().After(c.health.deadline) {
 			err = fmt.Errorf("%s %s: the run's deadline (--run-timeout=%s) passed while waiting for the reply", req.Method, req.URL.RequestURI(), c.cfg.RunTimeout)
 		}
-		c.health.note(err)
+		c.health.note(route, err)
 		return reply{}, unwrapURLError(err)
 	}
-	c.health.note(nil)
+	c.health.note(route, nil)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err

@@ -187,7 +187,7 @@ var _ = Describe("A server in the doc profile", func() {
 // target not given --destructive.
 func skipUnlessMayDeleteAll() {
 	if !cfg.MayDeleteAll() {
-		Skip("sends DELETE /1/data, which deletes every object of a doc-profile backend (and of a server that gets the spacedog-2016 profile wrong): give --destructive (SPACEDOG_DESTRUCTIVE=true) to send it to a --target")
+		Skip("sends DELETE /1/data, which deletes every object of a doc-profile backend (and of a server that gets the spacedog-2016 profile wrong): give --destructive (SPACEDOG_DESTRUCTIVE=true) to send it to a live target")
 	}
 }
 
