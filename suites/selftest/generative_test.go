@@ -44,9 +44,9 @@ func TestTheGenerativeModeAloneJudgesEachVariant(t *testing.T) {
 			if !strings.Contains(string(report), "--gen-seed=") {
 				t.Errorf("no replay command in the report:\n%s", report)
 			}
-			results, _ := os.ReadFile(filepath.Join(reports, "results.json"))
-			if !strings.Contains(string(results), "generative mode: the target and the reference disagree") {
-				t.Errorf("results.json holds no sequence")
+			results, err := os.ReadFile(filepath.Join(reports, "results.json"))
+			if err != nil || !strings.Contains(string(results), "generative mode: the target and the reference disagree") {
+				t.Errorf("results.json holds no sequence (%v)", err)
 			}
 		})
 	}

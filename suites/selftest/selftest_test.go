@@ -134,7 +134,10 @@ func run(t *testing.T, bin, reports string, v variant) (report, out []byte, pass
 		"--report-dir=" + reports, "--strict=" + fmt.Sprint(v.strict), "--profile=" + cmp.Or(v.profile, spec.Doc),
 		"--ginkgo.label-filter=!generative"}, v.args...) // the generative mode's own test runs it
 	out, passed = harness.Run(t, bin, "", harness.WithoutStepSummary(os.Environ()), args...) // a variant's report is not the kit's
-	report, _ = os.ReadFile(filepath.Join(reports, "conformance.md"))
+	report, err := os.ReadFile(filepath.Join(reports, "conformance.md"))
+	if err != nil { // every run writes it, a passed one too
+		t.Fatalf("no conformance.md: %v\n%s", err, harness.Tail(out))
+	}
 	return report, out, passed
 }
 

@@ -148,13 +148,19 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 			srv := v.serve(t)
 			defer srv.Close()
 			tc.check(t, func(method, path, body string) (*http.Response, string) {
-				req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+				req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
+				b, err := io.ReadAll(resp.Body)
+				if err != nil {
+					t.Fatalf("%s %s: %v", method, path, err)
+				}
 				if !json.Valid(b) {
 					t.Errorf("%s %s: not JSON: %s", method, path, b)
 				}

@@ -131,7 +131,10 @@ func TestCurlReplaysTheRequestAsSent(t *testing.T) {
 // TestCurlFoldsLongRunsIntoAShortCommand keeps replays readable: the body
 // of a megabyte of one letter is a line.
 func TestCurlFoldsLongRunsIntoAShortCommand(t *testing.T) {
-	body, _ := json.Marshal([]any{map[string]any{"method": "POST", "path": "/1/data/t", "content": map[string]string{"pad": strings.Repeat("x", 1<<20)}}})
+	body, err := json.Marshal([]any{map[string]any{"method": "POST", "path": "/1/data/t", "content": map[string]string{"pad": strings.Repeat("x", 1<<20)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := curl(exchange.Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: body}, nil)
 	if len(cmd) > 600 || !strings.Contains(cmd, "i<1048576") {
 		t.Errorf("a replay of %d bytes:\n%.1000s", len(cmd), cmd)
