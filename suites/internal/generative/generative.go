@@ -626,7 +626,7 @@ type choices struct {
 // judge them): the ids it takes (CONTRACT §9), SUB-5's aliases and
 // STOP-4's values unless strict; and whether it serves anonymous callers.
 func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error) {
-	var ch choices
+	ch := choices{gen: model.Options{IDs: []string{}, BadIDs: []string{}}} // none kept is none, not the defaults
 	p := prober{ctx: ctx, cfg: cfg, client: client, typ: cfg.Prefix + "probe"}
 	for _, a := range cfg.Auths {
 		if a.Header != "" {
