@@ -13,6 +13,7 @@ package generative
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,12 +52,11 @@ type Config struct {
 	// suites' --request-timeout and --max-reply. Zero: no bound.
 	RequestTimeout time.Duration
 	MaxReply       int64
-	// Progress, when set, hears what the run has done every ProgressEvery.
-	Progress func(Stats)
+	// Progress, when set, hears what the run has done every ProgressEvery
+	// (5 s when 0).
+	Progress      func(Stats)
+	ProgressEvery time.Duration
 }
-
-// ProgressEvery is how often a run tells its Progress.
-const ProgressEvery = 5 * time.Second
 
 // ErrNoCaller is Run's error when the target serves no anonymous caller
 // and the run has no user's credentials: no sequence can be sent.
@@ -124,6 +124,11 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	start := time.Now()
 	client := boundedClient(cfg.RequestTimeout)
 	ch, err := probe(ctx, cfg, client)
+	var nr *noReply
+	if errors.As(err, &nr) { // the target hung on a probe: that is the finding
+		stats.Disagreements++
+		return &Finding{Sent: ch.sent, Problems: []disagreement{{Text: nr.Error()}}}, stats, nil
+	}
 	if err != nil {
 		return nil, stats, err
 	}
@@ -135,9 +140,9 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	cfg.Auths = ch.auths
 	cfg.Gen.NoAliases, cfg.Gen.StopOnErrorTrueFalse = ch.gen.NoAliases, ch.gen.StopOnErrorTrueFalse
 	cfg.Gen.IDs, cfg.Gen.BadIDs = ch.gen.IDs, ch.gen.BadIDs
-	told := time.Now()
+	told, every := time.Now(), cmp.Or(cfg.ProgressEvery, 5*time.Second)
 	tell := func() {
-		if cfg.Progress != nil && time.Since(told) >= ProgressEvery {
+		if cfg.Progress != nil && time.Since(told) >= every {
 			cfg.Progress(stats)
 			told = time.Now()
 		}
@@ -619,6 +624,7 @@ type choices struct {
 	auths   []model.Auth
 	notes   []string
 	finding *Finding
+	sent    []Exchange // the probe's exchanges with the target
 }
 
 // probe finds the choices the target made where the contract leaves one,
@@ -627,7 +633,7 @@ type choices struct {
 // STOP-4's values unless strict; and whether it serves anonymous callers.
 func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error) {
 	ch := choices{gen: model.Options{IDs: []string{}, BadIDs: []string{}}} // none kept is none, not the defaults
-	p := prober{ctx: ctx, cfg: cfg, client: client, typ: cfg.Prefix + "probe"}
+	p := prober{ctx: ctx, cfg: cfg, client: client, typ: cfg.Prefix + "probe", sent: &ch.sent}
 	for _, a := range cfg.Auths {
 		if a.Header != "" {
 			p.auth = a.Header
@@ -679,6 +685,7 @@ type prober struct {
 	client *http.Client
 	typ    string // the probe's type
 	auth   string
+	sent   *[]Exchange // the exchanges with the target, for a report
 }
 
 // do sends a request to base; user "" is the run's first user, "-" none.
@@ -704,13 +711,17 @@ func (p *prober) do(base, method, path, body, user string) (int, []byte, error) 
 	default:
 		req.Header.Set("Authorization", user)
 	}
-	client, limit := http.DefaultClient, int64(0)
-	if base == p.cfg.Target {
-		client, limit = p.client, p.cfg.MaxReply
+	if base != p.cfg.Target {
+		status, b, err := do(http.DefaultClient, req, 0)
+		if err != nil {
+			return 0, nil, fmt.Errorf("probing the reference (a bug of the kit): %w", err)
+		}
+		return status, b, nil
 	}
-	status, b, err := do(client, req, limit)
+	status, b, err := do(p.client, req, p.cfg.MaxReply)
+	*p.sent = append(*p.sent, Exchange{Method: method, Path: path, Header: req.Header, Body: []byte(body), Status: status, Reply: b})
 	if err != nil {
-		return 0, nil, fmt.Errorf("probing the target: %w", unwrapURL(err))
+		return 0, nil, &noReply{fmt.Errorf("%s %s, probing the target: %w", method, path, unwrapURL(err))}
 	}
 	return status, b, nil
 }
