@@ -1,10 +1,10 @@
 package mockserver
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -257,16 +257,44 @@ func (c *call) note(sub SubEntry) {
 	}
 }
 
-// authenticate checks a request's Basic credentials against the users the
-// mock enforces: without valid ones, a 401 (for a batch item, in place).
-func (s *Server) authenticate(h http.Header, backend string) (response, bool) {
-	user, password, ok := basicAuth(h)
-	want := s.cfg.Users[user]
-	switch {
-	case !ok:
-		return s.profile.failure(http.StatusUnauthorized, "credentials required: send the Basic credentials of a user"), false
-	case want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(password)) != 1: // no timing oracle
-		return s.profile.failure(http.StatusUnauthorized, "%s", s.profile.signIn.invalid(user, backend)), false
+// Request identity: the backend a request addresses, its user, its base URL.
+
+// backendOf names the backend a Host addresses (CONTRACT §1): its first label
+// when it ends in .localhost or has three labels or more, else def.
+func backendOf(host, def string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
 	}
-	return response{}, true
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "" || net.ParseIP(strings.Trim(host, "[]")) != nil {
+		return def
+	}
+	label, _, _ := strings.Cut(host, ".")
+	if strings.HasSuffix(host, ".localhost") || strings.Count(host, ".") >= 2 {
+		return label
+	}
+	return def
+}
+
+// userOf is the username of a header's Basic credentials, or anonymous.
+func userOf(h http.Header) string {
+	if u, _, ok := basicAuth(h); ok && u != "" {
+		return u
+	}
+	return "anonymous"
+}
+
+// basicAuth reads a header's Basic credentials, as net/http reads them.
+func basicAuth(h http.Header) (user, password string, ok bool) {
+	r := http.Request{Header: h}
+	return r.BasicAuth()
+}
+
+// baseURL is the scheme and host that objects' locations start with.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"path"
 	"strings"
 	"sync/atomic"
@@ -158,17 +157,4 @@ func (fs *faults) match(method, p string, index int) *Fault {
 		}
 	}
 	return nil
-}
-
-// sleep waits d, or until the client of r goes away.
-func sleep(r *http.Request, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-r.Context().Done():
-	}
 }

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -30,6 +31,20 @@ func (s *Server) checkSignIn(who http.Header, backend string) (response, bool) {
 		return s.profile.signIn.anonymous(), false
 	case s.cfg.Users != nil:
 		return s.authenticate(who, backend)
+	}
+	return response{}, true
+}
+
+// authenticate checks a request's Basic credentials against the users the
+// mock enforces: without valid ones, a 401 (for a batch item, in place).
+func (s *Server) authenticate(h http.Header, backend string) (response, bool) {
+	user, password, ok := basicAuth(h)
+	want := s.cfg.Users[user]
+	switch {
+	case !ok:
+		return s.profile.failure(http.StatusUnauthorized, "credentials required: send the Basic credentials of a user"), false
+	case want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(password)) != 1: // no timing oracle
+		return s.profile.failure(http.StatusUnauthorized, "%s", s.profile.signIn.invalid(user, backend)), false
 	}
 	return response{}, true
 }

@@ -2,11 +2,15 @@ package mockserver
 
 import (
 	"cmp"
+	crand "crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -75,7 +79,7 @@ type Server struct {
 	store   *store.Store
 	ops     map[string]func(*call) response
 
-	stages  []stage // the way of a request (pipeline.go)
+	stages  []stage // the way of a request (serve.go)
 	cors    cors
 	journal journal
 	faults  faults
@@ -177,3 +181,43 @@ func (s *Server) checkEnvelope(res response) {
 // Changes counts the writes to the store since the mock started: it moves
 // on every change of the stored data, and only then.
 func (s *Server) Changes() uint64 { return s.store.Changes() }
+
+// The makers of ids and times Config takes.
+
+// RandomIDs generates ids like SpaceDog's: 20 URL-safe characters (DATA-6).
+func RandomIDs() func() string {
+	return func() string {
+		var b [15]byte
+		crand.Read(b[:]) // never fails on a supported platform
+		return base64.RawURLEncoding.EncodeToString(b[:])
+	}
+}
+
+// SeededIDs generates the same ids, in the same order, for the same seed:
+// for replaying a session byte for byte.
+func SeededIDs(seed uint64) func() string {
+	var mu sync.Mutex
+	src := rand.New(rand.NewPCG(seed, seed))
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		var b [15]byte
+		for i := range b {
+			b[i] = byte(src.Uint32())
+		}
+		return base64.RawURLEncoding.EncodeToString(b[:])
+	}
+}
+
+// FixedClock returns a clock that starts at t and moves step further on each
+// call, for reproducible times.
+func FixedClock(t time.Time, step time.Duration) func() time.Time {
+	var mu sync.Mutex
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now := t
+		t = t.Add(step)
+		return now
+	}
+}
