@@ -26,7 +26,7 @@ func (s *Server) batch(c *call) response {
 		return res
 	}
 	stop := strings.EqualFold(c.query.Get("stopOnError"), "true") // validated: true or false
-	results := make([][]byte, 0, len(items))
+	results := make([]json.RawMessage, 0, len(items))
 	if c.entry != nil {
 		c.entry.SubRequests = make([]SubEntry, 0, len(items))
 	}
@@ -43,7 +43,7 @@ func (s *Server) batch(c *call) response {
 			break
 		}
 	}
-	return response{status: http.StatusOK, body: s.profile.reply(results)}
+	return response{status: http.StatusOK, body: s.spec.Wire.Reply(results)}
 }
 
 // items splits a batch body into its items, or says why the whole batch is
@@ -70,7 +70,8 @@ func (s *Server) items(body []byte) ([][]byte, response) {
 
 // item runs one batch item: a malformed one gets its 400 result in place
 // (ERR-4), a well-formed one is dispatched as a request of its own. It
-// returns the item's status and its result, as the profile writes it.
+// returns the item's status and its result, as the profile's wire lays it
+// out.
 func (s *Server) item(batch *call, i int, raw []byte) (int, []byte) {
 	sub, err := s.subRequest(batch, i, raw)
 	if err != nil {
@@ -81,7 +82,7 @@ func (s *Server) item(batch *call, i int, raw []byte) (int, []byte) {
 	}
 	method := strings.ToUpper(sub.method)
 	res := s.dispatch(sub)
-	result := s.profile.result(method, res)
+	result := s.spec.Wire.Result(method, res.status, res.body)
 	batch.note(SubEntry{Index: i, Method: method, Path: sub.rawPath, Status: res.status, Fault: res.fault, Result: journalBody(result, true)})
 	return res.status, result
 }

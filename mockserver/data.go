@@ -53,7 +53,7 @@ func (s *Server) createObject(c *call) response {
 	if err != nil {
 		return s.storeFailure(err)
 	}
-	return s.saved(c, o, s.profile.created)
+	return s.saved(c, o, s.spec.Wire.Created)
 }
 
 func (s *Server) getObject(c *call) response {

@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 
@@ -13,12 +12,6 @@ import (
 // handler asks which profile it is in.
 type profile struct {
 	name string
-	// reply encodes a batch reply from its results.
-	reply func(results [][]byte) []byte
-	// result is a sub-request's batch result, from its response on its own.
-	result func(method string, res response) []byte
-	// created is the status of a creation.
-	created int
 	// took adds to a listing the milliseconds it took.
 	took bool
 	// bareMissing answers a GET of a missing object without its error.
@@ -61,9 +54,6 @@ func profileNamed(name string) (profile, bool) {
 	case spec.Doc:
 		p := profile{
 			name:      name,
-			reply:     jsonArray,
-			result:    func(_ string, res response) []byte { return res.body },
-			created:   http.StatusOK,
 			payloads:  []string{"content", "body"},
 			errorType: docErrorType,
 			tooMany: func(limit, n int) string {
@@ -76,12 +66,7 @@ func profileNamed(name string) (profile, bool) {
 		return p, true
 	case spec.SpaceDog2016:
 		p := profile{
-			name: name,
-			reply: func(results [][]byte) []byte {
-				return append(append([]byte(`{"success":true,"status":200,"responses":`), jsonArray(results)...), '}')
-			},
-			result:        wrapReads,
-			created:       http.StatusCreated,
+			name:          name,
 			took:          true,
 			bareMissing:   true,
 			payloads:      []string{"content"},
@@ -186,35 +171,4 @@ func nodeType(raw []byte) string {
 		return "OBJECT"
 	}
 	return "NUMBER"
-}
-
-// jsonArray joins encoded JSON values into an array, in one allocation.
-func jsonArray(values [][]byte) []byte {
-	size := 2
-	for _, v := range values {
-		size += len(v) + 1
-	}
-	out := make([]byte, 0, size)
-	out = append(out, '[')
-	for i, v := range values {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, v...)
-	}
-	return append(out, ']')
-}
-
-// wrapReads is the 2016 server's batch result: a successful GET's body
-// inside a success envelope, any other result as it is.
-func wrapReads(method string, res response) []byte {
-	if method != http.MethodGet || res.status != http.StatusOK {
-		return res.body
-	}
-	var b bytes.Buffer
-	b.Grow(len(res.body) + 40)
-	b.WriteString(`{"success":true,"status":200,"content":`)
-	b.Write(res.body)
-	b.WriteByte('}')
-	return b.Bytes()
 }
