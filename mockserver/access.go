@@ -60,7 +60,7 @@ func (s *Server) refuse(r *http.Request, status int, format string, args ...any)
 	if isAdmin(r) {
 		return failure(status, format, args...)
 	}
-	return s.profile.failure(status, format, args...)
+	return s.dialect.failure(status, format, args...)
 }
 
 // CORS.
@@ -236,7 +236,7 @@ func (s *Server) refuseForeignWrites(w http.ResponseWriter, r *http.Request) boo
 	if origin == "" || sameOrigin(origin, r) || s.cors.allowed(origin) != "" {
 		return false
 	}
-	res := s.profile.failure(http.StatusForbidden, "a page of origin [%s] may not change the mock's data: "+
+	res := s.dialect.failure(http.StatusForbidden, "a page of origin [%s] may not change the mock's data: "+
 		"its origin is not allowed by --cors-origins (SPACEDOG_MOCK_CORS_ORIGINS)", origin)
 	s.checkEnvelope(res)
 	res.write(w)

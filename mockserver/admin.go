@@ -62,7 +62,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	h := map[string]any{"status": "ok", "profile": s.profile.name, "maxBatch": s.cfg.MaxBatch}
+	h := map[string]any{"status": "ok", "profile": s.spec.Profile, "maxBatch": s.cfg.MaxBatch}
 	if s.proxy != nil {
 		h["proxy"], h["violations"] = s.proxy.Target(), s.proxy.Seen()
 	}
@@ -90,7 +90,7 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
-	doc, err := spec.YAML(s.profile.name)
+	doc, err := spec.YAML(s.spec.Profile)
 	if err != nil { // the spec loaded at New: cannot happen
 		failure(http.StatusInternalServerError, "%v", err).write(w)
 		return
@@ -105,7 +105,7 @@ func (s *Server) getFaults(w http.ResponseWriter, r *http.Request) { writeJSON(w
 func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		s.profile.bodyFailure(err).write(w)
+		s.dialect.bodyFailure(err).write(w)
 		return
 	}
 	rules, err := ParseFaults(body)
@@ -247,7 +247,7 @@ type pageObjects struct {
 const pageObjectsShown = 200
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	v := pageView{Profile: s.profile.name, Token: s.cfg.AdminToken != "", MaxBatch: s.cfg.MaxBatch}
+	v := pageView{Profile: s.spec.Profile, Token: s.cfg.AdminToken != "", MaxBatch: s.cfg.MaxBatch}
 	v.Locked = v.Token && !tokenGiven(r.Header, s.cfg.AdminToken)
 	if !v.Locked {
 		s.fillPage(&v, r.URL.Query().Get("backend"), r.URL.Query().Get("type"))

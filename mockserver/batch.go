@@ -34,8 +34,8 @@ func (s *Server) batch(c *call) response {
 		if c.dropAfter >= 0 && i >= c.dropAfter {
 			break // a fault drops the connection here
 		}
-		if raw[0] != '{' && s.profile.notObject != nil {
-			return s.profile.notObject(raw) // what ran before stays done (ORD-3)
+		if raw[0] != '{' && s.dialect.notObject != nil {
+			return s.dialect.notObject(raw) // what ran before stays done (ORD-3)
 		}
 		status, result := s.item(c, i, raw)
 		results = append(results, result)
@@ -51,19 +51,19 @@ func (s *Server) batch(c *call) response {
 func (s *Server) items(body []byte) ([][]byte, response) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, s.profile.failure(http.StatusBadRequest, "body: a JSON array of sub-requests is required")
+		return nil, s.dialect.failure(http.StatusBadRequest, "body: a JSON array of sub-requests is required")
 	}
 	if !json.Valid(trimmed) {
 		err := json.Unmarshal(trimmed, new(json.RawMessage)) // says where
-		return nil, s.profile.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
+		return nil, s.dialect.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
 	}
 	if trimmed[0] != '[' {
-		return nil, s.profile.failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not %s", kindOf(trimmed))
+		return nil, s.dialect.failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not %s", kindOf(trimmed))
 	}
 	items := rawjson.Elements(trimmed) // valid JSON: split, not decoded
 	if len(items) > s.cfg.MaxBatch {
 		// LIM-2: the server's words; SpaceDog said them with a RuntimeException.
-		return nil, failureOf(http.StatusBadRequest, "java.lang.RuntimeException", s.profile.tooMany(s.cfg.MaxBatch, len(items)))
+		return nil, failureOf(http.StatusBadRequest, "java.lang.RuntimeException", s.dialect.tooMany(s.cfg.MaxBatch, len(items)))
 	}
 	return items, response{}
 }
@@ -75,7 +75,7 @@ func (s *Server) items(body []byte) ([][]byte, response) {
 func (s *Server) item(batch *call, i int, raw []byte) (int, []byte) {
 	sub, err := s.subRequest(batch, i, raw)
 	if err != nil {
-		res := s.profile.failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
+		res := s.dialect.failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
 		s.checkEnvelope(res)
 		batch.note(SubEntry{Index: i, Status: res.status, Result: journalBody(res.body, true)})
 		return res.status, res.body
@@ -138,7 +138,7 @@ func (s *Server) subRequest(batch *call, i int, raw []byte) (*call, error) {
 		return nil, err
 	}
 	var identity http.Header
-	if s.profile.batchIdentity {
+	if s.dialect.batchIdentity {
 		identity = batch.header
 	}
 	return &call{
@@ -193,7 +193,7 @@ func (f *itemFields) get(name string) []byte {
 // payload is the item's payload, from the fields the profile reads it from.
 func (s *Server) payload(fields *itemFields) ([]byte, error) {
 	var body []byte
-	for _, name := range s.profile.payloads {
+	for _, name := range s.dialect.payloads {
 		if fields.get(name) == nil {
 			continue
 		}

@@ -20,7 +20,8 @@
 //   - journal.go: the journal, its news and the page's long poll;
 //   - response.go: the response, its envelope, and the bodies written by hand.
 //
-// profile.go holds what the profiles' servers said and did differently;
-// state.go the seed and state files and the change log; server.go Server,
-// Config and New.
+// dialect.go holds how each profile's server spoke and behaved where the
+// profiles differ (the layout of their replies is spec.Wire's); state.go
+// the seed and state files and the change log; server.go Server, Config,
+// New and the makers of ids and clocks.
 package mockserver

@@ -103,12 +103,12 @@ func (f Fault) matches(method, p string, index int) bool {
 }
 
 // answer is the fault's response, for a rule with a status.
-func (f Fault) answer(p profile) response {
+func (f Fault) answer(d dialect) response {
 	msg := f.Message
 	if msg == "" {
 		msg = fmt.Sprintf("fault injected by the mock: %d", f.Status)
 	}
-	res := p.failure(f.Status, "%s", msg)
+	res := d.failure(f.Status, "%s", msg)
 	res.fault = true
 	return res
 }
@@ -126,7 +126,7 @@ func (s *Server) fault(c *call) (response, bool) {
 	sleep(c.origin, time.Duration(f.Delay))
 	switch {
 	case f.Status != 0:
-		return f.answer(s.profile), true
+		return f.answer(s.dialect), true
 	case f.DropAfter == nil:
 		return response{}, false
 	case *f.DropAfter == 0:

@@ -28,7 +28,7 @@ func (s *Server) newProxy() *proxy.Proxy {
 func (s *Server) forward(c *call) response {
 	reply, err := s.proxy.Forward(c.origin, c.body)
 	if err != nil {
-		return s.profile.failure(http.StatusBadGateway, "%v", err)
+		return s.dialect.failure(http.StatusBadGateway, "%v", err)
 	}
 	return response{status: reply.Status, body: reply.Body, header: reply.Header}
 }

@@ -71,7 +71,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) bool {
 func (s *Server) answer(r *http.Request, e *Entry) response {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		res := s.profile.bodyFailure(err)
+		res := s.dialect.bodyFailure(err)
 		s.checkEnvelope(res)
 		return res
 	}
@@ -146,15 +146,15 @@ func fill(r io.Reader, b []byte) (int, error) {
 
 // bodyFailure is the reply to a body that could not be read, typed as
 // the profile's server typed it.
-func (p profile) bodyFailure(err error) response {
+func (d dialect) bodyFailure(err error) response {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return p.failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
+		return d.failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return p.failure(http.StatusRequestTimeout, "request body: not all of it arrived before the read deadline")
+		return d.failure(http.StatusRequestTimeout, "request body: not all of it arrived before the read deadline")
 	}
-	return p.failure(http.StatusBadRequest, "cannot read the request body: %v", err)
+	return d.failure(http.StatusBadRequest, "cannot read the request body: %v", err)
 }
 
 // durable waits until every change made so far is on disk, when the mock
@@ -165,7 +165,7 @@ func (s *Server) durable(before uint64, res response) response {
 	}
 	if err := s.changes.Sync(s.changes.End()); err != nil {
 		// The change is in memory but may not survive: say so, never 2xx.
-		return s.profile.failure(http.StatusInternalServerError, "the state log could not be written: %v; this change may be lost at a restart", err)
+		return s.dialect.failure(http.StatusInternalServerError, "the state log could not be written: %v; this change may be lost at a restart", err)
 	}
 	return res
 }

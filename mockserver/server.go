@@ -74,7 +74,7 @@ const DefaultJournalSize = 1000
 // Server is the mock: an http.Handler over an in-memory store.
 type Server struct {
 	cfg     Config
-	profile profile
+	dialect dialect // how the profile's server spoke and behaved (dialect.go)
 	spec    *spec.Spec
 	store   *store.Store
 	ops     map[string]func(*call) response
@@ -123,7 +123,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	prof, ok := profileNamed(cfg.Profile)
+	d, ok := dialectOf(cfg.Profile)
 	if !ok {
 		return nil, fmt.Errorf("mockserver: no profile %q; the profiles are %s", cfg.Profile, strings.Join(spec.Profiles(), ", "))
 	}
@@ -131,7 +131,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, profile: prof, spec: sp, store: store.New(cfg.NewID),
+	s := &Server{cfg: cfg, dialect: d, spec: sp, store: store.New(cfg.NewID),
 		cors: cors{origins: cfg.CORSOrigins}, journal: newJournal(cfg.JournalSize)}
 	s.faults.set(cfg.Faults)
 	if cfg.Proxy != nil {

@@ -5,7 +5,7 @@ package spec
 // its own, and a creation's status. The mock writes replies by it, the
 // suites read them by it, the mock's proxy and the suites' checker judge
 // them by it. A profile is its document and one case of wireOf; what its
-// server said in its errors is the mock's (mockserver's profile.go).
+// server said and did otherwise is the mock's dialect (mockserver/dialect.go).
 //
 // Members are read by their exact names, as the contract spells them: a
 // struct would let encoding/json match "Status" or "STATUS" too.
