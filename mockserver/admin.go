@@ -64,7 +64,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	h := map[string]any{"status": "ok", "profile": s.spec.Profile, "maxBatch": s.cfg.MaxBatch}
 	if s.proxy != nil {
-		h["proxy"], h["violations"] = s.proxy.Target(), s.proxy.Seen()
+		h["proxy"], h["violations"] = s.proxy.Target(), s.Violations()
 	}
 	writeJSON(w, h)
 }
@@ -119,21 +119,6 @@ func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) clearFaults(w http.ResponseWriter, r *http.Request) {
 	s.faults.set(nil)
-	done().write(w)
-}
-
-func (s *Server) listViolations(w http.ResponseWriter, r *http.Request) {
-	if s.proxy == nil {
-		writeJSON(w, []Violation{})
-		return
-	}
-	writeJSON(w, s.proxy.Violations())
-}
-
-func (s *Server) clearViolations(w http.ResponseWriter, r *http.Request) {
-	if s.proxy != nil {
-		s.proxy.ClearViolations()
-	}
 	done().write(w)
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/spacedog-oss/batchkit/internal/ring"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/proxy"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
 	"github.com/spacedog-oss/batchkit/spec"
@@ -84,7 +85,10 @@ type Server struct {
 	journal journal
 	faults  faults
 	proxy   *proxy.Proxy // nil: the mock answers from memory
-	changes ChangeLog    // nil: changes are not logged (LogTo)
+	// violations are the last ways the proxy's backend broke the
+	// profile's document (proxy.go), and their count.
+	violations *ring.Ring[Violation]
+	changes    ChangeLog // nil: changes are not logged (LogTo)
 
 	subRequestSchema   *spec.Schema
 	typeName, objectID *openapi3.Schema
@@ -132,7 +136,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, dialect: d, spec: sp, store: store.New(cfg.NewID),
-		cors: cors{origins: cfg.CORSOrigins}, journal: newJournal(cfg.JournalSize)}
+		cors: cors{origins: cfg.CORSOrigins}, journal: newJournal(cfg.JournalSize), violations: ring.New[Violation](cfg.JournalSize)}
 	s.faults.set(cfg.Faults)
 	if cfg.Proxy != nil {
 		s.proxy = s.newProxy()
