@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -61,7 +62,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) bool {
 	s.cfg.Latency.wait(r)
 	e.Status, e.Dropped, e.DurationMs = res.status, res.drop, millis(time.Since(start))
 	s.journal.add(e)
-	s.log(e)
+	s.log(r.Context(), e)
 	res.send(w) // response.go: the reply, or the connection dropped
 	return true
 }
@@ -222,7 +223,7 @@ func sleep(r *http.Request, d time.Duration) {
 }
 
 // log writes one line for the request, with a batch's sub-request statuses.
-func (s *Server) log(e Entry) {
+func (s *Server) log(ctx context.Context, e Entry) {
 	if s.cfg.Logger == nil {
 		return
 	}
@@ -243,5 +244,5 @@ func (s *Server) log(e Entry) {
 	if e.Dropped {
 		attrs = append(attrs, slog.Bool("dropped", true))
 	}
-	s.cfg.Logger.LogAttrs(nil, slog.LevelInfo, "request", attrs...)
+	s.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 }
