@@ -101,13 +101,13 @@ func (s *Server) answer(r *http.Request, e *Entry) response {
 // buffers behind as it goes.
 const bodyChunk = 4 << 10
 
-// readBody reads a request body of at most max bytes: in one allocation when
-// the client said a length under bodyChunk, else chunk by chunk.
-func readBody(r *http.Request, max int64) ([]byte, error) {
+// readBody reads a request body of at most limit bytes: in one allocation
+// when the client said a length under bodyChunk, else chunk by chunk.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil { // a request made in process, not by net/http's server
 		return nil, nil
 	}
-	body := http.MaxBytesReader(nil, r.Body, max)
+	body := http.MaxBytesReader(nil, r.Body, limit)
 	exact := r.ContentLength >= 0 && r.ContentLength < bodyChunk
 	size := int64(bodyChunk)
 	if exact {
@@ -181,11 +181,11 @@ func ParseLatency(s string) (Latency, error) {
 		return Latency{}, nil
 	}
 	lo, hi, isRange := strings.Cut(s, "-")
-	min, err := time.ParseDuration(lo)
+	least, err := time.ParseDuration(lo)
 	if err != nil {
 		return Latency{}, fmt.Errorf("latency %q: %v", s, err)
 	}
-	l := Latency{Min: min, Max: min}
+	l := Latency{Min: least, Max: least}
 	if isRange {
 		if l.Max, err = time.ParseDuration(hi); err != nil {
 			return Latency{}, fmt.Errorf("latency %q: %v", s, err)
