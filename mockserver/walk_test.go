@@ -119,7 +119,13 @@ func TestTheWalkOfATwoItemBatch(t *testing.T) {
 	t.Logf("a two-item batch (a create, a read) runs code of %d of the package's %d files, in %d stays (%d calls):\n%s",
 		len(touched), len(files), len(stays), calls, strings.Join(lines, "\n"))
 	t.Logf("the files: %s", strings.Join(slices.Sorted(maps.Keys(touched)), ", "))
+	if len(touched) > walkBound {
+		t.Errorf("the batch runs code of %d files, over the %d a reader should have to open: a stage in a file of its own?", len(touched), walkBound)
+	}
 }
+
+// walkBound is the most files a batch should run code of (issue 27).
+const walkBound = 12
 
 // compact joins names, a name repeated in a row written once with its count.
 func compact(names []string) string {
