@@ -34,11 +34,12 @@ func main() {
 	mock := flag.String("mock", "bin/spacedog-mock", "the mock's `binary`")
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 3*time.Second, "length of each measurement")
+	requests := flag.Int("requests", 0, "requests per measurement, for figures at a fixed amount of work (-duration still bounds it); 0: as many as -duration allows")
 	rounds := flag.Int("rounds", 3, "rounds, each trivial then mock, per scenario")
 	objects := flag.Int("objects", 100000, "small objects stored for the memory figures; 0: none")
 	mockArgs := flag.String("mock-args", "", "more `flags` for the mock, space-separated, like \"--state-file s.json --state-sync always\"")
 	flag.Parse()
-	err := run(*mock, strings.Fields(*mockArgs), *clients, *duration, *rounds, os.Stdout)
+	err := run(*mock, strings.Fields(*mockArgs), load{*clients, *duration, *requests}, *rounds, os.Stdout)
 	if err == nil && *objects > 0 {
 		err = memory(*mock, *objects, os.Stdout)
 	}
@@ -123,17 +124,24 @@ type figures struct {
 // could create in the time, so a faster machine or mock shows more of it.
 func (f figures) perObject() float64 { return float64(f.rss-f.start) / float64(max(f.held, 1)) }
 
-func measure(s *loadgen.Server, sc scenario, clients int, d time.Duration) (figures, error) {
+// load is how hard and how long each measurement drives its server.
+type load struct {
+	clients  int
+	duration time.Duration
+	requests int // 0: as many as the duration allows
+}
+
+func measure(s *loadgen.Server, sc scenario, l load) (figures, error) {
 	start := s.RSS()
 	if err := sc.setup(s.URL); err != nil {
 		return figures{}, err
 	}
-	res := loadgen.Run(context.Background(), loadgen.Config{Clients: clients, Duration: d, Next: sc.next(s.URL)})
+	res := loadgen.Run(context.Background(), loadgen.Config{Clients: l.clients, Duration: l.duration, Stop: l.requests, Next: sc.next(s.URL)})
 	return figures{perSecond: res.PerSecond(), p50: res.Percentile(0.5), p99: res.Percentile(0.99),
 		start: start, rss: s.RSS(), held: sc.setupObjects + res.Requests*sc.storesPerCall, bad: res.Errors + res.Status5xx}, nil
 }
 
-func run(mock string, extra []string, clients int, d time.Duration, rounds int, w io.Writer) error {
+func run(mock string, extra []string, l load, rounds int, w io.Writer) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -142,7 +150,11 @@ func run(mock string, extra []string, clients int, d time.Duration, rounds int, 
 		return fmt.Errorf("the mock's binary: %w (make build makes it)", err)
 	}
 	mock, _ = filepath.Abs(mock)
-	fmt.Fprintf(w, "%d clients, %s per measurement, %d rounds (trivial, mock) per scenario, loopback\n\n", clients, d, rounds)
+	work := fmt.Sprintf("%s per measurement", l.duration)
+	if l.requests > 0 {
+		work = fmt.Sprintf("%d requests per measurement (%s at most)", l.requests, l.duration)
+	}
+	fmt.Fprintf(w, "%d clients, %s, %d rounds (trivial, mock) per scenario, loopback\n\n", l.clients, work, rounds)
 	fmt.Fprintln(w, "| scenario | round | trivial req/s | mock req/s | req/s ratio | trivial p50 / p99 | mock p50 / p99 | p99 ratio | mock RSS (objects held) | per object held | errors |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
 	var failed error
@@ -154,7 +166,7 @@ func run(mock string, extra []string, clients int, d time.Duration, rounds int, 
 			if err != nil {
 				return err
 			}
-			t, err := measure(triv, sc, clients, d)
+			t, err := measure(triv, sc, l)
 			triv.Stop()
 			if err != nil {
 				return err
@@ -163,7 +175,7 @@ func run(mock string, extra []string, clients int, d time.Duration, rounds int, 
 			if err != nil {
 				return err
 			}
-			m, err := measure(m0, sc, clients, d)
+			m, err := measure(m0, sc, l)
 			m0.Stop()
 			if err != nil {
 				return err
