@@ -73,6 +73,9 @@ type Config struct {
 	Strict      bool
 	RequireAll  bool
 	Destructive bool
+	// BackendHosts names the target's backends beside its own host:
+	// --backend-hosts ("{backend}.staging.example.com", or a list).
+	BackendHosts string
 
 	// The run's bounds: one exchange (default 10 s), the bytes of one
 	// reply read (default 64 MiB), the whole run (default 20 min).
@@ -139,6 +142,7 @@ func settings(cfg Config) (specs.Settings, error) {
 	set(&s.MaxBatch, cfg.MaxBatch)
 	set(&s.MaxBody, cfg.MaxBody)
 	s.Strict, s.RequireAll, s.Destructive = cfg.Strict, cfg.RequireAll, cfg.Destructive
+	s.BackendHosts = cfg.BackendHosts
 	set(&s.RequestTimeout, cfg.RequestTimeout)
 	set(&s.MaxReply, cfg.MaxReply)
 	set(&s.RunTimeout, cfg.RunTimeout)
