@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/spacedog-oss/batchkit/internal/credentials"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -178,7 +179,7 @@ func (s *Server) run(c *call, route *spec.Route) response {
 		}
 	}
 	who := c.credentials()
-	_, _, hasCredentials := basicAuth(who)
+	_, _, hasCredentials := credentials.FromHeader(who)
 	// A batch's items are checked one by one (SUB-4), unless the profile
 	// checks the batch's credentials once, for all of them.
 	checkBatch := op == "batch" && s.dialect.batchIdentity && hasCredentials
@@ -284,16 +285,10 @@ func backendOf(host, def string) string {
 
 // userOf is the username of a header's Basic credentials, or anonymous.
 func userOf(h http.Header) string {
-	if u, _, ok := basicAuth(h); ok && u != "" {
+	if u, _, ok := credentials.FromHeader(h); ok && u != "" {
 		return u
 	}
 	return "anonymous"
-}
-
-// basicAuth reads a header's Basic credentials, as net/http reads them.
-func basicAuth(h http.Header) (user, password string, ok bool) {
-	r := http.Request{Header: h}
-	return r.BasicAuth()
 }
 
 // baseURL is the scheme and host that objects' locations start with: the

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/spacedog-oss/batchkit/internal/credentials"
 )
 
 // Signing in (CONTRACT §6.1): GET /1/login and GET /1/logout check the
@@ -38,7 +40,7 @@ func (s *Server) checkSignIn(who http.Header, backend string) (response, bool) {
 // authenticate checks a request's Basic credentials against the users the
 // mock enforces: without valid ones, a 401 (for a batch item, in place).
 func (s *Server) authenticate(h http.Header, backend string) (response, bool) {
-	user, password, ok := basicAuth(h)
+	user, password, ok := credentials.FromHeader(h)
 	want := s.cfg.Users[user]
 	switch {
 	case !ok:

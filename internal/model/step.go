@@ -2,12 +2,13 @@ package model
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/spacedog-oss/batchkit/internal/credentials"
 )
 
 // Request is a data-API request, sent on its own or as a batch item.
@@ -173,9 +174,7 @@ func (m *Model) auths() []Auth {
 }
 
 // Basic is an Authorization header with the user's Basic credentials.
-func Basic(user string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":secret"))
-}
+func Basic(user string) string { return credentials.Basic(user, "secret") }
 
 // itemAuth is who an item runs as: its own credentials, else the batch's
 // (SUB-4); always the batch's in the spacedog-2016 profile (CONTRACT §7).

@@ -283,12 +283,6 @@ func (c *client) requestsSinceLast() int64 {
 // markSpecStart notes where the running spec's exchanges begin.
 func (c *client) markSpecStart() { c.mark.Store(c.checker.Count()) }
 
-func basicAuth(user, password string) string {
-	r, _ := http.NewRequest("GET", "/", nil)
-	r.SetBasicAuth(user, password)
-	return r.Header.Get("Authorization")
-}
-
 // seed stores an object for a spec to work on. Setting up judges nothing:
 // a refusal stops the spec as not set up.
 func seed(typ, id string, fields obj) {

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/spacedog-oss/batchkit/fixtures"
+	"github.com/spacedog-oss/batchkit/internal/credentials"
 	"github.com/spacedog-oss/batchkit/internal/model"
 	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/suites/internal/generative"
@@ -37,7 +38,7 @@ var _ = Describe("Random sequences of requests and batches", Label("generative")
 		auths = append(auths, model.Auth{User: "anonymous"})
 		for _, u := range [][2]string{{cfg.Username, cfg.Password}, {cfg.Username2, cfg.Password2}} {
 			if u[0] != "" {
-				auths = append(auths, model.Auth{Header: basicAuth(u[0], u[1]), User: u[0]})
+				auths = append(auths, model.Auth{Header: credentials.Basic(u[0], u[1]), User: u[0]})
 			}
 		}
 		// What the run did, in every report, whether it passes or fails:

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/credentials"
 	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -88,7 +89,7 @@ var _ = Describe("Signing in", func() {
 		skipWithoutCaller()
 		res := target.batch("",
 			subreq.Get("/1/login").With("headers", obj{"Authorization": "Bearer abc"}),
-			subreq.Get("/1/logout").With("headers", obj{"Authorization": basicAuth(cfg.Username, cfg.Password+"-not")}),
+			subreq.Get("/1/logout").With("headers", obj{"Authorization": credentials.Basic(cfg.Username, cfg.Password+"-not")}),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{200, 200}), "credentials are the batch's, checked once")
 	})
@@ -107,7 +108,7 @@ var _ = Describe("Signing in", func() {
 	It("refuses an item's wrong password with 401, in its place", rule("AUTH-2", "SUB-3"), only(spec.Doc), func() {
 		skipUnlessUsersEnforced()
 		res := target.batch("",
-			subreq.Get("/1/login").With("headers", obj{"Authorization": basicAuth(cfg.Username, cfg.Password+"-not")}),
+			subreq.Get("/1/login").With("headers", obj{"Authorization": credentials.Basic(cfg.Username, cfg.Password+"-not")}),
 			subreq.Get("/1/login"),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{401, 200}))

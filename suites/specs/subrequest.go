@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/credentials"
 	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -63,7 +64,7 @@ var _ = Describe("Sub-request fields", func() {
 			Skip("needs a second user: set --username2 and --password2 (SPACEDOG_USERNAME2, SPACEDOG_PASSWORD2)")
 		}
 		typ := target.freshType("headers")
-		other := basicAuth(cfg.Username2, cfg.Password2)
+		other := credentials.Basic(cfg.Username2, cfg.Password2)
 		res := target.batch("",
 			subreq.Post("/1/data/"+typ+"?id=mine", obj{}),
 			subreq.Post("/1/data/"+typ+"?id=theirs", obj{}).With("headers", obj{"authorization": other}),
@@ -82,7 +83,7 @@ var _ = Describe("Sub-request fields", func() {
 		}
 		typ := target.freshType("headers")
 		res := target.batch("",
-			subreq.Post("/1/data/"+typ+"?id=theirs", obj{}).With("headers", obj{"authorization": basicAuth(cfg.Username2, cfg.Password2)}),
+			subreq.Post("/1/data/"+typ+"?id=theirs", obj{}).With("headers", obj{"authorization": credentials.Basic(cfg.Username2, cfg.Password2)}),
 		).Results()
 		Expect(statuses(res)).To(Equal([]int{created()}))
 		o := target.do("GET", "/1/data/"+typ+"/theirs", nil).Object()
