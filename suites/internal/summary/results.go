@@ -153,6 +153,9 @@ type Failure struct {
 	Exchanges []Exchange `json:"exchanges"`
 	Earlier   int        `json:"earlierExchanges"` // the spec's exchanges before these, not kept
 	Rerun     Rerun      `json:"rerun"`
+	// Timeline is a page beside the reports that draws the spec's history
+	// (the concurrency mode's), by its file name.
+	Timeline string `json:"timeline,omitempty"`
 }
 
 // Rerun holds the commands that rerun one spec, with the run's settings
@@ -342,6 +345,7 @@ func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {
 	if nm := entry(s, EntryShouldNotMet); nm != "" {
 		f.Message = strings.TrimSpace(nm)
 	}
+	f.Timeline = entry(s, EntryTimeline)
 	if ex, ok := exchangesOf(s); ok {
 		f.Exchanges = append(f.Exchanges, ex.Kept...)
 		f.Earlier = ex.Earlier
