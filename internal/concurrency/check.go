@@ -63,8 +63,15 @@ func partitions(ops []*Op) []*partition {
 	}
 	var out []*partition
 	for _, p := range byName {
+		// The type's deletes while the object was in use: one before its
+		// first request or after its last answer changes nothing any
+		// answer shows.
+		first, last := p.ops[0].Call, int64(0)
+		for _, op := range p.ops {
+			first, last = min(first, op.Call), max(last, op.Return)
+		}
 		for _, d := range typeDeletes {
-			if d.Type == p.typ {
+			if d.Type == p.typ && d.Return >= first && d.Call <= last {
 				p.ops = append(p.ops, d)
 			}
 		}

@@ -49,8 +49,26 @@ type Config struct {
 	Timeline bool
 }
 
-// The pool: each type's objects, by id.
-var poolIDs = []string{"k1", "k2"}
+// The pool: objectsPerType objects of each type, by id; the ids change
+// every epoch requests, so that no object's history grows past what a
+// check takes in a blink, however long the run.
+const (
+	objectsPerType = 2
+	epoch          = 2000
+)
+
+// ids are the pool's ids for the count of requests sent so far.
+func ids(sent int64) []string {
+	e := sent / epoch
+	out := make([]string, objectsPerType)
+	for i := range out {
+		out[i] = fmt.Sprintf("k%d", i+1)
+		if e > 0 {
+			out[i] = fmt.Sprintf("e%dk%d", e, i+1)
+		}
+	}
+	return out
+}
 
 // Result is what a run did and found.
 type Result struct {
@@ -147,10 +165,11 @@ func (sh *Shared) Client(i int) *Client {
 func (c *Client) Step(ctx context.Context) bool {
 	c.shared.mu.RLock()
 	defer c.shared.mu.RUnlock()
-	if c.shared.closed || c.shared.sent.Add(1) > int64(c.cfg.Ops) {
+	sent := c.shared.sent.Add(1)
+	if c.shared.closed || sent > int64(c.cfg.Ops) {
 		return false
 	}
-	c.step(ctx)
+	c.step(ctx, ids(sent-1))
 	return true
 }
 
@@ -227,12 +246,12 @@ type Client struct {
 // would be ordered within one interval, which a check of intervals cannot
 // express). A type's delete goes on its own, or in a batch of the other
 // type's objects.
-func (c *Client) step(ctx context.Context) {
+func (c *Client) step(ctx context.Context, pool []string) {
 	if c.rng.IntN(100) < 3 {
 		typ := c.cfg.Types[c.rng.IntN(len(c.cfg.Types))]
 		del := Planned{Type: typ, Req: model.Request{Method: http.MethodDelete, Path: "/1/data/" + typ}}
 		if c.rng.IntN(2) == 0 || len(c.cfg.Types) < 2 {
-			c.learn(c.send.Direct(ctx, c.id, c.caller, del))
+			c.learn(pool, c.send.Direct(ctx, c.id, c.caller, del))
 			return
 		}
 		other := c.cfg.Types[0]
@@ -240,30 +259,30 @@ func (c *Client) step(ctx context.Context) {
 			other = c.cfg.Types[1]
 		}
 		batch := []Planned{del}
-		for _, id := range poolIDs[:1+c.rng.IntN(len(poolIDs))] {
+		for _, id := range pool[:1+c.rng.IntN(len(pool))] {
 			batch = append(batch, c.draw(other, id))
 		}
 		c.rng.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
-		c.learn(c.send.Batch(ctx, c.id, c.caller, batch)...)
+		c.learn(pool, c.send.Batch(ctx, c.id, c.caller, batch)...)
 		return
 	}
 	var objects [][2]string
 	for _, typ := range c.cfg.Types {
-		for _, id := range poolIDs {
+		for _, id := range pool {
 			objects = append(objects, [2]string{typ, id})
 		}
 	}
 	c.rng.Shuffle(len(objects), func(i, j int) { objects[i], objects[j] = objects[j], objects[i] })
 	if c.rng.IntN(2) == 0 {
 		o := objects[0]
-		c.learn(c.send.Direct(ctx, c.id, c.caller, c.draw(o[0], o[1])))
+		c.learn(pool, c.send.Direct(ctx, c.id, c.caller, c.draw(o[0], o[1])))
 		return
 	}
 	var batch []Planned
 	for _, o := range objects[:2+c.rng.IntN(min(3, len(objects)-1))] {
 		batch = append(batch, c.draw(o[0], o[1]))
 	}
-	c.learn(c.send.Batch(ctx, c.id, c.caller, batch)...)
+	c.learn(pool, c.send.Batch(ctx, c.id, c.caller, batch)...)
 }
 
 // draw picks an operation on the object: reads most, creates with its
@@ -305,11 +324,11 @@ func (c *Client) draw(typ, id string) Planned {
 }
 
 // learn notes the versions the answers show.
-func (c *Client) learn(ops ...*Op) {
+func (c *Client) learn(pool []string, ops ...*Op) {
 	for _, op := range ops {
 		if !op.answered() || op.ID == "" {
 			if op.ID == "" && op.Status == http.StatusOK {
-				for _, id := range poolIDs {
+				for _, id := range pool {
 					c.seen[op.Type+"/"+id] = 0
 				}
 			}
