@@ -328,3 +328,38 @@ func TestARunThatEndedEarlyIsIncomplete(t *testing.T) {
 		t.Errorf("problems %q do not say why specs did not run", res.Problems)
 	}
 }
+
+// A failure drawn as a timeline beside the reports (the concurrency
+// mode's) names its file in results.json, within the schema, and both
+// reports link it; a timeline file that is a path is refused by the schema.
+func TestAFailuresTimelineIsLinkedFromTheReports(t *testing.T) {
+	rules := []spec.Rule{{ID: "CONC-1", Level: "MUST"}}
+	timeline := types.ReportEntry{Name: EntryTimeline, Value: types.WrapEntryValue("CONC-1-timeline.html")}
+	rep := types.Report{StartTime: time.Now(), SpecReports: []types.SpecReport{
+		it("take effect at one instant", types.SpecStateFailed, []string{"CONC-1", "must", "concurrency"}, timeline)}}
+	res := Build(Run{Profile: spec.Doc}, Rules(rules, rep), rep, "v1")
+	var md, page, js bytes.Buffer
+	if err := res.WriteMarkdown(&md, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := res.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	if err := res.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "[CONC-1-timeline.html](CONC-1-timeline.html)") {
+		t.Errorf("conformance.md does not link the timeline:\n%s", md.String())
+	}
+	if !strings.Contains(page.String(), `<a href="CONC-1-timeline.html">`) || !strings.Contains(page.String(), `id="area-CONC"`) {
+		t.Errorf("conformance.html does not link the timeline, or has no CONC area")
+	}
+	sch := compileSchema(t)
+	if err := validate(sch, js.Bytes()); err != nil || !strings.Contains(js.String(), `"timeline": "CONC-1-timeline.html"`) {
+		t.Fatalf("results.json: %v\n%s", err, js.String())
+	}
+	bad := strings.Replace(js.String(), `"timeline": "CONC-1-timeline.html"`, `"timeline": "../../etc/x.html"`, 1)
+	if validate(sch, []byte(bad)) == nil {
+		t.Error("a timeline outside the report folder is valid against the schema")
+	}
+}
