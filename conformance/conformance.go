@@ -1,6 +1,8 @@
-// Package conformance runs the SpaceDog /1/batch conformance suites inside
-// a Go backend's own go test, in the spirit of testing/fstest: one call
-// from a test, with the server under test and the run's settings.
+// Package conformance runs the conformance suites inside a Go backend's own
+// go test, in the spirit of testing/fstest.
+//
+// It is one call from a test, with the server under test and the run's
+// settings:
 //
 //	func TestBatchConformance(t *testing.T) {
 //		conformance.Test(t, conformance.Config{

@@ -35,9 +35,18 @@ func TestMergePatchFollowsRFC7386(t *testing.T) {
 		if err := yaml.Unmarshal(out, &got); err != nil {
 			t.Fatal(err)
 		}
-		json.Unmarshal([]byte(tc.want), &want)
-		gj, _ := json.Marshal(got)
-		wj, _ := json.Marshal(want)
+		if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
+			t.Fatalf("want %s: %v", tc.want, err)
+		}
+		// Two failed encodings would compare equal.
+		gj, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wj, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if string(gj) != string(wj) {
 			t.Errorf("%s + %s = %s, want %s", tc.target, tc.patch, gj, wj)
 		}
@@ -80,11 +89,16 @@ func TestTheProfilesDifferAsTheContractSays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("GET", "/1/data/t/x", nil)
+	req, err := http.NewRequest("GET", "/1/data/t/x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := old.CheckResponse(route, req, 404, http.Header{}, bare); err != nil {
 		t.Errorf("spacedog-2016 refuses its bare 404: %v", err)
 	}
-	route, _ = doc.FindRoute("GET", "/1/data/t/x")
+	if route, err = doc.FindRoute("GET", "/1/data/t/x"); err != nil {
+		t.Fatal(err)
+	}
 	if err := doc.CheckResponse(route, req, 404, http.Header{}, bare); err == nil {
 		t.Error("doc takes a 404 without error")
 	}

@@ -281,7 +281,10 @@ func TestProfile2016_ThePagesReplyAndFailuresAreThe2016Servers(t *testing.T) {
 	failures := exampleOf(t, old, "/1/batch", "POST", "200", "failures")["responses"].([]any)
 	var got []string
 	for _, f := range failures {
-		b, _ := json.Marshal(f)
+		b, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		got = append(got, string(b))
 	}
 	want := []string{

@@ -70,7 +70,10 @@ func TestFindRouteAgreesWithKinOpenAPI(t *testing.T) {
 		for _, path := range paths {
 			for _, method := range []string{"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"} {
 				ours, oerr := s.FindRoute(method, path)
-				u, _ := url.Parse(path)
+				u, err := url.Parse(path)
+				if err != nil {
+					t.Fatal(err)
+				}
 				route, params, kerr := kin.FindRoute(&http.Request{Method: method, URL: u, Host: "localhost"})
 				if kerr == nil && MethodNotAllowed(route.Operation) {
 					// kin-openapi routes to the operation that describes
@@ -83,7 +86,7 @@ func TestFindRouteAgreesWithKinOpenAPI(t *testing.T) {
 				}
 				switch {
 				case kerr == nil && oerr == nil:
-					if ours.Path != route.Path || !maps.Equal(ours.PathParams, decoded(params)) {
+					if ours.Path != route.Path || !maps.Equal(ours.PathParams, decoded(t, params)) {
 						t.Errorf("%s %s %s: ours %s %v, kin-openapi's %s %v", profile, method, path, ours.Path, ours.PathParams, route.Path, params)
 					}
 				case errors.Is(kerr, routers.ErrMethodNotAllowed) != errors.Is(oerr, ErrMethodNotAllowed),
@@ -95,10 +98,15 @@ func TestFindRouteAgreesWithKinOpenAPI(t *testing.T) {
 	}
 }
 
-func decoded(params map[string]string) map[string]string {
+func decoded(t *testing.T, params map[string]string) map[string]string {
+	t.Helper()
 	out := map[string]string{}
 	for k, v := range params {
-		out[k], _ = url.PathUnescape(v)
+		p, err := url.PathUnescape(v)
+		if err != nil {
+			t.Fatalf("kin-openapi's %s=%q: %v", k, v, err)
+		}
+		out[k] = p
 	}
 	return out
 }

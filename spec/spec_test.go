@@ -87,7 +87,10 @@ func checkExamples(t *testing.T, profile string) {
 	}
 	for name, ex := range exs {
 		// Round-trip through JSON so the values have the types a decoder gives.
-		raw, _ := json.Marshal(ex.value)
+		raw, err := json.Marshal(ex.value)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 		var v any
 		if err := json.Unmarshal(raw, &v); err != nil {
 			t.Fatal(err)

@@ -5,9 +5,19 @@ import (
 	"testing"
 )
 
+// formatOf is the profile's format; the zero Wire would test nothing.
+func formatOf(t *testing.T, profile string) Wire {
+	t.Helper()
+	w, err := wireOf(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 func TestFormats(t *testing.T) {
-	doc, _ := wireOf("doc")
-	old, _ := wireOf("spacedog-2016")
+	doc := formatOf(t, "doc")
+	old := formatOf(t, "spacedog-2016")
 	if _, err := wireOf("v3"); err == nil {
 		t.Error("an unknown profile has a format")
 	}
@@ -49,7 +59,7 @@ func TestMembersAreReadByTheirExactNames(t *testing.T) {
 	if got := ResultStatus(json.RawMessage(`{"STATUS":404,"name":"x"}`)); got != 200 {
 		t.Errorf("a representation with a STATUS field read as %d", got)
 	}
-	old, _ := wireOf("spacedog-2016")
+	old := formatOf(t, "spacedog-2016")
 	if _, err := old.Results([]byte(`{"Success":true,"Status":200,"Responses":[]}`)); err == nil {
 		t.Error("2016 took an envelope with other member names")
 	}

@@ -1,5 +1,7 @@
-// The conformance suites of SpaceDog's /1/batch API (package specs), run
-// by go test against an in-process mock by default, or a live backend:
+// Package suites_test runs the conformance suites (package specs) under go
+// test, ginkgo and as bin/spacedog-conformance.
+//
+// It runs them against an in-process mock by default, or a live backend:
 //
 //	go tool ginkgo ./suites -- --target=https://mybackend.example --username=u --password=p
 //
@@ -20,10 +22,10 @@ import (
 	"github.com/spacedog-oss/batchkit/suites/specs"
 )
 
-// cfg is the run's settings, from the flags after -- and the environment.
-var cfg config.Config
+// settings are the run's, from the flags after -- and the environment.
+var settings config.Config
 
-func init() { cfg.Register(flag.CommandLine) }
+func init() { settings.Register(flag.CommandLine) }
 
 // showVersion makes the suites' binary print the kit's version instead of
 // running: spacedog-conformance --version.
@@ -39,9 +41,9 @@ func TestMain(m *testing.M) {
 }
 
 func TestConformance(t *testing.T) {
-	if err := cfg.Complete(flag.CommandLine, os.Getenv); err != nil {
+	if err := settings.Complete(flag.CommandLine, os.Getenv); err != nil {
 		t.Fatal(err)
 	}
 	sc, rc := GinkgoConfiguration()
-	specs.Run(t, cfg, sc, rc)
+	specs.Run(t, settings, sc, rc)
 }

@@ -1,14 +1,16 @@
 // Package concurrency is the suites' concurrency mode (CONTRACT §3.1,
-// CONC-1): concurrent clients send requests on a few objects, on their own
-// and in batches; every operation is recorded with the times it was sent
-// and answered; and each object's history is checked for linearizability
-// with Porcupine against the data rules of one object (internal/model),
-// in the target's profile. When no order of an object's operations
-// explains their answers, the part of its history that shows so is cut
-// out and Porcupine draws the whole as a timeline.
+// CONC-1), which the soak uses too: concurrent clients' requests on a few
+// shared objects, recorded with their times, and each object's history
+// checked for linearizability with Porcupine.
 //
-// Its pieces serve the soak too: a Sender records what it sends in a
-// History, and a Checker judges a History.
+// Clients send requests on the objects on their own and in batches; every
+// operation is recorded with the times it was sent and answered; each
+// object's history is checked against the data rules of one object
+// (internal/model), in the target's profile. When no order of an object's
+// operations explains their answers, the part of its history that shows
+// so is cut out and Porcupine draws the whole as a timeline. A Sender
+// records what it sends in a History, a Checker judges a History, and a
+// Shared is objects that clients share, with both.
 package concurrency
 
 import (

@@ -1,7 +1,8 @@
-// Package model is the data rules of the contract (CONTRACT §3 to §7),
-// executable, in both wire profiles; a generator of random steps (direct
-// requests and batches) that exercise them; and the judging of a target's
-// replies against what the model expects.
+// Package model is the contract's data rules, executable in both profiles,
+// with a generator of random requests and batches and the judging of a
+// target's replies by the rules.
+//
+// The rules are CONTRACT §3 to §7; a step is a direct request or a batch.
 //
 // One model serves every check that compares a server with the rules: the
 // mock's model test, the soak, and a generative mode of the suites. A user

@@ -32,6 +32,10 @@ type Options struct {
 	Hosts []Host   // the hosts steps go to; none: two backends of the mock
 	Types []string // the valid type names requests use; none: thing, Gadget, x_y-z
 	Ghost string   // a valid type name no request creates; "": ghost
+	// IDs are the ids requests give objects, and BadIDs ids a server
+	// refuses, each as a path segment; none: the mock's choices (CONTRACT
+	// §9: which ids a server takes is its own).
+	IDs, BadIDs []string
 	// NoAllData leaves out the routes of every type, /1/data itself: on a
 	// live backend they list, or delete, what others stored.
 	NoAllData bool
@@ -70,6 +74,12 @@ func NewGenWith(m *Model, seed uint64, opts Options) *Gen {
 	}
 	if opts.Ghost == "" {
 		opts.Ghost = "ghost"
+	}
+	if opts.IDs == nil {
+		opts.IDs = IDs
+	}
+	if opts.BadIDs == nil {
+		opts.BadIDs = BadIDs
 	}
 	return &Gen{r: rand.New(rand.NewPCG(seed, 0x5eed)), model: m, opts: opts, limit: limit}
 }
@@ -122,9 +132,17 @@ func (g *Gen) Step() *Step {
 var (
 	genTypes = []string{"thing", "Gadget", "x_y-z"}
 	badTypes = []string{"9lives", "bad.type", "%C3%A9t%C3%A9", strings.Repeat("t", 65)}
-	genIDs   = []string{"a", "b", "c", "k_1", "x.y~z", "-dash"}
-	badIDs   = []string{".dot", "a%20b", "%C3%A9", "~tilde"}
 )
+
+// IDs are the ids requests give objects, and BadIDs ids the mock refuses,
+// each written as a path segment; "never-used" names no object.
+var (
+	IDs    = []string{"a", "b", "c", "k_1", "x.y~z", "-dash", NeverUsed}
+	BadIDs = []string{".dot", "a%20b", "%C3%A9", "~tilde"}
+)
+
+// NeverUsed is an id no request creates.
+const NeverUsed = "never-used"
 
 func (g *Gen) typ(create bool) string {
 	switch w := g.r.IntN(100); {
@@ -140,18 +158,28 @@ func (g *Gen) typ(create bool) string {
 func (g *Gen) id(typ string) string {
 	ids := g.model.IDs(g.host.Backend, typ)
 	if g.opts.GivenIDsOnly {
-		ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(genIDs, id) })
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !g.given(id) })
 	}
 	if len(ids) > 0 && g.chance(65) {
 		return pick(g.r, ids...)
 	}
+	given := slices.DeleteFunc(slices.Clone(g.opts.IDs), func(id string) bool { return id == NeverUsed })
 	switch w := g.r.IntN(100); {
-	case w < 80:
-		return pick(g.r, genIDs...)
-	case w < 90:
-		return "never-used"
+	case w < 80 && len(given) > 0:
+		return pick(g.r, given...)
+	case w < 90 && slices.Contains(g.opts.IDs, NeverUsed):
+		return NeverUsed
+	case len(g.opts.BadIDs) > 0:
+		return pick(g.r, g.opts.BadIDs...)
+	case len(given) > 0:
+		return pick(g.r, given...)
 	}
-	return pick(g.r, badIDs...)
+	return NeverUsed
+}
+
+// given reports whether id is one the requests give, not one a server made.
+func (g *Gen) given(id string) bool {
+	return slices.Contains(g.opts.IDs, id) || slices.Contains(g.opts.BadIDs, id)
 }
 
 // version is the current version of an object, or 0.
@@ -432,7 +460,9 @@ func (g *Gen) write(r *Request) json.RawMessage {
 		for range 1 + g.r.IntN(2) {
 			switch g.r.IntN(4) {
 			case 0:
-				r.Headers[auth] = pick(g.r, g.credentials()...).Header
+				if creds := g.credentials(); len(creds) > 0 { // none when the run has no user
+					r.Headers[auth] = pick(g.r, creds...).Header
+				}
 			case 1:
 				r.Headers["X-Note"] = "from the item"
 			case 2:
@@ -496,7 +526,7 @@ func (g *Gen) malformed() Item {
 	victim := "/1/data/" + g.opts.Types[0] + "/a"
 	var named []*object
 	for _, o := range g.model.backend(g.host.Backend).objects("") {
-		if o.id != "" && (!g.opts.GivenIDsOnly || slices.Contains(genIDs, o.id)) {
+		if o.id != "" && (!g.opts.GivenIDsOnly || g.given(o.id)) {
 			named = append(named, o)
 		}
 	}
@@ -505,8 +535,10 @@ func (g *Gen) malformed() Item {
 		victim = "/1/data/" + o.typ + "/" + o.id
 	}
 	p := string(mustJSON(victim))
-	cases := []struct{ raw, field string }{
-		{`1`, "object"}, {`"DELETE"`, "object"}, {`null`, "object"}, {`[]`, "object"}, {`true`, "object"},
+	// Each case's fields at fault, "|" between two when it has both
+	// faults: a message may name either (CONTRACT §9, the open choices).
+	cases := []struct{ raw, fields string }{
+		{`1`, ""}, {`"DELETE"`, ""}, {`null`, ""}, {`[]`, ""}, {`true`, ""},
 		{`{"path":` + p + `}`, "method"},
 		{`{"method":"DELETE"}`, "path"},
 		{`{"method":"","path":` + p + `}`, "method"},
@@ -526,9 +558,8 @@ func (g *Gen) malformed() Item {
 		{`{"method":"DELETE","path":` + p + `,"headers":{"X-A":1}}`, "headers"},
 		{`{"method":"DELETE","path":` + p + `,"headers":{"X-A":"a\r\nX-B: b"}}`, "headers"},
 		{`{"method":"DELETE","path":` + p + `,"headers":{"X A":"b"}}`, "headers"},
-		{`{"DELETE":` + p + `}`, `"method": "DELETE"`}, // the page's own mistake: the message says how to write it
 		// CONTRACT §9: field names are exact; a method is an RFC 9110 token.
-		{`{"METHOD":"DELETE","PATH":` + p + `}`, "method"},
+		{`{"METHOD":"DELETE","PATH":` + p + `}`, "method|path"},
 		{`{"Method":"DELETE","path":` + p + `}`, "method"},
 		{`{"method":"DELETE","Path":` + p + `}`, "path"},
 		{`{"method":"DEL ETE","path":` + p + `}`, "method"},
@@ -537,8 +568,16 @@ func (g *Gen) malformed() Item {
 		{`{"method":"DEL(ETE)","path":` + p + `}`, "method"},
 	}
 	if !g.model.is2016() { // where body is no payload field, this item is not malformed
-		cases = append(cases, struct{ raw, field string }{`{"method":"PUT","path":` + p + `,"content":{"a":1},"body":{"b":2}}`, "content"})
+		cases = append(cases, struct{ raw, fields string }{`{"method":"PUT","path":` + p + `,"content":{"a":1},"body":{"b":2}}`, "content|body"})
+	}
+	if g.chance(4) { // the page's own mistake: the message says how to write it
+		return Item{Raw: json.RawMessage(`{"DELETE":` + p + `}`), Malformed: true, Fields: []string{"method", "path"},
+			Hint: &Request{Method: "DELETE", Path: victim}}
 	}
 	c := pick(g.r, cases...)
-	return Item{Raw: json.RawMessage(c.raw), Field: c.field}
+	var fields []string
+	if c.fields != "" {
+		fields = strings.Split(c.fields, "|")
+	}
+	return Item{Raw: json.RawMessage(c.raw), Malformed: true, Fields: fields}
 }

@@ -37,6 +37,9 @@ type Ran struct {
 	// them, an item's query included, and a listing says how long it took
 	// (CONTRACT §7): then only the status must be the same.
 	Exact bool
+	// Problems are the statuses of the item's problems before it ran, any
+	// of which a server may answer (Model.Problems).
+	Problems []int
 }
 
 // JudgeBatch runs a batch's step on the model, item by item, and judges the
@@ -69,8 +72,12 @@ func (m *Model) JudgeBatch(st *Step, status int, body []byte) Verdict {
 			where := fmt.Sprintf("whole batch (element [%d] %s)", i, it.Raw)
 			return Verdict{Problems: prefix(where, out.Judge(status, body)), Ran: ran}
 		}
+		choices := []int{http.StatusBadRequest} // a malformed item's one answer (ERR-4)
+		if it.Req != nil {
+			choices = m.Problems(st.Host, *it.Req, m.itemAuth(it, st.Auth), i)
+		}
 		out := m.itemOutcome(st, i)
-		r := Ran{Item: i, Status: out.status, Exact: !out.untyped && !out.timed}
+		r := Ran{Item: i, Status: out.status, Exact: !out.untyped && !out.timed, Problems: choices}
 		switch {
 		case i < len(results):
 			method := ""
@@ -102,7 +109,14 @@ func (m *Model) JudgeBatch(st *Step, status int, body []byte) Verdict {
 func (m *Model) itemOutcome(st *Step, i int) Outcome {
 	it := st.Items[i]
 	if it.Req == nil {
-		return Outcome{status: http.StatusBadRequest, says: []string{fmt.Sprintf("[%d]", i), it.Field}} // ERR-4
+		says := []string{fmt.Sprintf("[%d]", i)} // ERR-4, in the mock's words: the index, the first field
+		if len(it.Fields) > 0 {
+			says = append(says, it.Fields[0])
+		}
+		if it.Hint != nil {
+			says = append(says, it.Hint.Method, it.Hint.Path)
+		}
+		return Outcome{status: http.StatusBadRequest, says: says}
 	}
 	return m.Apply(st.Host, *it.Req, m.itemAuth(it, st.Auth), i)
 }

@@ -43,6 +43,9 @@ func New(cfg Config) (*Model, error) {
 	if cfg.Profile == "" {
 		cfg.Profile = spec.Doc
 	}
+	if cfg.Auths != nil && len(cfg.Auths) == 0 {
+		return nil, fmt.Errorf("model: no caller to send steps as (Auths is empty)")
+	}
 	s, err := spec.LoadProfile(cfg.Profile)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)

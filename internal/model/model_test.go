@@ -153,3 +153,26 @@ func TestSigningInAnswersByTheCallersCredentials(t *testing.T) {
 		t.Errorf("POST /1/login: %d, want 405", got)
 	}
 }
+
+// A run with one caller, anonymous or a user, draws steps without a user to
+// put in an item's headers: the generator never picks from an empty list.
+func TestAGeneratorWorksWithOneCaller(t *testing.T) {
+	for _, profile := range []string{spec.Doc, spec.SpaceDog2016} {
+		for _, callers := range [][]Auth{{{User: "anonymous"}}, {{Header: Basic("fred"), User: "fred"}}} {
+			m, err := New(Config{Profile: profile, MaxBatch: 10, Auths: callers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gen := NewGen(m, 1)
+			for range 2000 {
+				st := gen.Step()
+				if st.Auth != callers[0] {
+					t.Fatalf("a step sent as %+v, the only caller is %+v", st.Auth, callers[0])
+				}
+			}
+		}
+	}
+	if _, err := New(Config{Auths: []Auth{}}); err == nil {
+		t.Error("a model with no caller at all was made")
+	}
+}

@@ -72,9 +72,18 @@ func (r Request) String() string {
 // Item is a batch item: its JSON, and the request it makes, or nil for a
 // malformed item, whose 400 message must name its Field (ERR-4).
 type Item struct {
-	Raw   json.RawMessage
-	Req   *Request
-	Field string
+	Raw json.RawMessage
+	Req *Request
+	// Malformed marks an item ERR-4 refuses (Req nil): its message names
+	// its index and one of Fields, its fields at fault (the mock names the
+	// first; none for an item that is not an object). A corpus's hostile
+	// item is refused too, but for its own reasons.
+	Malformed bool
+	Fields    []string
+	// Hint is what a malformed item written as the page's third item
+	// meant ({"POST": "/v1/data/product"}): its message says how to write
+	// it, naming this method and path (ERR-4).
+	Hint *Request
 	// Alone says the same request can be sent on its own (Model.Alone)
 	// and must then answer as the item did (ORD-4): not a nested batch or
 	// an admin route, nor a path no HTTP client sends.

@@ -46,13 +46,13 @@ func TestTheActionPassesTheMockAndFailsABrokenServer(t *testing.T) {
 			if passed != tc.passes {
 				t.Fatalf("the step passed: %v, want %v\n%s", passed, tc.passes, harness.Tail(out))
 			}
-			summary, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
-			if !bytes.Contains(summary, []byte("\n"+tc.says+" ")) {
-				t.Errorf("the step summary does not say %q:\n%s", tc.says, summary)
+			summary, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+			if err != nil || !bytes.Contains(summary, []byte("\n"+tc.says+" ")) {
+				t.Errorf("the step summary does not say %q (%v):\n%s", tc.says, err, summary)
 			}
-			outputs, _ := os.ReadFile(filepath.Join(dir, "outputs"))
-			if want := "passed=" + map[bool]string{true: "true", false: "false"}[tc.passes] + "\n"; !bytes.Contains(outputs, []byte(want)) {
-				t.Errorf("the step's outputs %q lack %q", outputs, want)
+			outputs, err := os.ReadFile(filepath.Join(dir, "outputs"))
+			if want := "passed=" + map[bool]string{true: "true", false: "false"}[tc.passes] + "\n"; err != nil || !bytes.Contains(outputs, []byte(want)) {
+				t.Errorf("the step's outputs %q lack %q (%v)", outputs, want, err)
 			}
 			for _, f := range []string{"conformance.md", "results.json", "junit.xml"} {
 				if _, err := os.Stat(filepath.Join(dir, "report", f)); err != nil {

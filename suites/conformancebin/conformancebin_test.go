@@ -1,7 +1,9 @@
-// Package conformancebin proves that the suites' binary, built by
-// `make conformance-bin`, runs alone: copied into an empty folder, with no Go,
-// no sources and only SPACEDOG_* variables in its environment, it passes
-// against the mock, fails against a broken server, and writes its reports.
+// Package conformancebin proves that the suites' binary runs alone, without
+// Go or sources.
+//
+// Built by `make conformance-bin` and copied into an empty folder, with
+// only SPACEDOG_* variables in its environment, it passes against the mock,
+// fails against a broken server, and writes its reports.
 package conformancebin
 
 import (
@@ -42,12 +44,12 @@ func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
 				"SPACEDOG_USERNAME2=vince", "SPACEDOG_PASSWORD2=secret2"}
 			out, passed := harness.Run(t, "./spacedog-conformance", dir, env, "--target="+srv.URL,
 				"--ginkgo.no-color", "--ginkgo.junit-report=junit.xml", "--report-dir=reports")
-			summary, _ := os.ReadFile(filepath.Join(dir, "reports", "conformance.md"))
+			summary, err := os.ReadFile(filepath.Join(dir, "reports", "conformance.md"))
 			if passed != tc.passes {
 				t.Fatalf("run passed: %v, want %v\n%s\n%s", passed, tc.passes, summary, harness.Tail(out))
 			}
-			if !bytes.Contains(summary, []byte("\n"+tc.says+" ")) {
-				t.Errorf("reports/conformance.md does not say %q:\n%s\n%s", tc.says, summary, harness.Tail(out))
+			if err != nil || !bytes.Contains(summary, []byte("\n"+tc.says+" ")) {
+				t.Errorf("reports/conformance.md does not say %q (%v):\n%s\n%s", tc.says, err, summary, harness.Tail(out))
 			}
 			junit, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
 			if err != nil || !bytes.Contains(junit, []byte("<testsuites")) {

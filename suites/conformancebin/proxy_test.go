@@ -39,7 +39,10 @@ func TestTheSuitesThroughTheValidatingProxy(t *testing.T) {
 			}
 			be := httptest.NewServer(h)
 			defer be.Close()
-			target, _ := mockserver.ParseProxy(be.URL)
+			target, err := mockserver.ParseProxy(be.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
 			proxy, err := mockserver.New(mockserver.Config{Proxy: target})
 			if err != nil {
 				t.Fatal(err)

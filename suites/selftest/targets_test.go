@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -18,7 +20,7 @@ import (
 	"github.com/spacedog-oss/batchkit/suites/internal/summary"
 )
 
-// maxNoReply is the suites' own (suites/specs/bounds.go): how many requests
+// maxNoReply is the suites' own (suites/specs/health.go): how many requests
 // without a usable reply a run takes before it takes the target as down.
 const maxNoReply = 5
 
@@ -96,7 +98,7 @@ func TestABrokenTargetFailsSpecsNeverTheRun(t *testing.T) {
 			if res.Verdict == summary.VerdictConforms {
 				t.Errorf("verdict %q", res.Verdict)
 			}
-			if res.NotRun > 0 && !strings.Contains(string(md), "specs not run: the target is taken as down") {
+			if res.NotRun > 0 && !regexp.MustCompile(`specs not run: (the target|POST /1/batch) is taken as down`).Match(md) {
 				t.Errorf("%d specs not run, and the report does not say why:\n%s", res.NotRun, md)
 			}
 			// The bound, by events: the run waited on at most maxNoReply
@@ -235,5 +237,38 @@ func TestASignalLeavesTheReportOfTheSpecsRunSoFar(t *testing.T) {
 		if _, err := os.Stat(name); err != nil {
 			t.Errorf("no %s after SIGTERM: %v", name, err)
 		}
+	}
+}
+
+// A target that never answers one kind of request, as a validating proxy
+// that hangs on a body it cannot parse, fails the specs that send it and
+// no others: its answers in between keep it from being taken as down, so
+// the run is complete and its verdict names the rules those specs check.
+func TestATargetThatHangsOnOneKindOfBodyFailsOnlyItsSpecs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the suites")
+	}
+	bin := harness.Binary(t)
+	reports := filepath.Join(t.TempDir(), "reports")
+	v := variant{name: "hangs on bodies not JSON", wrap: defect.HangOnBodiesNotJSON(), args: targetBounds}
+	md, out, passed := run(t, bin, reports, v)
+	if passed {
+		t.Fatalf("the run passed\n%s", harness.Tail(out))
+	}
+	res := readResults(t, reports, md, out)
+	if res.Verdict != summary.VerdictFails || res.NotRun != 0 {
+		t.Errorf("verdict %q with %d specs not run, want %q and none: the target answers all else\n%s", res.Verdict, res.NotRun, summary.VerdictFails, md)
+	}
+	if !failedSaying(res, "no reply within 1s") {
+		t.Errorf("no spec failed saying it got no reply\n%s", md)
+	}
+	var failed []string
+	for _, r := range res.Rules {
+		if r.Outcome == summary.Fail {
+			failed = append(failed, r.ID)
+		}
+	}
+	if !slices.Contains(failed, "ERR-1") || len(failed) > 3 {
+		t.Errorf("rules failed: %v, want ERR-1 (a body that is not JSON) and few others", failed)
 	}
 }

@@ -18,10 +18,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
-	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/suites/internal/config"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/summary"
 )
 
 // client talks to the target: every exchange goes through the spec checker,
@@ -106,140 +106,6 @@ func (c *client) freshType(name string) string {
 	return typ
 }
 
-// seed stores an object for a spec to work on. Setting up judges nothing:
-// a refusal stops the spec as not set up.
-func seed(typ, id string, fields obj) {
-	GinkgoHelper()
-	r := target.do("POST", "/1/data/"+typ+"?id="+id, fields)
-	Expect(r.Status).To(BeNumerically("<", 300), "setting up: creating %s/%s answered %d: %s", typ, id, r.Status, r.Body)
-}
-
-// reply is a response of the target.
-type reply struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-// JSON decodes the body, numbers kept as json.Number.
-func (r reply) JSON() any {
-	GinkgoHelper()
-	dec := json.NewDecoder(bytes.NewReader(r.Body))
-	dec.UseNumber()
-	var v any
-	Expect(dec.Decode(&v)).To(Succeed(), "the body is not JSON: %s", r.Body)
-	return v
-}
-
-// Object decodes the body as a JSON object.
-func (r reply) Object() obj {
-	GinkgoHelper()
-	o, ok := r.JSON().(map[string]any)
-	Expect(ok).To(BeTrue(), "the body is not a JSON object: %s", r.Body)
-	return o
-}
-
-// objectOrNil decodes the body as a JSON object, or returns nil.
-func (r reply) objectOrNil() obj {
-	var o obj
-	dec := json.NewDecoder(bytes.NewReader(r.Body))
-	dec.UseNumber()
-	if dec.Decode(&o) != nil {
-		return nil
-	}
-	return o
-}
-
-// Results decodes a batch reply into its results. Each result's body is
-// as the request would have answered on its own: a spacedog-2016 GET's is
-// unwrapped from its envelope.
-func (r reply) Results(items ...any) results {
-	GinkgoHelper()
-	Expect(r.Status).To(Equal(http.StatusOK), "a batch answered %d: %s", r.Status, r.Body)
-	raws, err := target.wire.Results(r.Body)
-	Expect(err).NotTo(HaveOccurred())
-	out := make(results, len(raws))
-	for i, raw := range raws {
-		alone := raw
-		if i < len(items) {
-			alone = target.wire.Alone(methodOf(items[i]), raw)
-		}
-		out[i] = result{Raw: raw, Alone: alone, Body: reply{Body: alone}.Object()}
-	}
-	return out
-}
-
-// methodOf is a batch item's method, read by its exact name as the
-// contract reads it (§9); "" when it has none.
-func methodOf(item any) string {
-	switch it := item.(type) {
-	case sub:
-		m, _ := it["method"].(string)
-		return m
-	case json.RawMessage:
-		var fields map[string]json.RawMessage
-		var m string
-		if json.Unmarshal(it, &fields) == nil {
-			json.Unmarshal(fields["method"], &m)
-		}
-		return m
-	}
-	return ""
-}
-
-// result is one batch result: its status (its own status member, or 200
-// for a representation), as sent, and as it would have been on its own.
-type result struct {
-	Raw, Alone json.RawMessage
-	Body       obj // Alone, decoded
-}
-
-func (r result) Status() int { return spec.ResultStatus(r.Raw) }
-
-// GomegaString shows a result as the wire has it, once.
-func (r result) GomegaString() string { return cutJSON(r.Raw) }
-
-// results are a batch reply's results. A failed expectation shows them in
-// the wire's terms: their statuses, then each as sent.
-type results []result
-
-// String says how many results there are and their statuses: "3 results:
-// 200, 404, 201".
-func (rs results) String() string {
-	st := make([]string, len(rs))
-	for i, r := range rs {
-		st[i] = fmt.Sprint(r.Status())
-	}
-	noun := "results"
-	if len(rs) == 1 {
-		noun = "result"
-	}
-	if len(rs) == 0 {
-		return "no results"
-	}
-	return fmt.Sprintf("%d %s: %s", len(rs), noun, strings.Join(st, ", "))
-}
-
-func (rs results) GomegaString() string {
-	var b strings.Builder
-	b.WriteString(rs.String())
-	for i, r := range rs {
-		fmt.Fprintf(&b, "\n  [%d] %s", i, cutJSON(r.Raw))
-	}
-	return b.String()
-}
-
-// cutJSON is a result's JSON for a message, long ones cut.
-func cutJSON(raw []byte) string {
-	const max = 300
-	if len(raw) > max {
-		return fmt.Sprintf("%s... (%d bytes)", raw[:max], len(raw))
-	}
-	return string(raw)
-}
-
-type obj = map[string]any
-
 // do sends a request as the batch caller; body is JSON-encoded unless it
 // is []byte. It fails the spec on a transport error or a spec violation.
 func (c *client) do(method, path string, body any) reply {
@@ -262,8 +128,11 @@ func (c *client) failOn(err error) {
 		return
 	}
 	var nr *exchange.NoReply
-	var v *exchange.Violation
+	var v *exchange.SpecError
+	var ns errNotSent
 	switch {
+	case errors.As(err, &ns):
+		Skip(summary.NotRunPrefix + ns.why)
 	// Through failOrNote, as Gomega's failures: in a SHOULD rule's spec a
 	// reply the document does not describe is that rule not met.
 	case errors.As(err, &nr), errors.As(err, &v):
@@ -295,8 +164,9 @@ func (c *client) exchange(req *http.Request) reply {
 // do1 sends one request, unless the target is taken as down, and reads
 // the reply, which the checker has already read whole within its bounds.
 func (c *client) do1(req *http.Request) (reply, error) {
-	if down := c.health.down(); down != "" {
-		return reply{}, errors.New("not sent: " + down)
+	route := routeOf(req)
+	if down := c.health.down(route); down != "" {
+		return reply{}, errNotSent{down}
 	}
 	ctx, cancel := context.WithDeadline(req.Context(), c.health.deadline)
 	defer cancel()
@@ -305,10 +175,10 @@ func (c *client) do1(req *http.Request) (reply, error) {
 		if time.Now().After(c.health.deadline) {
 			err = fmt.Errorf("%s %s: the run's deadline (--run-timeout=%s) passed while waiting for the reply", req.Method, req.URL.RequestURI(), c.cfg.RunTimeout)
 		}
-		c.health.note(err)
+		c.health.note(route, err)
 		return reply{}, unwrapURLError(err)
 	}
-	c.health.note(nil)
+	c.health.note(route, nil)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
@@ -320,7 +190,7 @@ func unwrapURLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		var nr *exchange.NoReply
-		var v *exchange.Violation
+		var v *exchange.SpecError
 		if errors.As(ue.Err, &nr) || errors.As(ue.Err, &v) {
 			return ue.Err
 		}
@@ -372,18 +242,6 @@ func (c *client) batch(query string, items ...any) batchReply {
 	return batchReply{reply: c.do("POST", path, items), items: items}
 }
 
-// batchReply is a batch's reply and the items it answers.
-type batchReply struct {
-	reply
-	items []any
-}
-
-// Results decodes the reply into its results, read as the items' own.
-func (b batchReply) Results() results {
-	GinkgoHelper()
-	return b.reply.Results(b.items...)
-}
-
 // requestsSinceLast counts the requests since its last call.
 func (c *client) requestsSinceLast() int64 {
 	now := c.checker.Count()
@@ -393,23 +251,16 @@ func (c *client) requestsSinceLast() int64 {
 // markSpecStart notes where the running spec's exchanges begin.
 func (c *client) markSpecStart() { c.mark.Store(c.checker.Count()) }
 
-// sub is a batch item.
-type sub = subreq.Item
-
-// statuses lists the results' statuses.
-func statuses(results []result) []int {
-	out := make([]int, len(results))
-	for i, r := range results {
-		out[i] = r.Status()
-	}
-	return out
-}
-
 func basicAuth(user, password string) string {
 	r, _ := http.NewRequest("GET", "/", nil)
 	r.SetBasicAuth(user, password)
 	return r.Header.Get("Authorization")
 }
 
-// created is a creation's status in the target's profile.
-func created() int { return target.wire.Created }
+// seed stores an object for a spec to work on. Setting up judges nothing:
+// a refusal stops the spec as not set up.
+func seed(typ, id string, fields obj) {
+	GinkgoHelper()
+	r := target.do("POST", "/1/data/"+typ+"?id="+id, fields)
+	Expect(r.Status).To(BeNumerically("<", 300), "setting up: creating %s/%s answered %d: %s", typ, id, r.Status, r.Body)
+}

@@ -13,8 +13,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/spacedog-oss/batchkit/internal/concurrency"
-	"github.com/spacedog-oss/batchkit/internal/exchange"
 	"github.com/spacedog-oss/batchkit/internal/model"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/suites/internal/summary"
 )
 

@@ -3,8 +3,10 @@ package specs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -13,8 +15,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/spacedog-oss/batchkit/fixtures"
-	"github.com/spacedog-oss/batchkit/internal/exchange"
 	"github.com/spacedog-oss/batchkit/internal/model"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/suites/internal/generative"
 	"github.com/spacedog-oss/batchkit/suites/internal/summary"
 )
@@ -38,27 +40,42 @@ var _ = Describe("Random sequences of requests and batches", Label("generative")
 				auths = append(auths, model.Auth{Header: basicAuth(u[0], u[1]), User: u[0]})
 			}
 		}
-		f, stats, err := generative.Run(context.Background(), generative.Config{
+		// What the run did, in every report, whether it passes or fails:
+		// its seed above all, which replays it.
+		run := summary.GenerativeRun{Seed: seed, Budget: cfg.GenBudget.String(), Replay: replayCommand(seed, cfg.GenSequences)}
+		DeferCleanup(func() { AddReportEntry(summary.EntryGenerative, run, ReportEntryVisibilityNever) })
+		ctx, cancel := context.WithDeadline(context.Background(), target.health.deadline)
+		defer cancel()
+		f, stats, err := generative.Run(ctx, generative.Config{
 			Target: target.base, Profile: cfg.Profile, MaxBatch: cfg.MaxBatch, Auths: auths, Strict: cfg.Strict,
 			Prefix: target.prefix + "_gen", Seed: seed, Sequences: cfg.GenSequences, Steps: cfg.GenSteps,
-			Budget: cfg.GenBudget, Every: 5, Gen: gen, Client: &http.Client{Timeout: 30 * time.Second},
+			Budget: cfg.GenBudget, Every: 5, Gen: gen, RequestTimeout: cfg.RequestTimeout, MaxReply: cfg.MaxReply,
+			Progress: func(st generative.Stats) {
+				fmt.Fprintf(os.Stdout, "generative mode: %d sequences, %d requests, %d disagreements so far (seed %d)\n",
+					st.Sequences, st.Requests, st.Disagreements, seed)
+			},
 		})
-		Expect(err).NotTo(HaveOccurred())
+		run.Sequences, run.Requests, run.Disagreements, run.Choices = stats.Sequences, stats.Requests, stats.Disagreements, stats.Choices
 		AddReportEntry(summary.EntryRequests, fmt.Sprint(stats.Requests), ReportEntryVisibilityNever)
+		if errors.Is(err, generative.ErrNoCaller) {
+			Skip("needs the caller's credentials: set --username and --password (SPACEDOG_USERNAME, SPACEDOG_PASSWORD): the target refuses anonymous callers")
+		}
+		Expect(err).NotTo(HaveOccurred(), "the generative mode could not run")
 		GinkgoWriter.Printf("generative mode: %d sequences, %d requests, from seed %d\n", stats.Sequences, stats.Requests, seed)
 		if f == nil {
 			return
 		}
 		seq := summary.NewSequence(summary.Sequence{Rules: f.Rules(), Problem: f.Problem(), Seed: f.Seed, Drawn: f.Drawn,
-			Replay: replayCommand(f.Seed)}, sequenceSteps(f), replayCredentials())
+			Replay: replayCommand(f.Seed, 1)}, sequenceSteps(f), replayCredentials())
 		AddReportEntry(summary.EntrySequence, seq, ReportEntryVisibilityNever)
 		Fail(seq.String())
 	})
 })
 
-// replayCommand runs the sequence's seed alone again, with the run's settings.
-func replayCommand(seed uint64) string {
-	args := []string{"--ginkgo.label-filter=generative", fmt.Sprintf("--gen-seed=%d", seed), "--gen-sequences=1"}
+// replayCommand runs the generative mode alone again from a seed, for so
+// many sequences, with the run's other settings.
+func replayCommand(seed uint64, sequences int) string {
+	args := []string{"--ginkgo.label-filter=generative", fmt.Sprintf("--gen-seed=%d", seed), fmt.Sprintf("--gen-sequences=%d", sequences)}
 	for _, s := range reportedRun().Settings {
 		if !strings.HasPrefix(s, "--gen-seed=") && !strings.HasPrefix(s, "--gen-sequences=") {
 			args = append(args, s)

@@ -9,6 +9,7 @@
 package specs
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"net/http/httptest"
@@ -87,8 +88,8 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 // inProcessUsers gives the run's own mock two users, those given or
 // defaults, whose passwords it checks: every spec that needs users runs.
 func inProcessUsers() {
-	cfg.Username, cfg.Password = or(cfg.Username, "fred"), or(cfg.Password, "secret")
-	cfg.Username2, cfg.Password2 = or(cfg.Username2, "vince"), or(cfg.Password2, "secret2")
+	cfg.Username, cfg.Password = cmp.Or(cfg.Username, "fred"), cmp.Or(cfg.Password, "secret")
+	cfg.Username2, cfg.Password2 = cmp.Or(cfg.Username2, "vince"), cmp.Or(cfg.Password2, "secret2")
 	cfg.UsersEnforced = true
 }
 
@@ -98,25 +99,25 @@ var _ = SynchronizedAfterSuite(func() {
 	Expect(selfCheck.all()).To(BeEmpty(), "the in-process mock broke its own spec")
 })
 
-// selfCheck gathers the in-process mock's violations of its own spec: its
-// server goroutines cannot fail a spec, the suite's end can.
-var selfCheck violations
+// selfCheck gathers the replies of the in-process mock that break its own
+// spec: its server goroutines cannot fail a spec, the suite's end can.
+var selfCheck mockErrors
 
-type violations struct {
+type mockErrors struct {
 	mu   sync.Mutex
 	errs []string
 }
 
-func (v *violations) report(err error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.errs = append(v.errs, err.Error())
+func (m *mockErrors) report(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.errs = append(m.errs, err.Error())
 }
 
-func (v *violations) all() []string {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.errs
+func (m *mockErrors) all() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.errs
 }
 
 // Around each spec: what it sent, and on failure its last exchanges.
@@ -212,31 +213,6 @@ func replayCredentials() []summary.Credential {
 	}
 }
 
-// failOrNote is the suites' fail handler. A spec that checks SHOULD rules
-// only is noted, not failed, outside --strict: it ends as skipped, and the
-// summary reports the rule as not met.
-func failOrNote(message string, callerSkip ...int) {
-	skip := 1
-	if len(callerSkip) > 0 {
-		skip += callerSkip[0]
-	}
-	r := CurrentSpecReport()
-	if !cfg.Strict && r.LeafNodeType == types.NodeTypeIt && levelOf(r.Labels()) == "should" {
-		AddReportEntry(summary.EntryShouldNotMet, message)
-		Skip("SHOULD rule not met (a failure with --strict): "+message, skip)
-	}
-	Fail(message, skip)
-}
-
-func notedShould(r SpecReport) bool {
-	for _, e := range r.ReportEntries {
-		if e.Name == summary.EntryShouldNotMet {
-			return true
-		}
-	}
-	return false
-}
-
 // problems lists the run's problems, one a line, after a newline.
 func problems(r summary.Results) string {
 	var b strings.Builder
@@ -244,11 +220,4 @@ func problems(r summary.Results) string {
 		b.WriteString("\n" + p)
 	}
 	return b.String()
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -1,5 +1,6 @@
-// Package soak is a model-checked load test of a SpaceDog /1/batch server:
-// clients send mixed batches and direct calls, each keeps an exact model
+// Package soak is a model-checked load test of a SpaceDog /1/batch server.
+//
+// Clients send mixed batches and direct calls, each keeps an exact model
 // (internal/model, the data rules in the server's profile) of its own
 // types, judges every reply by it as it goes, and at the end checks every
 // object. A part of their requests go to objects all of them share, whose
@@ -353,7 +354,7 @@ func (c *client) pick() op {
 	}
 	// A malformed item: a 400 that changes nothing.
 	raw, _ := json.Marshal(map[string]any{"method": "G E T", "path": "/1/data/" + typ})
-	return op{item: model.Item{Raw: raw, Field: "method"}}
+	return op{item: model.Item{Raw: raw, Malformed: true, Fields: []string{"method"}}}
 }
 
 // final reads every type whole and has the model judge it: an object the

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -129,13 +130,27 @@ func (r *running) do(method, path, body string, header ...string) (int, string) 
 		r.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		r.t.Fatalf("%s %s: reading the reply: %v", method, path, err)
+	}
 	return resp.StatusCode, string(data)
 }
 
 func (r *running) post(path, body string) (int, string) {
 	r.t.Helper()
 	return r.do("POST", path, body)
+}
+
+// kill ends the command with SIGKILL, as a crash would, and fails the test
+// if it had ended before, on its own.
+func (r *running) kill() {
+	r.t.Helper()
+	killErr := r.cmd.Process.Kill()
+	var exit *exec.ExitError
+	if err := <-r.done; !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		r.t.Fatalf("the command ended before the kill (%v): %v; stderr: %s", killErr, err, r.stderr)
+	}
 }
 
 // stop signals the command and waits for a clean exit.
@@ -152,6 +167,23 @@ func (r *running) stop(sig os.Signal) {
 	case <-time.After(10 * time.Second):
 		r.t.Fatalf("still running 10s after %v", sig)
 	}
+}
+
+// writeFile and readFile are os's, failing the test on an error.
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func TestAStateFileKeepsEveryWriteAcrossACleanRestart(t *testing.T) {
@@ -183,7 +215,7 @@ func TestAStateFileIsSavedWhileRunning(t *testing.T) {
 	m.post("/1/data/thing?id=a", `{}`)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		data, _ := os.ReadFile(state)
+		data, _ := os.ReadFile(state) // not written yet: read again
 		if bytes.Contains(data, []byte(`"thing"`)) {
 			break
 		}
@@ -198,12 +230,12 @@ func TestAStateFileIsSavedWhileRunning(t *testing.T) {
 func TestACorruptStateFileStopsTheStartAndIsLeftAlone(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	corrupt := []byte("{\n  \"default\": {\"thing\": [ {\"a\": 1 ]}\n}\n")
-	os.WriteFile(state, corrupt, 0o644)
+	writeFile(t, state, corrupt)
 	out := fails(t, "--state-file", state)
 	if !strings.Contains(out, state+": line 2, column 34") {
 		t.Errorf("the error does not name the file and the place: %s", out)
 	}
-	if data, _ := os.ReadFile(state); !bytes.Equal(data, corrupt) {
+	if !bytes.Equal(readFile(t, state), corrupt) {
 		t.Error("the corrupt state file was changed")
 	}
 }
@@ -217,7 +249,7 @@ func TestASeedFileLoadsAtStartOrStopsItClearly(t *testing.T) {
 	m.stop(syscall.SIGTERM)
 
 	bad := filepath.Join(t.TempDir(), "seed.json")
-	os.WriteFile(bad, []byte(`{"default": {"product": [{"meta": {"id": "a/b"}}]}}`), 0o644)
+	writeFile(t, bad, []byte(`{"default": {"product": [{"meta": {"id": "a/b"}}]}}`))
 	if out := fails(t, "--seed-file", bad); !strings.Contains(out, bad+`: default/product[0]: meta.id "a/b"`) {
 		t.Errorf("a bad seed: %s", out)
 	}
@@ -242,7 +274,7 @@ func TestDeterministicModeRepeatsARunByteForByte(t *testing.T) {
 
 func TestUsersAreEnforcedFromTheFlagAndTheFile(t *testing.T) {
 	users := filepath.Join(t.TempDir(), "users")
-	os.WriteFile(users, []byte("# the team\nvince:hi\n\n"), 0o644)
+	writeFile(t, users, []byte("# the team\nvince:hi\n\n"))
 	m := start(t, "--users", "fred:secret", "--users-file", users)
 	for _, tc := range []struct {
 		auth string
@@ -253,7 +285,7 @@ func TestUsersAreEnforcedFromTheFlagAndTheFile(t *testing.T) {
 		}
 	}
 	m.stop(syscall.SIGTERM)
-	os.WriteFile(users, []byte("vince\n"), 0o644)
+	writeFile(t, users, []byte("vince\n"))
 	if out := fails(t, "--users-file", users); !strings.Contains(out, users+":1") {
 		t.Errorf("a bad users file: %s", out)
 	}
@@ -261,7 +293,7 @@ func TestUsersAreEnforcedFromTheFlagAndTheFile(t *testing.T) {
 
 func TestFaultsLatencyCORSAndLogsFromFlags(t *testing.T) {
 	faults := filepath.Join(t.TempDir(), "faults.json")
-	os.WriteFile(faults, []byte(`[{"method":"GET","path":"/1/data/flaky","status":503}]`), 0o644)
+	writeFile(t, faults, []byte(`[{"method":"GET","path":"/1/data/flaky","status":503}]`))
 	m := start(t, "--faults", "@"+faults, "--latency", "10ms-20ms", "--cors-origins", "http://app.test", "--log-json")
 	began := time.Now()
 	if status, _ := m.do("GET", "/1/data/flaky", ""); status != 503 {
@@ -270,7 +302,10 @@ func TestFaultsLatencyCORSAndLogsFromFlags(t *testing.T) {
 	if time.Since(began) < 10*time.Millisecond {
 		t.Error("no latency")
 	}
-	req, _ := http.NewRequest("OPTIONS", m.url+"/1/batch", nil)
+	req, err := http.NewRequest("OPTIONS", m.url+"/1/batch", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Origin", "http://app.test")
 	req.Header.Set("Access-Control-Request-Method", "POST")
 	resp, err := http.DefaultClient.Do(req)

@@ -31,7 +31,11 @@ func crashRound(t *testing.T, rng *rand.Rand, round int, args ...string) (acked,
 				if i%7 == 3 { // a payload that is no object: refused, and must leave nothing
 					body = `[1]`
 				}
-				req, _ := http.NewRequestWithContext(ctx, "POST", r.url+"/1/data/crash?id="+id, strings.NewReader(body))
+				req, err := http.NewRequestWithContext(ctx, "POST", r.url+"/1/data/crash?id="+id, strings.NewReader(body))
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				resp, err := client.Do(req)
 				if err != nil {
 					mu.Lock()
@@ -51,8 +55,7 @@ func crashRound(t *testing.T, rng *rand.Rand, round int, args ...string) (acked,
 		})
 	}
 	time.Sleep(time.Duration(30+rng.IntN(150)) * time.Millisecond)
-	r.cmd.Process.Kill() // SIGKILL: no handler runs, no save
-	<-r.done
+	r.kill() // no handler runs, no save
 	cancel()
 	wg.Wait()
 	return acked, refused, unanswered
@@ -140,43 +143,49 @@ func TestTheStateLogDropsATornRecordAndRefusesADamagedOne(t *testing.T) {
 	args := []string{"--state-file", file, "--state-sync", "always"}
 	r := start(t, args...)
 	r.post("/1/data/t?id=a", `{"n":1}`)
-	r.cmd.Process.Kill()
-	<-r.done
+	r.kill()
 	segments := func() []string {
-		names, _ := filepath.Glob(file + ".log.*")
+		names, err := filepath.Glob(file + ".log.*")
+		if err != nil {
+			t.Fatal(err)
+		}
 		return names
 	}
 	if len(segments()) != 1 {
 		t.Fatalf("segments after a first start: %v", segments())
 	}
 	log := segments()[0]
-	good, _ := os.ReadFile(log)
+	good := readFile(t, log)
 	if len(good) == 0 {
 		t.Fatal("no record in the log after an acknowledged write")
 	}
 	// A crash in the middle of an append: half a record at the end.
-	os.WriteFile(log, append(append([]byte{}, good...), good[:len(good)/2]...), 0o644)
+	writeFile(t, log, append(append([]byte{}, good...), good[:len(good)/2]...))
 	if ids := storedIDs(t, "t", args...); !ids["a"] {
 		t.Fatalf("after a torn record: %v", ids)
 	}
 	// Damage inside: the start stops, naming the segment and its line.
-	os.WriteFile(file, []byte(`{}`), 0o644)
+	writeFile(t, file, []byte(`{}`))
 	for _, s := range segments() {
-		os.Remove(s)
+		if err := os.Remove(s); err != nil {
+			t.Fatal(err)
+		}
 	}
 	damaged := strings.Replace(string(good), `"n":1`, `"n":2`, 1) + string(good)
-	os.WriteFile(file+".log.7", []byte(damaged), 0o644)
+	writeFile(t, file+".log.7", []byte(damaged))
 	if out := fails(t, args...); !strings.Contains(out, "state.json.log.7:1:") {
 		t.Errorf("a damaged log: %s", out)
 	}
-	if after, _ := os.ReadFile(file + ".log.7"); string(after) != damaged {
+	if string(readFile(t, file+".log.7")) != damaged {
 		t.Error("the damaged log was changed")
 	}
 	// A log from before segments is replayed, and an interrupted
 	// compaction's leftover of it removed.
-	os.Remove(file + ".log.7")
-	os.WriteFile(file+".log", good, 0o644)
-	os.WriteFile(file+".log.compact-1", []byte("leftover"), 0o644)
+	if err := os.Remove(file + ".log.7"); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, file+".log", good)
+	writeFile(t, file+".log.compact-1", []byte("leftover"))
 	if ids := storedIDs(t, "t", args...); !ids["a"] {
 		t.Fatalf("the log from before segments was not replayed: %v", ids)
 	}

@@ -43,6 +43,15 @@ func openMock(t *testing.T, file string) (*mockserver.Server, *durable) {
 	return mock, d
 }
 
+// closeMock closes the durable state of mock: its last save and the
+// log's close must not fail.
+func closeMock(t *testing.T, mock *mockserver.Server, d *durable) {
+	t.Helper()
+	if err := d.close(mock); err != nil {
+		t.Error(err)
+	}
+}
+
 // create writes object id of type t and reports whether it was acknowledged.
 func create(mock *mockserver.Server, id string) bool {
 	rec := httptest.NewRecorder()
@@ -122,7 +131,7 @@ func TestNoWriteWaitsBehindAFold(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, d2 := openMock(t, file)
-	defer d2.close(again)
+	defer closeMock(t, again, d2)
 	if got := ids(t, again); len(got) != len(want) {
 		t.Errorf("after a restart: %d objects, want %d", len(got), len(want))
 	}
@@ -138,7 +147,7 @@ func TestACrashAtAnyStepOfAFoldLosesNothingAcknowledged(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, "state.json")
 			mock, d := openMock(t, file)
-			defer d.close(mock)
+			defer closeMock(t, mock, d)
 			var acked []string
 			write := func(id string) {
 				if !create(mock, id) {
@@ -155,7 +164,7 @@ func TestACrashAtAnyStepOfAFoldLosesNothingAcknowledged(t *testing.T) {
 			for i := range 50 {
 				write(fmt.Sprintf("between%d", i))
 			}
-			previous, _ := os.ReadFile(file)
+			previous := readFile(t, file)
 			var crashes []string
 			d.step = func(step string) {
 				write("during-" + step)
@@ -165,7 +174,7 @@ func TestACrashAtAnyStepOfAFoldLosesNothingAcknowledged(t *testing.T) {
 				crashes = append(crashes, copyDir(t, dir))
 				if step == "renamed" { // the rename not on disk yet
 					c := copyDir(t, dir)
-					os.WriteFile(filepath.Join(c, "state.json"), previous, 0o644)
+					writeFile(t, filepath.Join(c, "state.json"), previous)
 					crashes = append(crashes, c)
 				}
 			}
@@ -179,7 +188,7 @@ func TestACrashAtAnyStepOfAFoldLosesNothingAcknowledged(t *testing.T) {
 			for _, c := range crashes {
 				restarted, d2 := openMock(t, filepath.Join(c, "state.json"))
 				got := ids(t, restarted)
-				d2.close(restarted)
+				closeMock(t, restarted, d2)
 				for _, id := range acked {
 					if step, ok := strings.CutPrefix(id, "during-"); ok && indexOf(step) > indexOf(crashAt) {
 						continue // written after the crash
@@ -188,8 +197,8 @@ func TestACrashAtAnyStepOfAFoldLosesNothingAcknowledged(t *testing.T) {
 						t.Errorf("crash at %q: acknowledged %s is lost", crashAt, id)
 					}
 				}
-				if left, _ := mockserver.StateFileLeftovers(filepath.Join(c, "state.json")); len(left) > 0 {
-					t.Errorf("crash at %q: leftovers after the restart: %v", crashAt, left)
+				if left, err := mockserver.StateFileLeftovers(filepath.Join(c, "state.json")); err != nil || len(left) > 0 {
+					t.Errorf("crash at %q: leftovers after the restart: %v %v", crashAt, left, err)
 				}
 			}
 		})
@@ -270,9 +279,16 @@ func TestAStopDuringAFoldLeavesEveryWriteInTheStateFile(t *testing.T) {
 	if n := len(st["default"]["t"]); n != len(acked) {
 		t.Errorf("the state file holds %d objects, want %d", n, len(acked))
 	}
-	segs, _ := filepath.Glob(file + ".log.*")
+	segs, err := filepath.Glob(file + ".log.*")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range segs {
-		if fi, _ := os.Stat(s); fi.Size() > 0 {
+		fi, err := os.Stat(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() > 0 {
 			t.Errorf("segment %s holds records after a stop", s)
 		}
 	}

@@ -39,7 +39,7 @@ func TestTheProxyFlagJudgesABackendAndFailsTheExitOnAViolation(t *testing.T) {
 			for _, res := range results {
 				delete(res, "meta")
 			}
-			body, _ = json.Marshal(results)
+			body, _ = json.Marshal(results) // decoded JSON: cannot fail
 		}
 		w.WriteHeader(rec.Code)
 		w.Write(body)
@@ -58,7 +58,9 @@ func TestTheProxyFlagJudgesABackendAndFailsTheExitOnAViolation(t *testing.T) {
 	if !strings.Contains(r.stderr.String(), "contract violation") {
 		t.Errorf("no log line for the violation: %s", r.stderr)
 	}
-	r.cmd.Process.Signal(syscall.SIGTERM)
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err) // it ended before: not for the violation
+	}
 	select {
 	case err := <-r.done:
 		exit, ok := err.(*exec.ExitError)

@@ -42,18 +42,27 @@ func TestTheSafetyFlagsAndTheirVariables(t *testing.T) {
 // admin routes and writes to pages of other origins; curl works as before.
 func TestByDefaultTheCommandRefusesForeignPagesAndHosts(t *testing.T) {
 	m := start(t)
-	rebound, _ := http.NewRequest("GET", m.url+"/_mock/state", nil)
+	rebound, err := http.NewRequest("GET", m.url+"/_mock/state", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rebound.Host = "attacker.example:8080"
 	resp, err := http.DefaultClient.Do(rebound)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "--allowed-hosts") {
 		t.Errorf("a rebinding Host: %d %s", resp.StatusCode, body)
 	}
-	req, _ := http.NewRequest("OPTIONS", m.url+"/_mock/reset", nil)
+	req, err := http.NewRequest("OPTIONS", m.url+"/_mock/reset", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Origin", "https://evil.example")
 	req.Header.Set("Access-Control-Request-Method", "POST")
 	resp, err = http.DefaultClient.Do(req)

@@ -9,6 +9,14 @@ import (
 	"testing"
 )
 
+// must fails the test on the error of a step it goes on from.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRecordsSurviveAReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
 	l, recs, _, err := Open(path)
@@ -20,12 +28,12 @@ func TestRecordsSurviveAReopen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	l.Close()
+	must(t, l.Close())
 	l, recs, _, err = Open(path)
 	if err != nil || len(recs) != 5 || string(recs[4]) != `{"n":4}` {
 		t.Fatalf("reopened: %v, %q", err, recs)
 	}
-	l.Close()
+	must(t, l.Close())
 }
 
 // A crash in the middle of an append: every cut of the last record is
@@ -35,13 +43,13 @@ func TestATornLastRecordIsDropped(t *testing.T) {
 	first := len(encode([]byte(`{"a":1}`)))
 	for cut := first; cut < len(whole); cut++ {
 		path := filepath.Join(t.TempDir(), "state.log")
-		os.WriteFile(path+".1", []byte(whole[:cut]), 0o644)
+		must(t, os.WriteFile(path+".1", []byte(whole[:cut]), 0o644))
 		l, recs, _, err := Open(path)
 		if err != nil || len(recs) != 1 || string(recs[0]) != `{"a":1}` {
 			t.Fatalf("cut at %d: %v, %q", cut, err, recs)
 		}
-		l.Sync(l.Append([]byte(`{"c":3}`)))
-		l.Close()
+		must(t, l.Sync(l.Append([]byte(`{"c":3}`))))
+		must(t, l.Close())
 		if _, recs, _, err := Open(path); err != nil || len(recs) != 2 || string(recs[1]) != `{"c":3}` {
 			t.Fatalf("cut at %d, then an append: %v, %q", cut, err, recs)
 		}
@@ -53,19 +61,20 @@ func TestATornLastRecordIsDropped(t *testing.T) {
 func TestADamagedRecordStopsTheOpenWithItsLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
 	content := string(encode([]byte(`{"a":1}`))) + strings.Replace(string(encode([]byte(`{"b":2}`))), "2", "3", 1) + string(encode([]byte(`{"c":3}`)))
-	os.WriteFile(path+".4", []byte(content), 0o644)
+	must(t, os.WriteFile(path+".4", []byte(content), 0o644))
 	_, _, _, err := Open(path)
 	if err == nil || !strings.Contains(err.Error(), "state.log.4:2:") {
 		t.Fatalf("a damaged record: %v", err)
 	}
-	if after, _ := os.ReadFile(path + ".4"); string(after) != content {
-		t.Error("the damaged log was changed")
+	if after, err := os.ReadFile(path + ".4"); err != nil || string(after) != content {
+		t.Errorf("the damaged log was changed: %v", err)
 	}
 }
 
 func TestConcurrentWritersShareSyncsAndLoseNothing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.log")
-	l, _, _, _ := Open(path)
+	l, _, _, err := Open(path)
+	must(t, err)
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Go(func() {
@@ -84,7 +93,7 @@ func TestConcurrentWritersShareSyncsAndLoseNothing(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	l.Close()
+	must(t, l.Close())
 	if _, recs, _, err := Open(path); err != nil || len(recs) != 400 {
 		t.Fatalf("%v, %d records, want 400", err, len(recs))
 	}
@@ -95,20 +104,20 @@ func TestConcurrentWritersShareSyncsAndLoseNothing(t *testing.T) {
 func TestSegmentsAreReadInOrderAndDroppedBeforeTheirMark(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.log")
-	os.WriteFile(path, encode([]byte(`{"n":0}`)), 0o644) // a log from before segments
-	os.WriteFile(path+".9", encode([]byte(`{"n":9}`)), 0o644)
-	os.WriteFile(path+".10", encode([]byte(`{"n":10}`)), 0o644)
-	os.WriteFile(path+".x", encode([]byte(`{"n":"x"}`)), 0o644) // not a segment
+	must(t, os.WriteFile(path, encode([]byte(`{"n":0}`)), 0o644)) // a log from before segments
+	must(t, os.WriteFile(path+".9", encode([]byte(`{"n":9}`)), 0o644))
+	must(t, os.WriteFile(path+".10", encode([]byte(`{"n":10}`)), 0o644))
+	must(t, os.WriteFile(path+".x", encode([]byte(`{"n":"x"}`)), 0o644)) // not a segment
 	l, recs, opened, err := Open(path)
 	if err != nil || fmt.Sprintf("%s", recs) != `[{"n":0} {"n":9} {"n":10}]` {
 		t.Fatalf("%v, %s", err, recs)
 	}
-	l.Sync(l.Append([]byte(`{"n":11}`))) // in segment 11
+	must(t, l.Sync(l.Append([]byte(`{"n":11}`)))) // in segment 11
 	rotated, err := l.Rotate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.Sync(l.Append([]byte(`{"n":12}`))) // in segment 12
+	must(t, l.Sync(l.Append([]byte(`{"n":12}`)))) // in segment 12
 	if err := l.Drop(opened); err != nil {
 		t.Fatal(err)
 	}
@@ -118,15 +127,15 @@ func TestSegmentsAreReadInOrderAndDroppedBeforeTheirMark(t *testing.T) {
 	if err := l.Drop(rotated); err != nil {
 		t.Fatal(err)
 	}
-	l.Close()
+	must(t, l.Close())
 	if _, recs, _, err := Open(path); err != nil || fmt.Sprintf("%s", recs) != `[{"n":12}]` {
 		t.Fatalf("after the drop of what was rotated: %v, %s", err, recs)
 	}
 	if _, err := os.Stat(path + ".x"); err != nil {
 		t.Error("a file that is no segment was removed")
 	}
-	os.WriteFile(path+".compact-123", nil, 0o644)
-	if left, _ := Leftovers(path); len(left) != 1 || !strings.HasSuffix(left[0], ".compact-123") {
-		t.Errorf("leftovers %v", left)
+	must(t, os.WriteFile(path+".compact-123", nil, 0o644))
+	if left, err := Leftovers(path); err != nil || len(left) != 1 || !strings.HasSuffix(left[0], ".compact-123") {
+		t.Errorf("leftovers %v %v", left, err)
 	}
 }

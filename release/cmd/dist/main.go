@@ -1,7 +1,9 @@
-// Command dist builds the kit's release archives: spacedog-mock and
-// spacedog-conformance, static and stamped with the version, for each
-// platform, in an archive with the README and the license, and a
-// SHA256SUMS file beside them (make dist VERSION=v1.2.3).
+// Command dist builds the kit's release archives and their SHA256SUMS
+// (make dist VERSION=v1.2.3).
+//
+// Each archive holds spacedog-mock and spacedog-conformance, static and
+// stamped with the version, for one platform, with the README and the
+// license.
 //
 //	go run ./release/cmd/dist -version v1.2.3 -out dist linux/amd64 darwin/arm64 ...
 //

@@ -1,5 +1,7 @@
-// Command spec-render writes each profile's document, rendered from a folder
-// of spec sources, into another folder as PROFILE.yaml:
+// Command spec-render renders each profile's document from a folder of spec
+// sources, for make spec-check.
+//
+// It writes each one into another folder as PROFILE.yaml:
 //
 //	spec-render SRC OUT
 //

@@ -110,7 +110,10 @@ func moduleRepo(t *testing.T) string {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, path)
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
 		switch {
 		case d.IsDir() && (rel == ".git" || rel == "bin" || rel == "reports"):
 			return filepath.SkipDir

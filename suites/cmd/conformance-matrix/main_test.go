@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +44,9 @@ func results(t *testing.T, dir, target, profile string, outcomes map[string]summ
 		}
 	}
 	path := filepath.Join(dir, strings.NewReplacer(":", "_", "/", "_").Replace(target+"-"+profile), "results.json")
-	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +68,10 @@ func TestThreeRunsMakeOneTable(t *testing.T) {
 	}
 	page := filepath.Join(dir, "matrix.html")
 	for _, args := range [][]string{append([]string{"-html", page}, files...), append(append([]string{}, files...), "-html", page)} {
-		os.Remove(page)
+		// The page of the last run would pass for this one's.
+		if err := os.Remove(page); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
 		var out, errs strings.Builder
 		if err := run(args, &out, &errs); err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, errs.String())
@@ -118,9 +125,13 @@ func TestRunsOfOneTargetAreToldApart(t *testing.T) {
 func TestBadInputIsNamed(t *testing.T) {
 	dir := t.TempDir()
 	notResults := filepath.Join(dir, "ginkgo.json")
-	os.WriteFile(notResults, []byte(`[{"SuitePath":"/x"}]`), 0o644)
 	other := filepath.Join(dir, "results.json")
-	os.WriteFile(other, []byte(`{"schemaVersion":2,"target":"http://h"}`), 0o644)
+	// Missing, they would be refused with their names too.
+	for path, data := range map[string]string{notResults: `[{"SuitePath":"/x"}]`, other: `{"schemaVersion":2,"target":"http://h"}`} {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		args []string
 		want string

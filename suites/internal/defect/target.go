@@ -2,6 +2,7 @@ package defect
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,6 +42,19 @@ func onBatch(misbehave func(next http.Handler, w http.ResponseWriter, r *http.Re
 func HangBeforeHeaders() func(http.Handler) http.Handler {
 	return onBatch(func(_ http.Handler, _ http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	})
+}
+
+// HangOnBodiesNotJSON never answers a batch whose body is not JSON, and
+// answers every other as the wrapped handler does: a validating proxy (Prism
+// was seen to) that hangs on the one kind of body it cannot parse.
+func HangOnBodiesNotJSON() func(http.Handler) http.Handler {
+	return onBatch(func(next http.Handler, w http.ResponseWriter, r *http.Request) {
+		if json.Valid(readBody(r)) { // readBody leaves the body to be read again
+			next.ServeHTTP(w, r)
+			return
+		}
 		<-r.Context().Done()
 	})
 }

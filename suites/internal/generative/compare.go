@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spacedog-oss/batchkit/internal/model"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // A disagreement is what the target answered otherwise than the reference
@@ -52,10 +55,19 @@ var (
 // at says where a reply stands: a direct request, an item, a whole batch.
 type at struct {
 	where     string
-	batchPath bool   // the request is to the batch route (ERR-2's choice)
-	itemField string // a malformed item's field ERR-4's message names
-	item      int    // the item's index, or -1
-	limit     bool   // a batch over the limit: LIM-2's message names it
+	batchPath bool // the request is to the batch route (ERR-2's choice)
+	item      int  // the item's index, or -1
+	limit     bool // a batch over the limit: LIM-2's message names it
+	// problems are the statuses of the request's problems, any one of
+	// which a server may answer (CONTRACT §9, the open choices).
+	problems []int
+	// A malformed item's message names its index and one of its fields
+	// at fault (ERR-4), and says how to write an item meant as hint;
+	// outside any echo of raw, the item as sent.
+	malformed bool
+	fields    []string
+	hint      *model.Request
+	raw       []byte
 }
 
 // reply compares the target's reply (status and body, as the request would
@@ -71,20 +83,42 @@ func (c *comparer) reply(a at, ts int, tb []byte, rs int, rb []byte) []disagreem
 	if err := json.Unmarshal(tb, &got); err != nil {
 		return []disagreement{{Rules: []string{"ERR-3"}, Text: fmt.Sprintf("%s: the body is not JSON: %q", a.where, tb)}}
 	}
-	if rs >= 400 {
+	switch {
+	case rs >= 400 && ts != rs:
+		return c.envelope(a, ts, got)
+	case rs >= 400:
 		return c.failure(a, ts, got, ref)
 	}
 	return c.value(a.where, got, ref)
 }
 
-// allowed: a status a SHOULD rule leaves open (ERR-2's 405, LIM-3's 413).
+// allowed: another of the request's problems (CONTRACT §9), or a status a
+// SHOULD rule leaves open (ERR-2's 405, LIM-3's 413).
 func (c *comparer) allowed(a at, ts, rs int) bool {
+	if slices.Contains(a.problems, ts) && slices.Contains(a.problems, rs) {
+		return true
+	}
 	return !c.strict && (rs == 405 && ts == 404 && a.batchPath || rs == 413 && ts == 400)
+}
+
+// envelope judges an error the target chose otherwise than the reference,
+// on its own: the envelope of its status with a message (ERR-3), or the
+// spacedog-2016 profile's bare one.
+func (c *comparer) envelope(a at, ts int, got any) []disagreement {
+	g, _ := got.(map[string]any)
+	if g == nil || g["success"] != false || g["status"] != float64(ts) {
+		return []disagreement{{Rules: []string{"ERR-3"}, Text: fmt.Sprintf("%s: not the error envelope of a %d: %s", a.where, ts, compact(got))}}
+	}
+	e, present := g["error"]
+	if msg, _ := e.(map[string]any)["message"].(string); present && msg == "" {
+		return []disagreement{{Rules: []string{"ERR-3"}, Text: fmt.Sprintf("%s: no error message: %s", a.where, compact(got))}}
+	}
+	return nil
 }
 
 func statusRules(a at) []string {
 	switch {
-	case a.itemField != "":
+	case a.malformed:
 		return []string{"ERR-4"}
 	case a.limit:
 		return []string{"LIM-2"}
@@ -126,9 +160,17 @@ func (c *comparer) failure(a at, ts int, got, ref any) []disagreement {
 		if msg != refMsg {
 			return bad([]string{"ERR-7"}, "message %q, the rule pins %q", msg, refMsg)
 		}
-	case a.itemField != "":
-		if idx := fmt.Sprintf("[%d]", a.item); !strings.Contains(msg, idx) || !strings.Contains(msg, a.itemField) {
-			return bad([]string{"ERR-4"}, "message %q names not the item %s and its field %s", msg, idx, a.itemField)
+	case a.malformed:
+		// By structure, not the mock's words (CONTRACT §9): the index as
+		// a number, a field at fault as a word, the hint's method and path.
+		if !spec.NamesIndex(msg, a.item, a.raw) {
+			return bad([]string{"ERR-4"}, "message %q does not name the item's index, %d", msg, a.item)
+		}
+		if len(a.fields) > 0 && !spec.NamesField(msg, a.fields, a.raw) {
+			return bad([]string{"ERR-4"}, "message %q names no field at fault (%s)", msg, strings.Join(a.fields, " or "))
+		}
+		if a.hint != nil && !spec.NamesRequest(msg, a.hint.Method, a.hint.Path) {
+			return bad([]string{"ERR-4"}, "message %q does not say how to write the item: the method %s and the path %s", msg, a.hint.Method, a.hint.Path)
 		}
 	case a.limit:
 		if !strings.Contains(msg, strconv.Itoa(c.maxBatch)) {

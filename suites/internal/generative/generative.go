@@ -1,7 +1,10 @@
 // Package generative is the suites' generative mode: seeded random
-// sequences of direct requests and batches (internal/model's generator),
-// sent to a target and, in lockstep, to an in-process mock of the same
-// profile, limit and users, the reference; each answer of the target is
+// sequences, sent to the target and to an in-process mock in lockstep,
+// compared by the rules, a disagreement shrunk.
+//
+// The sequences of direct requests and batches are internal/model's
+// generator's; the mock, of the same profile, limit and users, is the
+// reference; each answer of the target is
 // compared with the reference's by the rules, and every few steps the
 // stored objects of the run's types too. On the first disagreement the
 // sequence is shrunk to a minimal one that still disagrees, for a report
@@ -10,10 +13,13 @@ package generative
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -41,8 +47,20 @@ type Config struct {
 	Budget           time.Duration // the run stops drawing sequences past it
 	Every            int           // compare the stored objects every so many steps
 	Gen              model.Options // the corpus's hostile items and bodies; the probe sets the choices
-	Client           *http.Client
+	// RequestTimeout bounds an exchange with the target, from sending to
+	// the reply's last byte, and MaxReply the bytes of a reply read: the
+	// suites' --request-timeout and --max-reply. Zero: no bound.
+	RequestTimeout time.Duration
+	MaxReply       int64
+	// Progress, when set, hears what the run has done every ProgressEvery
+	// (5 s when 0).
+	Progress      func(Stats)
+	ProgressEvery time.Duration
 }
+
+// ErrNoCaller is Run's error when the target serves no anonymous caller
+// and the run has no user's credentials: no sequence can be sent.
+var ErrNoCaller = errors.New("the target refuses anonymous callers and the run has no user: give --username and --password")
 
 // Finding is a disagreement, shrunk: the steps that show it.
 type Finding struct {
@@ -89,29 +107,52 @@ type Exchange struct {
 // Stats says what a run did.
 type Stats struct {
 	Sequences, Steps, Requests int
+	Disagreements              int      // 0, or 1: a run stops at its first
 	Types                      []string // every type the run made on the target
+	// Choices are what the probe found the target chose otherwise than the
+	// mock where the contract leaves the choice, which the sequences then
+	// keep to: "takes the id .dot".
+	Choices []string
 }
 
 // Run draws sequences until one disagrees, the count is reached or the
-// budget is spent, and shrinks the first disagreement.
+// budget is spent, and shrinks the first disagreement. A target that gives
+// no reply to an exchange within the bounds is a finding too, the sequence
+// as drawn up to that exchange.
 func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	var stats Stats
 	start := time.Now()
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 30 * time.Second}
+	client := boundedClient(cfg.RequestTimeout)
+	ch, err := probe(ctx, cfg, client)
+	var nr *noReply
+	if errors.As(err, &nr) { // the target hung on a probe: that is the finding
+		stats.Disagreements++
+		return &Finding{Sent: ch.sent, Problems: []disagreement{{Text: nr.Error()}}}, stats, nil
 	}
-	choices, auths, err := probe(cfg, cfg.Client)
 	if err != nil {
 		return nil, stats, err
 	}
-	cfg.Auths = auths
-	cfg.Gen.NoAliases, cfg.Gen.StopOnErrorTrueFalse = choices.NoAliases, choices.StopOnErrorTrueFalse
+	stats.Choices = ch.notes
+	if ch.finding != nil {
+		stats.Disagreements++
+		return ch.finding, stats, nil
+	}
+	cfg.Auths = ch.auths
+	cfg.Gen.NoAliases, cfg.Gen.StopOnErrorTrueFalse = ch.gen.NoAliases, ch.gen.StopOnErrorTrueFalse
+	cfg.Gen.IDs, cfg.Gen.BadIDs = ch.gen.IDs, ch.gen.BadIDs
+	told, every := time.Now(), cmp.Or(cfg.ProgressEvery, 5*time.Second)
+	tell := func() {
+		if cfg.Progress != nil && time.Since(told) >= every {
+			cfg.Progress(stats)
+			told = time.Now()
+		}
+	}
 	for i := range cfg.Sequences {
 		if i > 0 && time.Since(start) > cfg.Budget || ctx.Err() != nil {
 			break
 		}
 		seed := cfg.Seed + uint64(i)
-		s, err := newSession(cfg, &stats)
+		s, err := newSession(ctx, cfg, client, &stats)
 		if err != nil {
 			return nil, stats, err
 		}
@@ -121,6 +162,7 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 		for range cfg.Steps {
 			st := gen.Step()
 			steps = append(steps, st)
+			stats.Steps++
 			if problems, err = s.do(st); err != nil || problems != nil {
 				break
 			}
@@ -129,11 +171,22 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 					break
 				}
 			}
+			tell()
 		}
 		if err == nil && problems == nil {
 			problems, err = s.state()
 		}
 		prefix := s.prefix
+		var nr *noReply
+		if errors.As(err, &nr) {
+			// No replay: each would wait out the same bound. What was sent,
+			// the exchange that got no reply last, is the report.
+			s.close()
+			stats.Sequences++
+			stats.Disagreements++
+			return &Finding{Seed: seed, Drawn: len(steps), Steps: steps, Sent: s.log,
+				Problems: []disagreement{{Text: nr.Error()}}}, stats, nil
+		}
 		s.cleanup()
 		s.close()
 		stats.Sequences++
@@ -141,7 +194,8 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 			return nil, stats, err
 		}
 		if problems != nil {
-			f, err := shrink(ctx, cfg, &stats, canonical(steps, prefix))
+			stats.Disagreements++
+			f, err := shrink(ctx, cfg, client, &stats, canonical(steps, prefix))
 			if err != nil {
 				return nil, stats, err
 			}
@@ -152,10 +206,32 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	return nil, stats, nil
 }
 
+// noReply is an exchange with the target that got no whole reply within
+// the run's bounds: a finding, not an error of the kit.
+type noReply struct{ err error }
+
+func (e *noReply) Error() string { return "no reply: " + e.err.Error() }
+func (e *noReply) Unwrap() error { return e.err }
+
+// boundedClient is the client of the target: each exchange within timeout,
+// no redirect followed (the API redirects nothing, and a redirect elsewhere
+// would take the run's credentials along).
+func boundedClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if timeout > 0 {
+		t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+		t.TLSHandshakeTimeout, t.ResponseHeaderTimeout = timeout, timeout
+	}
+	return &http.Client{Transport: t, Timeout: timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
 // session is one sequence's run: fresh types on the target, a fresh mock,
 // and the model that draws the steps.
 type session struct {
+	ctx    context.Context
 	cfg    Config
+	client *http.Client // the target's, bounded
 	stats  *Stats
 	prefix string
 	types  []string
@@ -175,12 +251,12 @@ type session struct {
 // The type names a sequence uses: the generator's, under the session's prefix.
 var typeNames = []string{"thing", "Gadget", "x_y-z"}
 
-func newSession(cfg Config, stats *Stats) (*session, error) {
+func newSession(ctx context.Context, cfg Config, client *http.Client, stats *Stats) (*session, error) {
 	sp, err := spec.LoadProfile(cfg.Profile)
 	if err != nil {
 		return nil, err
 	}
-	s := &session{cfg: cfg, stats: stats, wire: sp.Wire, cmp: &comparer{strict: cfg.Strict, maxBatch: cfg.MaxBatch, times: map[string]*seen{}}}
+	s := &session{ctx: ctx, cfg: cfg, client: client, stats: stats, wire: sp.Wire, cmp: &comparer{strict: cfg.Strict, maxBatch: cfg.MaxBatch, times: map[string]*seen{}}}
 	s.prefix = fmt.Sprintf("%ss%d_", cfg.Prefix, len(stats.Types)/(len(typeNames)+1)+1)
 	for _, t := range typeNames {
 		s.types = append(s.types, s.prefix+t)
@@ -260,11 +336,9 @@ func (s *session) feed(ids []string) {
 func (s *session) send(method, path, query string, body []byte, h http.Header) (Exchange, error) {
 	ex := Exchange{Method: strings.ToUpper(method), Path: path, Query: query, Header: h, Body: body}
 	var err error
-	if ex.Status, ex.Reply, err = s.exactly(s.cfg.Target, ex); err != nil {
-		return ex, err
-	}
-	s.log = append(s.log, ex)
-	return ex, nil
+	ex.Status, ex.Reply, err = s.exactly(s.cfg.Target, ex)
+	s.log = append(s.log, ex) // a request that got no reply is the report's last
+	return ex, err
 }
 
 // reference sends the exchange's request to the mock and records its answer.
@@ -280,7 +354,7 @@ func (s *session) exactly(base string, ex Exchange) (int, []byte, error) {
 	if ex.Body != nil {
 		rd = bytes.NewReader(ex.Body)
 	}
-	req, err := http.NewRequest(ex.Method, base, rd)
+	req, err := http.NewRequestWithContext(s.ctx, ex.Method, base, rd)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -294,16 +368,47 @@ func (s *session) exactly(base string, ex Exchange) (int, []byte, error) {
 		req.URL.Opaque = strings.TrimSuffix(req.URL.Path, "/") + ex.Path
 	}
 	req.URL.RawQuery, req.Header = ex.Query, ex.Header.Clone()
-	if base == s.cfg.Target {
-		s.stats.Requests++
+	if base != s.cfg.Target {
+		return do(http.DefaultClient, req, 0)
 	}
-	resp, err := s.cfg.Client.Do(req)
+	s.stats.Requests++
+	status, b, err := do(s.client, req, s.cfg.MaxReply)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s %s: %w", ex.Method, ex.Path, err)
+		return status, b, &noReply{fmt.Errorf("%s %s: %w", ex.Method, ex.Path, unwrapURL(err))}
+	}
+	return status, b, nil
+}
+
+// do sends a request and reads its reply whole, at most maxReply bytes of
+// it (0: no bound).
+func do(client *http.Client, req *http.Request, maxReply int64) (int, []byte, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	rd := io.Reader(resp.Body)
+	if maxReply > 0 {
+		rd = io.LimitReader(resp.Body, maxReply+1)
+	}
+	b, err := io.ReadAll(rd)
+	if err == nil && maxReply > 0 && int64(len(b)) > maxReply {
+		err = fmt.Errorf("a reply of more than %d bytes (--max-reply)", maxReply)
+	}
+	if err != nil {
+		return resp.StatusCode, nil, fmt.Errorf("reading the reply to %s %s: %w", req.Method, req.URL.RequestURI(), err)
+	}
+	return resp.StatusCode, b, nil
+}
+
+// unwrapURL drops the *url.Error around a client's error, whose quoted URL
+// repeats the request the message already names.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // do runs a step on both servers and compares their answers.
@@ -322,8 +427,9 @@ func (s *session) do(st *model.Step) ([]disagreement, error) {
 		if err := s.reference(&ex); err != nil {
 			return nil, err
 		}
-		s.model.JudgeDirect(st, ex.RefStatus, ex.RefReply) // to draw the next steps from
-		a := at{where: st.Req.String(), batchPath: isBatchPath(r.Path), item: -1}
+		choices := s.model.Problems(st.Host, *r, st.Auth, -1) // before the model takes the step
+		s.model.JudgeDirect(st, ex.RefStatus, ex.RefReply)    // to draw the next steps from
+		a := at{where: st.Req.String(), batchPath: isBatchPath(r.Path), item: -1, problems: choices}
 		return nonEmpty(s.cmp.reply(a, ex.Status, ex.Reply, ex.RefStatus, ex.RefReply)), nil
 	}
 	ex, err := s.send("POST", "/1/batch", st.Query, st.Body, st.Header())
@@ -342,7 +448,7 @@ func (s *session) do(st *model.Step) ([]disagreement, error) {
 		return nil, err
 	}
 	v := s.model.JudgeBatch(st, ex.RefStatus, ex.RefReply)
-	problems := s.compareBatch(st, ex)
+	problems := s.compareBatch(st, ex, v)
 	if problems == nil {
 		return s.alone(st, v, got)
 	}
@@ -351,7 +457,7 @@ func (s *session) do(st *model.Step) ([]disagreement, error) {
 
 // compareBatch compares batch replies: a whole batch refused, or the
 // results, as many, each as its item's answer on its own.
-func (s *session) compareBatch(st *model.Step, ex Exchange) []disagreement {
+func (s *session) compareBatch(st *model.Step, ex Exchange, v model.Verdict) []disagreement {
 	stop := "true"
 	if q, err := url.ParseQuery(st.Query); err == nil && q.Has("stopOnError") {
 		stop = strings.ToLower(q.Get("stopOnError"))
@@ -379,11 +485,14 @@ func (s *session) compareBatch(st *model.Step, ex Exchange) []disagreement {
 		if it.Req != nil {
 			method = it.Req.Method
 		}
-		a := at{where: fmt.Sprintf("item [%d] %s", i, it.Raw), item: i}
+		a := at{where: fmt.Sprintf("item [%d] %s", i, it.Raw), item: i, raw: it.Raw}
 		if it.Req == nil {
-			a.itemField = it.Field
+			a.malformed, a.fields, a.hint = it.Malformed, it.Fields, it.Hint
 		} else {
 			a.batchPath = isBatchPath(it.Req.Path)
+		}
+		if i < len(v.Ran) {
+			a.problems = v.Ran[i].Problems
 		}
 		out = append(out, s.cmp.reply(a, spec.ResultStatus(got[i]), s.wire.Alone(method, got[i]),
 			spec.ResultStatus(ref[i]), s.wire.Alone(method, ref[i]))...)
@@ -460,10 +569,13 @@ func (s *session) callerHeader() http.Header {
 	return h
 }
 
-// cleanup deletes what the session created on the target: its types' objects.
+// cleanup deletes what the session created on the target: its types'
+// objects. A target that stops answering is left as it is.
 func (s *session) cleanup() {
 	for _, t := range s.types {
-		s.send("DELETE", "/1/data/"+t, "", nil, s.callerHeader())
+		if _, err := s.send("DELETE", "/1/data/"+t, "", nil, s.callerHeader()); err != nil {
+			return
+		}
 	}
 }
 
@@ -503,68 +615,225 @@ func sameJSON(a, b []byte) bool {
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
 
-// probe finds the choices the target made where a SHOULD rule leaves one
-// (SUB-5, STOP-4), and whether it serves anonymous callers, so that the
-// sequences keep to what it takes: the choices' own specs judge them.
-func probe(cfg Config, client *http.Client) (model.Options, []model.Auth, error) {
-	typ := cfg.Prefix + "probe"
-	var auth string
+// choices are what the probe found of the target: the generator's options
+// that keep the sequences to its choices, the callers it serves, what it
+// chose otherwise than the mock, and a finding when it does not keep to a
+// choice of its own.
+type choices struct {
+	gen     model.Options
+	auths   []model.Auth
+	notes   []string
+	finding *Finding
+	sent    []Exchange // the probe's exchanges with the target
+}
+
+// probe finds the choices the target made where the contract leaves one,
+// so that the sequences keep to what it takes (the choices' own specs
+// judge them): the ids it takes (CONTRACT §9), SUB-5's aliases and
+// STOP-4's values unless strict; and whether it serves anonymous callers.
+func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error) {
+	ch := choices{gen: model.Options{IDs: []string{}, BadIDs: []string{}}} // none kept is none, not the defaults
+	p := prober{ctx: ctx, cfg: cfg, client: client, typ: cfg.Prefix + "probe", sent: &ch.sent}
 	for _, a := range cfg.Auths {
 		if a.Header != "" {
-			auth = a.Header
+			p.auth = a.Header
 			break
 		}
 	}
-	do := func(method, path, body, user string) (int, []byte, error) {
-		var rd io.Reader
-		if body != "" {
-			rd = strings.NewReader(body)
+	ch.auths = cfg.Auths
+	if status, body, err := p.do(cfg.Target, "POST", "/1/data/"+p.typ+"?id=p", "{}", ""); err != nil || status >= 300 {
+		if err == nil && p.auth == "" && (status == http.StatusUnauthorized || status == http.StatusForbidden) {
+			return ch, ErrNoCaller
 		}
-		req, err := http.NewRequest(method, strings.TrimSuffix(cfg.Target, "/")+path, rd)
-		if err != nil {
-			return 0, nil, err
-		}
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if user != "" {
-			req.Header.Set("Authorization", user)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, nil, fmt.Errorf("probing the target: %w", err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return resp.StatusCode, b, err
+		return ch, fmt.Errorf("probing the target: a creation answered %d %s (%v)", status, body, err)
 	}
-	var o model.Options
-	if status, body, err := do("POST", "/1/data/"+typ+"?id=p", "{}", auth); err != nil || status >= 300 {
-		return o, nil, fmt.Errorf("probing the target: a creation answered %d %s (%v)", status, body, err)
+	defer p.do(cfg.Target, "DELETE", "/1/data/"+p.typ, "", "")
+	if p.auth != "" {
+		if status, _, err := p.do(cfg.Target, "POST", "/1/data/"+p.typ+"?id=q", "{}", "-"); err != nil || status >= 300 {
+			ch.auths = slices.DeleteFunc(slices.Clone(ch.auths), func(a model.Auth) bool { return a.Header == "" })
+		}
 	}
-	defer do("DELETE", "/1/data/"+typ, "", auth)
-	auths := cfg.Auths
-	if status, _, err := do("POST", "/1/data/"+typ+"?id=q", "{}", ""); err != nil || status >= 300 {
-		auths = slices.DeleteFunc(slices.Clone(auths), func(a model.Auth) bool { return a.Header == "" })
+	if err := p.ids(&ch); err != nil || ch.finding != nil {
+		return ch, err
 	}
 	if cfg.Strict {
-		return o, auths, nil
+		return ch, nil
 	}
-	for _, p := range []string{"/v1/data/" + typ + "/p", "/1/data/" + typ + "/p/"} {
-		if status, _, err := do("GET", p, "", auth); err != nil || status != 200 {
-			o.NoAliases = true
+	for _, path := range []string{"/v1/data/" + p.typ + "/p", "/1/data/" + p.typ + "/p/"} {
+		if status, _, err := p.do(cfg.Target, "GET", path, "", ""); err != nil || status != 200 {
+			ch.gen.NoAliases = true
 		}
 	}
-	status, body, err := do("POST", "/1/batch", `[{"method":"get","path":"/1/data/`+typ+`/p"}]`, auth)
+	status, body, err := p.do(cfg.Target, "POST", "/1/batch", `[{"method":"get","path":"/1/data/`+p.typ+`/p"}]`, "")
 	sp, perr := spec.LoadProfile(cfg.Profile)
 	if perr != nil {
-		return o, nil, perr
+		return ch, perr
 	}
 	if results, _ := sp.Wire.Results(body); err != nil || status != 200 || len(results) != 1 || spec.ResultStatus(results[0]) != 200 {
-		o.NoAliases = true
+		ch.gen.NoAliases = true
 	}
-	if status, _, err := do("POST", "/1/batch?stopOnError=maybe", "[]", auth); err != nil || status != 400 {
-		o.StopOnErrorTrueFalse = true
+	if status, _, err := p.do(cfg.Target, "POST", "/1/batch?stopOnError=maybe", "[]", ""); err != nil || status != 400 {
+		ch.gen.StopOnErrorTrueFalse = true
 	}
-	return o, auths, nil
+	return ch, nil
+}
+
+// prober sends the probe's requests, as the run's first user unless told.
+type prober struct {
+	ctx    context.Context
+	cfg    Config
+	client *http.Client
+	typ    string // the probe's type
+	auth   string
+	sent   *[]Exchange // the exchanges with the target, for a report
+}
+
+// do sends a request to base; user "" is the run's first user, "-" none.
+func (p *prober) do(base, method, path, body, user string) (int, []byte, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(p.ctx, method, strings.TrimSuffix(base, "/")+"/", rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.URL.Opaque = strings.TrimSuffix(req.URL.Path, "/") + path // as written
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	switch user {
+	case "":
+		if p.auth != "" {
+			req.Header.Set("Authorization", p.auth)
+		}
+	case "-":
+	default:
+		req.Header.Set("Authorization", user)
+	}
+	if base != p.cfg.Target {
+		status, b, err := do(http.DefaultClient, req, 0)
+		if err != nil {
+			return 0, nil, fmt.Errorf("probing the reference (a bug of the kit): %w", err)
+		}
+		return status, b, nil
+	}
+	status, b, err := do(p.client, req, p.cfg.MaxReply)
+	*p.sent = append(*p.sent, Exchange{Method: method, Path: path, Header: req.Header, Body: []byte(body), Status: status, Reply: b})
+	if err != nil {
+		return 0, nil, &noReply{fmt.Errorf("%s %s, probing the target: %w", method, path, unwrapURL(err))}
+	}
+	return status, b, nil
+}
+
+// idChoice is what a server does with an id: takes it (a read of it is
+// 404, a creation with it succeeds), refuses it (400 both), or neither.
+type idChoice string
+
+const (
+	takes   idChoice = "takes"
+	refuses idChoice = "refuses"
+)
+
+// ids asks the target and a mock what they do with each id the generator
+// may send (CONTRACT §9: which ids a server takes is its own choice). The
+// ids both treat alike stay in the sequences; one the target treats
+// otherwise is left out of them, noted, and checked here for the one thing
+// the contract asks of that choice: that the target keeps to it, directly
+// and in a batch.
+func (p *prober) ids(ch *choices) error {
+	mock, err := mockserver.New(mockserver.Config{Profile: p.cfg.Profile, MaxBatch: p.cfg.MaxBatch})
+	if err != nil {
+		return err
+	}
+	ref := httptest.NewServer(mock)
+	defer ref.Close()
+	if status, _, err := p.do(ref.URL, "POST", "/1/data/"+p.typ+"?id=p", "{}", ""); err != nil || status >= 300 {
+		return fmt.Errorf("probing the reference (a bug of the kit): %d %v", status, err)
+	}
+	sp, err := spec.LoadProfile(p.cfg.Profile)
+	if err != nil {
+		return err
+	}
+	wire := sp.Wire
+	for _, id := range slices.Concat(p.cfg.Gen.IDs, p.cfg.Gen.BadIDs, model.IDs, model.BadIDs) {
+		if slices.Contains(ch.gen.IDs, id) || slices.Contains(ch.gen.BadIDs, id) || slices.Contains(ch.excluded(), id) {
+			continue
+		}
+		theirs, sent, err := p.idChoice(p.cfg.Target, id, wire)
+		if err != nil {
+			return err
+		}
+		ours, _, err := p.idChoice(ref.URL, id, wire)
+		if err != nil {
+			return err
+		}
+		switch {
+		case theirs == ours && ours == takes:
+			ch.gen.IDs = append(ch.gen.IDs, id)
+		case theirs == ours && ours == refuses:
+			ch.gen.BadIDs = append(ch.gen.BadIDs, id)
+		case theirs == takes || theirs == refuses:
+			ch.notes = append(ch.notes, fmt.Sprintf("%s the id %q, which the mock %s", theirs, id, ours))
+		default:
+			ch.finding = &Finding{Sent: sent, Problems: []disagreement{{Rules: []string{"DATA-5"}, Text: fmt.Sprintf(
+				"the id %q is neither taken nor refused: an id a server refuses gets 400 wherever it is named, and one it takes but does not hold gets 404 (CONTRACT §9): %s", id, theirs)}}}
+			return nil
+		}
+	}
+	return nil
+}
+
+// excluded are the ids the notes name.
+func (ch *choices) excluded() []string {
+	var out []string
+	for _, n := range ch.notes {
+		if _, rest, ok := strings.Cut(n, `the id "`); ok {
+			id, _, _ := strings.Cut(rest, `"`)
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// idChoice asks a server what it does with an id, written as a path
+// segment: a read of it, a creation with it as the generator writes one
+// (?id=, then deleted), and a read in a batch. Anything but one choice,
+// kept to in all three, is said as a sentence with the exchanges.
+func (p *prober) idChoice(base, id string, wire spec.Wire) (idChoice, []Exchange, error) {
+	var sent []Exchange
+	ask := func(method, path, body string) (int, []byte, error) {
+		status, b, err := p.do(base, method, path, body, "")
+		sent = append(sent, Exchange{Method: method, Path: path, Body: []byte(body), Status: status, Reply: b})
+		return status, b, err
+	}
+	read, _, err := ask("GET", "/1/data/"+p.typ+"/"+id, "")
+	if err != nil {
+		return "", sent, err
+	}
+	created, _, err := ask("POST", "/1/data/"+p.typ+"?id="+url.QueryEscape(id), "{}")
+	if err != nil {
+		return "", sent, err
+	}
+	if created < 300 {
+		if _, _, err := ask("DELETE", "/1/data/"+p.typ+"/"+id, ""); err != nil {
+			return "", sent, err
+		}
+	}
+	status, body, err := ask("POST", "/1/batch", `[{"method":"GET","path":"/1/data/`+p.typ+`/`+id+`"}]`)
+	if err != nil {
+		return "", sent, err
+	}
+	results, rerr := wire.Results(body)
+	batched := 0
+	if status == http.StatusOK && rerr == nil && len(results) == 1 {
+		batched = spec.ResultStatus(results[0])
+	}
+	switch {
+	case read == http.StatusNotFound && created < 300 && batched == http.StatusNotFound:
+		return takes, sent, nil
+	case read == http.StatusBadRequest && created == http.StatusBadRequest && batched == http.StatusBadRequest:
+		return refuses, sent, nil
+	}
+	return idChoice(fmt.Sprintf("answers a read %d, a creation %d and a read in a batch %d", read, created, batched)), sent, nil
 }

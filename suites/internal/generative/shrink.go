@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +26,7 @@ const maxShrinks = 400
 type shrinker struct {
 	ctx      context.Context
 	cfg      Config
+	client   *http.Client
 	stats    *Stats
 	deadline time.Time
 	tries    int
@@ -34,8 +37,8 @@ type shrinker struct {
 // shrink reduces a sequence that disagreed: drops steps, then batch items,
 // then payload fields, as long as what is left still disagrees; it replays
 // the result once more for its exchanges.
-func shrink(ctx context.Context, cfg Config, stats *Stats, steps []*model.Step) (*Finding, error) {
-	sh := &shrinker{ctx: ctx, cfg: cfg, stats: stats, deadline: time.Now().Add(max(cfg.Budget, 10*time.Second))}
+func shrink(ctx context.Context, cfg Config, client *http.Client, stats *Stats, steps []*model.Step) (*Finding, error) {
+	sh := &shrinker{ctx: ctx, cfg: cfg, client: client, stats: stats, deadline: time.Now().Add(max(cfg.Budget, 10*time.Second))}
 	ok, err := sh.try(steps)
 	if err != nil {
 		return nil, err
@@ -61,7 +64,7 @@ func (sh *shrinker) try(steps []*model.Step) (bool, error) {
 		return false, nil
 	}
 	sh.tries++
-	s, err := newSession(sh.cfg, sh.stats)
+	s, err := newSession(sh.ctx, sh.cfg, sh.client, sh.stats)
 	if err != nil {
 		return false, err
 	}
@@ -72,6 +75,11 @@ func (sh *shrinker) try(steps []*model.Step) (bool, error) {
 		problems, err := s.do(st)
 		if err == nil && problems == nil {
 			problems, err = s.state()
+		}
+		var nr *noReply
+		if errors.As(err, &nr) {
+			sh.tries = maxShrinks // a target that stops answering: the shrink ends here
+			return false, nil
 		}
 		if err != nil {
 			return false, err
@@ -242,7 +250,7 @@ func retype(st *model.Step, from, to string) *model.Step {
 	if st.Items != nil {
 		out.Items = make([]model.Item, len(st.Items))
 		for i, it := range st.Items {
-			out.Items[i] = model.Item{Raw: b(it.Raw), Req: req(it.Req), Field: it.Field, Alone: it.Alone}
+			out.Items[i] = model.Item{Raw: b(it.Raw), Req: req(it.Req), Malformed: it.Malformed, Fields: it.Fields, Hint: req(it.Hint), Alone: it.Alone}
 		}
 	}
 	return &out

@@ -1,9 +1,10 @@
-// Package harness gives the tests that judge the suites themselves (the
-// self-test, the binary's tests, the reports' browser test) one way to
-// build the suites' binary and run it: built once per test process, with
-// `make conformance-bin` as a user builds it, and run with a deadline so
-// that a run that hangs fails its test instead of the test binary's
-// timeout.
+// Package harness builds the suites' binary once per test process and runs
+// it with a deadline, for the tests that judge the suites themselves.
+//
+// Those are the self-test, the binary's tests and the reports' browser
+// test. The binary is built with `make conformance-bin`, as a user builds
+// it, and only when a test asks for it; a run that hangs fails its test
+// instead of the test binary's timeout.
 package harness
 
 import (
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -26,8 +28,14 @@ const (
 	RunTimeout   = 3 * time.Minute
 )
 
-// build makes the binary once for the process; Main removes it.
-var build = sync.OnceValues(func() (string, error) {
+// build makes the binary once for the process, on the first Binary; Main
+// removes it. asked says whether a test asked for it.
+var (
+	asked atomic.Bool
+	build = sync.OnceValues(buildBinary)
+)
+
+func buildBinary() (string, error) {
 	dir, err := os.MkdirTemp("", "spacedog-suites-")
 	if err != nil {
 		return "", err
@@ -45,12 +53,13 @@ var build = sync.OnceValues(func() (string, error) {
 		return "", fmt.Errorf("make conformance-bin: %v\n%s", err, out)
 	}
 	return bin, nil
-})
+}
 
 // Binary returns the suites' binary, building it on the process's first
 // call. It fails the test when the build fails.
 func Binary(t testing.TB) string {
 	t.Helper()
+	asked.Store(true)
 	bin, err := build()
 	if err != nil {
 		t.Fatal(err)
@@ -59,13 +68,22 @@ func Binary(t testing.TB) string {
 }
 
 // Main runs the tests of a package that uses Binary, then removes the
-// binary: call it from TestMain.
+// binary if a test had it built: call it from TestMain. A run in which
+// every such test skips (-short, -run) builds nothing.
 func Main(m *testing.M) {
 	code := m.Run()
+	removeBuilt()
+	os.Exit(code)
+}
+
+// removeBuilt removes the binary a test had built, and builds none.
+func removeBuilt() {
+	if !asked.Load() {
+		return
+	}
 	if bin, err := build(); err == nil && strings.Contains(bin, "spacedog-suites-") {
 		os.RemoveAll(filepath.Dir(bin))
 	}
-	os.Exit(code)
 }
 
 // Run runs bin with args in dir (the current folder when "") and exactly

@@ -46,7 +46,9 @@ func TestAFailingRunsReports(t *testing.T) {
 	defer srv.Close()
 
 	reports, step := filepath.Join(dir, "reports"), filepath.Join(dir, "step_summary.md")
-	os.WriteFile(step, []byte("## Build\n\nbuilt\n"), 0o644)
+	if err := os.WriteFile(step, []byte("## Build\n\nbuilt\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// Only these settings: none of the machine's SPACEDOG_* variables.
 	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "GITHUB_STEP_SUMMARY=" + step}, users...)
 	out, passed := harness.Run(t, bin, "", env, "--ginkgo.no-color", "--target="+srv.URL, "--report-dir="+reports)
@@ -58,8 +60,8 @@ func TestAFailingRunsReports(t *testing.T) {
 	if err != nil || !bytes.Contains(md, []byte("\n| ORD-1 | MUST | FAIL |")) {
 		t.Fatalf("conformance.md does not fail ORD-1 (%v):\n%s\n%s", err, md, harness.Tail(out))
 	}
-	if s, _ := os.ReadFile(step); !bytes.HasPrefix(s, []byte("## Build\n\nbuilt\n")) || !bytes.HasSuffix(s, md) {
-		t.Errorf("the step summary is not the earlier one followed by conformance.md:\n%.3000s", s)
+	if s, err := os.ReadFile(step); err != nil || !bytes.HasPrefix(s, []byte("## Build\n\nbuilt\n")) || !bytes.HasSuffix(s, md) {
+		t.Errorf("the step summary is not the earlier one followed by conformance.md (%v):\n%.3000s", err, s)
 	}
 	data, err := os.ReadFile(filepath.Join(reports, JSONFile))
 	if err != nil {
@@ -119,8 +121,11 @@ func TestAFailingRunsReports(t *testing.T) {
 			t.Errorf("the screenshot %s does not start with the failing verdict's red banner", shot)
 		}
 		if *screenshot != "" {
-			png, _ := os.ReadFile(shot)
-			if err := os.WriteFile(*screenshot, png, 0o644); err != nil {
+			png, err := os.ReadFile(shot)
+			if err == nil {
+				err = os.WriteFile(*screenshot, png, 0o644)
+			}
+			if err != nil {
 				t.Error(err)
 			}
 		}

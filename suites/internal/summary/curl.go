@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 )
 
 // Credential is a user whose Basic credentials a replay reads from the

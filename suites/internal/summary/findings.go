@@ -9,8 +9,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 )
 
 // EntryFindings is the report entry of the replies a spec met that break

@@ -8,12 +8,71 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 )
 
-// EntrySequence is the report entry of the generative mode's failure: a
-// Sequence.
-const EntrySequence = "generative-sequence"
+// The report entries of the generative spec: EntrySequence, its finding,
+// a Sequence; EntryGenerative, what it did, a GenerativeRun, whether it
+// passed or not.
+const (
+	EntrySequence   = "generative-sequence"
+	EntryGenerative = "generative-run"
+)
+
+// GenerativeRun is what the generative mode did in a run, as results.json
+// holds it: its seed first, which replays it, pass or fail.
+type GenerativeRun struct {
+	Outcome       Outcome `json:"outcome"` // the spec's: pass, fail, skipped (Note says why), not-run
+	Note          string  `json:"note,omitempty"`
+	Seed          uint64  `json:"seed"`
+	Sequences     int     `json:"sequences"`
+	Requests      int     `json:"requests"`
+	Disagreements int     `json:"disagreements"`
+	Budget        string  `json:"budget"`
+	// Choices are what the target chose otherwise than the mock where the
+	// contract leaves the choice, which the sequences then kept to.
+	Choices []string `json:"choices"`
+	Replay  string   `json:"replay"` // runs the mode alone again from the seed
+}
+
+// generativeRun reads the generative spec's run from the report, its
+// outcome from the spec's state; nil when the spec did not run.
+func generativeRun(report types.Report, ended bool) *GenerativeRun {
+	for _, s := range report.SpecReports {
+		for _, e := range s.ReportEntries {
+			if e.Name != EntryGenerative {
+				continue
+			}
+			run, ok := e.GetRawValue().(GenerativeRun)
+			if !ok && json.Unmarshal([]byte(e.Value.AsJSON), &run) != nil {
+				continue
+			}
+			run.Outcome = specOutcome(s, ended)
+			if run.Outcome == Skipped || run.Outcome == NotRun {
+				run.Note = strings.TrimSpace(s.Failure.Message)
+			}
+			if run.Choices == nil {
+				run.Choices = []string{}
+			}
+			return &run
+		}
+	}
+	return nil
+}
+
+// sequenceOf is a spec's generative finding, if it has one.
+func sequenceOf(s types.SpecReport) (Sequence, bool) {
+	for _, e := range s.ReportEntries {
+		if e.Name != EntrySequence {
+			continue
+		}
+		seq, ok := e.GetRawValue().(Sequence)
+		if ok || json.Unmarshal([]byte(e.Value.AsJSON), &seq) == nil {
+			return seq, true
+		}
+	}
+	return Sequence{}, false
+}
 
 // Sequence is the minimal sequence of requests on which the target and
 // the reference disagree, as a runnable script with both answers.
@@ -84,21 +143,15 @@ func (s Sequence) String() string {
 		rules, s.Problem, s.Seed, s.Drawn, s.Replay, s.Script)
 }
 
-// sequenceProblems are the generative mode's findings, for the run's
-// problems: each a failed spec's minimal sequence.
-func sequenceProblems(report types.Report) []string {
-	var out []string
-	for _, s := range report.SpecReports {
-		for _, e := range s.ReportEntries {
-			if e.Name != EntrySequence {
-				continue
-			}
-			seq, ok := e.GetRawValue().(Sequence)
-			if !ok && json.Unmarshal([]byte(e.Value.AsJSON), &seq) != nil {
-				continue
-			}
-			out = append(out, seq.String())
-		}
+// String says what the mode did in a line: its outcome, its size, its seed
+// and how to run it again.
+func (g GenerativeRun) String() string {
+	s := fmt.Sprintf("%s, %d sequences, %d requests, %d disagreements, budget %s, seed %d", g.Outcome.Label(), g.Sequences, g.Requests, g.Disagreements, g.Budget, g.Seed)
+	if g.Note != "" {
+		s += " (" + g.Note + ")"
 	}
-	return out
+	if len(g.Choices) > 0 {
+		s += "; where the contract leaves the choice, the target " + strings.Join(g.Choices, "; ")
+	}
+	return s + "; rerun: " + g.Replay
 }

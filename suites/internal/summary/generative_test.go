@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 )
 
 // A disagreement quotes the batch item that met it, whose headers may

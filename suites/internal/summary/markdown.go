@@ -21,8 +21,11 @@ func (r Results) WriteMarkdown(w io.Writer, details bool) error {
 	fmt.Fprintf(&b, "- rules: %s\n", r.Counts)
 	fmt.Fprintf(&b, "- requests sent: %d\n- run time: %s\n", r.Requests, (time.Duration(r.Seconds * float64(time.Second))).Round(time.Millisecond))
 	fmt.Fprintf(&b, "- started: %s\n- seed: %d\n- kit: %s %s\n", r.Started.Format(time.RFC3339), r.Seed, r.Kit.Module, r.Kit.Version)
+	if g := r.Generative; g != nil {
+		fmt.Fprintf(&b, "- generative mode: %s\n", g)
+	}
 	if len(r.Problems) > 0 {
-		b.WriteString("\nThe run failed outside the specs:\n\n")
+		b.WriteString("\nProblems outside the rules' own specs:\n\n")
 		for _, p := range r.Problems {
 			fmt.Fprintf(&b, "%s\n", block("", p))
 		}
@@ -70,10 +73,14 @@ func (r Results) WriteMarkdown(w io.Writer, details bool) error {
 }
 
 func (c Counts) String() string {
-	if c.NotRun > 0 {
-		return fmt.Sprintf("%d pass, %d FAIL, %d not met, %d not run, %d skipped", c.Pass, c.Fail, c.NotMet, c.NotRun, c.Skipped)
+	fail := fmt.Sprintf("%d FAIL", c.Fail)
+	if c.Outside > 0 {
+		fail += fmt.Sprintf(" (%d outside the rules, under Problems)", c.Outside)
 	}
-	return fmt.Sprintf("%d pass, %d FAIL, %d not met, %d skipped", c.Pass, c.Fail, c.NotMet, c.Skipped)
+	if c.NotRun > 0 {
+		return fmt.Sprintf("%d pass, %s, %d not met, %d not run, %d skipped", c.Pass, fail, c.NotMet, c.NotRun, c.Skipped)
+	}
+	return fmt.Sprintf("%d pass, %s, %d not met, %d skipped", c.Pass, fail, c.NotMet, c.Skipped)
 }
 
 func exchangeTexts(exs []Exchange) string {

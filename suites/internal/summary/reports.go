@@ -17,6 +17,9 @@ const (
 // WriteReports writes conformance.md, results.json and conformance.html
 // in dir, making it if need be.
 func (r Results) WriteReports(dir string) error {
+	if err := r.Consistent(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -70,4 +73,32 @@ func (r Results) AppendStepSummary(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// Consistent reports results that no report may state, a bug of the kit:
+// a failure with nothing failed, a pass with something failed, counts that
+// do not add up to the rules.
+func (r Results) Consistent() error {
+	c := r.Counts
+	rulesFailed := 0
+	for _, rule := range r.Rules {
+		if rule.Outcome == Fail {
+			rulesFailed++
+		}
+	}
+	switch {
+	case c.Pass+c.Fail-c.Outside+c.NotMet+c.NotRun+c.Skipped != len(r.Rules):
+		return fmt.Errorf("summary: the counts %+v do not add up to %d rules", c, len(r.Rules))
+	case c.Fail-c.Outside != rulesFailed:
+		return fmt.Errorf("summary: %d rules FAIL, the counts say %d", rulesFailed, c.Fail-c.Outside)
+	case r.Verdict == VerdictFails && c.Fail == 0:
+		return fmt.Errorf("summary: the verdict %q with no failure", r.Verdict)
+	case r.Verdict == VerdictConforms && c.Fail > 0:
+		return fmt.Errorf("summary: the verdict %q with %d failures", r.Verdict, c.Fail)
+	case c.Outside > len(r.Problems):
+		return fmt.Errorf("summary: %d failures outside the rules, %d problems listed", c.Outside, len(r.Problems))
+	case r.Conforms != (r.Verdict == VerdictConforms):
+		return fmt.Errorf("summary: conforms %v beside the verdict %q", r.Conforms, r.Verdict)
+	}
+	return nil
 }

@@ -67,10 +67,14 @@ type Results struct {
 	Requests  int         `json:"requests"` // requests sent to the target
 	Seed      int64       `json:"seed"`     // Ginkgo's random seed
 	Counts    Counts      `json:"counts"`   // rules by outcome
-	// Problems are the run's failures outside the specs: setting up,
-	// tearing down, a rule that no spec checks.
+	// Problems are what went wrong outside the rules' own specs: each
+	// failure that no rule carries (setting up, tearing down, a spec of no
+	// rule, a rule that no spec checks, --require-all), counted in
+	// Counts.Fail, and why specs were not run.
 	Problems []string     `json:"problems"`
 	Rules    []RuleResult `json:"rules"`
+	// Generative is what the generative mode did, pass or fail, when it ran.
+	Generative *GenerativeRun `json:"generative,omitempty"`
 }
 
 // The verdicts.
@@ -85,6 +89,9 @@ const (
 type Unchecked struct {
 	Rule  string `json:"rule"`
 	Needs string `json:"needs"` // "give --username2, --password2"; what the specs said, when they named no flag
+	// Partly: some specs of the rule ran, and it has the outcome they
+	// gave; the others wait for the settings Needs names.
+	Partly bool `json:"partly,omitempty"`
 }
 
 // Kit is the conformance kit that ran.
@@ -93,13 +100,15 @@ type Kit struct {
 	Version string `json:"version"` // a module version, git describe's output, or devel
 }
 
-// Counts counts the rules of each outcome.
+// Counts counts the rules of each outcome; Fail counts the failures
+// outside the rules too (Outside of them, each in Problems).
 type Counts struct {
 	Pass    int `json:"pass"`
 	Fail    int `json:"fail"`
 	NotMet  int `json:"not-met"`
 	NotRun  int `json:"not-run"`
 	Skipped int `json:"skipped"`
+	Outside int `json:"outside"`
 }
 
 func (c *Counts) add(o Outcome) {
@@ -175,7 +184,6 @@ func Build(run Run, rules []Rule, report types.Report, version string) Results {
 		Target:        run.Target,
 		Profile:       run.Profile,
 		Strict:        run.Strict,
-		Conforms:      report.SuiteSucceeded,
 		Started:       report.StartTime.UTC(),
 		Seconds:       report.RunTime.Seconds(),
 		Requests:      Requests(report),
@@ -190,16 +198,22 @@ func Build(run Run, rules []Rule, report types.Report, version string) Results {
 	if run.Binary == "" {
 		run.Binary = "bin/spacedog-conformance"
 	}
-	res.Problems = append(res.Problems, report.SpecialSuiteFailureReasons...)
+	ended := endedEarly(report)
+	// Failures outside the rules: each one a problem, counted in Fail.
+	var outside []string
 	for _, s := range report.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt && s.State.Is(types.SpecStateFailureStates) {
-			res.Problems = append(res.Problems, fmt.Sprintf("%s failed: %s", s.LeafNodeType, strings.TrimSpace(s.Failure.Message)))
+		if !s.State.Is(types.SpecStateFailureStates) || s.State == types.SpecStateInterrupted {
+			continue
+		}
+		switch {
+		case s.LeafNodeType != types.NodeTypeIt:
+			outside = append(outside, fmt.Sprintf("%s failed: %s", s.LeafNodeType, strings.TrimSpace(s.Failure.Message)))
+		case !carried(s, rules):
+			outside = append(outside, fmt.Sprintf("%q failed, a spec of no rule: %s", s.FullText(), strings.TrimSpace(s.Failure.Message)))
 		}
 	}
-	res.Problems = append(res.Problems, sequenceProblems(report)...)
 	if u := Uncovered(rules); len(u) > 0 {
-		res.Problems = append(res.Problems, "contract rules that no spec checks: "+strings.Join(u, ", "))
-		res.Conforms = false
+		outside = append(outside, "contract rules that no spec checks: "+strings.Join(u, ", "))
 	}
 	var notRun, notRunWhy []string
 	for _, r := range rules {
@@ -228,27 +242,70 @@ func Build(run Run, rules []Rule, report types.Report, version string) Results {
 			continue
 		}
 		res.Must++
-		if rr.Outcome == Skipped {
+		switch {
+		case rr.Outcome == Skipped:
 			res.Unchecked = append(res.Unchecked, Unchecked{Rule: r.ID, Needs: needs(notes)})
+		case rr.Outcome != NotRun && len(flagsOf(notes)) > 0:
+			res.Unchecked = append(res.Unchecked, Unchecked{Rule: r.ID, Needs: needs(notes), Partly: true})
 		}
 	}
 	res.NotRun = len(notRun)
+	if run.RequireAll && len(res.Unchecked) > 0 {
+		msg := "--require-all: MUST rules not checked"
+		if l := res.uncheckedList(false); l != "" {
+			msg += ": " + l
+		}
+		if l := res.uncheckedList(true); l != "" {
+			msg += "; partly checked: " + l
+		}
+		outside = append(outside, msg)
+	}
+	failed := res.Counts.Fail > 0 || len(outside) > 0
+	if !report.SuiteSucceeded && !failed && !ended && res.NotRun == 0 {
+		// Nothing above says why the suite failed: it still fails the run,
+		// and no report may say so with nothing to show for it.
+		outside = append(outside, "the suite failed, and no spec or node says where: see the run's log")
+	}
+	res.Counts.Outside = len(outside)
+	res.Counts.Fail += len(outside)
+	res.Problems = append(res.Problems, outside...)
+	res.Problems = append(res.Problems, report.SpecialSuiteFailureReasons...)
 	for _, why := range notRunWhy {
 		res.Problems = append(res.Problems, "specs not run: "+why)
 	}
-	res.Verdict = VerdictConforms
-	if res.Counts.Fail > 0 || !res.Conforms {
-		res.Verdict = VerdictFails
-	}
-	if run.RequireAll && len(res.Unchecked) > 0 {
-		res.Problems = append(res.Problems, "--require-all: MUST rules not checked: "+res.uncheckedList())
-		res.Verdict = VerdictFails
-	}
-	if res.NotRun > 0 || endedEarly(report) {
+	res.Generative = generativeRun(report, ended)
+	switch {
+	case res.NotRun > 0 || ended:
 		res.Verdict = VerdictIncomplete
+	case res.Counts.Fail > 0:
+		res.Verdict = VerdictFails
+	default:
+		res.Verdict = VerdictConforms
 	}
 	res.Conforms = res.Verdict == VerdictConforms
 	return res
+}
+
+// carried reports whether a spec is one of a rule's: by its label, or by
+// the rules its generative finding names.
+func carried(s types.SpecReport, rules []Rule) bool {
+	for _, r := range rules {
+		if slices.ContainsFunc(r.Specs, func(x types.SpecReport) bool { return x.LeafNodeText == s.LeafNodeText && x.FullText() == s.FullText() }) {
+			return true
+		}
+	}
+	return false
+}
+
+// checked counts the MUST rules some spec checked.
+func (r Results) checked() int {
+	n := r.Must
+	for _, u := range r.Unchecked {
+		if !u.Partly {
+			n--
+		}
+	}
+	return n
 }
 
 // otherProfile reports whether a rule's specs all hold in another
@@ -267,9 +324,9 @@ func otherProfile(notes []string) bool {
 
 var flagName = regexp.MustCompile(`--[a-z][a-z0-9-]*`)
 
-// needs says what the skipped specs of a rule asked for: the flags they
-// name ("give --username2, --password2"), else their own words.
-func needs(notes []string) string {
+// flagsOf are the flags the notes of skipped specs name: the settings they
+// wait for.
+func flagsOf(notes []string) []string {
 	var flags []string
 	for _, n := range notes {
 		for _, f := range flagName.FindAllString(n, -1) {
@@ -278,6 +335,13 @@ func needs(notes []string) string {
 			}
 		}
 	}
+	return flags
+}
+
+// needs says what the skipped specs of a rule asked for: the flags they
+// name ("give --username2, --password2"), else their own words.
+func needs(notes []string) string {
+	flags := flagsOf(notes)
 	if len(flags) > 0 {
 		return "give " + strings.Join(flags, ", ")
 	}
@@ -289,18 +353,25 @@ func needs(notes []string) string {
 	return "no spec of the rule ran (a --ginkgo.label-filter or focus?)"
 }
 
-// uncheckedList writes the rules not checked and their needs:
-// "SUB-3, SUB-4: give --username2, --password2; DATA-7: give --destructive".
-func (r Results) uncheckedList() string {
+// uncheckedList writes the MUST rules not checked, or only partly, and
+// their needs: "SUB-3, SUB-4: give --username2, --password2; DATA-7: give
+// --destructive".
+func (r Results) uncheckedList(partly bool) string {
 	var parts []string
-	for i := 0; i < len(r.Unchecked); {
+	var list []Unchecked
+	for _, u := range r.Unchecked {
+		if u.Partly == partly {
+			list = append(list, u)
+		}
+	}
+	for i := 0; i < len(list); {
 		j := i
 		var ids []string
-		for j < len(r.Unchecked) && r.Unchecked[j].Needs == r.Unchecked[i].Needs {
-			ids = append(ids, r.Unchecked[j].Rule)
+		for j < len(list) && list[j].Needs == list[i].Needs {
+			ids = append(ids, list[j].Rule)
 			j++
 		}
-		parts = append(parts, strings.Join(ids, ", ")+": "+r.Unchecked[i].Needs)
+		parts = append(parts, strings.Join(ids, ", ")+": "+list[i].Needs)
 		i = j
 	}
 	return strings.Join(parts, "; ")
@@ -321,23 +392,34 @@ func (r Results) PlainVerdict() string { return strings.ReplaceAll(r.VerdictLine
 // VerdictLine is the verdict as every report states it: what the run
 // checked, and what it did not.
 func (r Results) VerdictLine() string {
+	var line string
 	switch r.Verdict {
 	case VerdictIncomplete:
-		line := fmt.Sprintf("**incomplete**: %d specs not run", r.NotRun)
+		line = fmt.Sprintf("**incomplete**: %d specs not run", r.NotRun)
 		if r.Counts.Fail > 0 {
-			line += fmt.Sprintf("; %d rules FAIL among those checked", r.Counts.Fail)
+			line += fmt.Sprintf("; %d FAIL among those checked", r.Counts.Fail)
 		}
 		return line
 	case VerdictConforms:
-		if len(r.Unchecked) == 0 {
-			return "**conforms**"
+		switch checked := r.checked(); {
+		case checked == 0 && r.Generative != nil && r.Generative.Outcome == Pass:
+			g := r.Generative
+			line = fmt.Sprintf("**conforms** in the generative mode (%d sequences, %d requests, seed %d); the rules' own specs did not run", g.Sequences, g.Requests, g.Seed)
+		case checked < r.Must:
+			line = fmt.Sprintf("**conforms to %d of %d MUST rules**", checked, r.Must)
+		default:
+			line = "**conforms**"
 		}
-		return fmt.Sprintf("**conforms to %d of %d MUST rules**; not checked: %s", r.Must-len(r.Unchecked), r.Must, r.uncheckedList())
+	default:
+		line = fmt.Sprintf("**does not conform**: %d FAIL", r.Counts.Fail)
 	}
-	if len(r.Unchecked) > 0 {
-		return fmt.Sprintf("**does not conform**; not checked: %s", r.uncheckedList())
+	if l := r.uncheckedList(false); l != "" {
+		line += "; not checked: " + l
 	}
-	return "**does not conform**"
+	if l := r.uncheckedList(true); l != "" {
+		line += "; partly checked: " + l
+	}
+	return line
 }
 
 func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {
@@ -346,6 +428,21 @@ func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {
 		f.Message = strings.TrimSpace(nm)
 	}
 	f.Timeline = entry(s, EntryTimeline)
+	if seq, ok := sequenceOf(s); ok {
+		// A generative finding reruns by its seed, in the generative mode.
+		binary := seq.Replay
+		_, args, _ := strings.Cut(binary, " ")
+		var flags, ginkgo []string
+		for _, a := range strings.Fields(args) {
+			if g, ok := strings.CutPrefix(a, "--ginkgo."); ok {
+				ginkgo = append(ginkgo, "--"+g)
+			} else {
+				flags = append(flags, a)
+			}
+		}
+		f.Rerun = Rerun{Ginkgo: strings.Join(slices.Concat([]string{"go tool ginkgo"}, ginkgo, []string{"./suites", "--"}, flags), " "), Binary: binary}
+		return f
+	}
 	if ex, ok := exchangesOf(s); ok {
 		f.Exchanges = append(f.Exchanges, ex.Kept...)
 		f.Earlier = ex.Earlier

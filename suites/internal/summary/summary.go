@@ -14,8 +14,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/spacedog-oss/batchkit/internal/exchange"
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 )
 
 // Names of the report entries the suites add to a spec.
@@ -76,6 +76,10 @@ func Rules(rules []spec.Rule, report types.Report) []Rule {
 		res := Rule{Rule: r, Findings: found[r.ID], ended: ended}
 		for _, s := range report.SpecReports {
 			if s.LeafNodeType == types.NodeTypeIt && slices.Contains(s.Labels(), r.ID) {
+				res.Specs = append(res.Specs, s)
+			}
+			// A generative finding fails the rules its comparison names.
+			if seq, ok := sequenceOf(s); ok && s.State.Is(types.SpecStateFailureStates) && slices.Contains(seq.Rules, r.ID) {
 				res.Specs = append(res.Specs, s)
 			}
 		}

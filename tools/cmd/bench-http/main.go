@@ -1,6 +1,7 @@
-// Command bench-http measures the mock over HTTP on loopback, side by side
-// with a trivial net/http handler that answers a fixed reply, and prints
-// each figure as a ratio to the trivial handler's from the same run:
+// Command bench-http measures the built mock over loopback beside a trivial
+// handler, each figure a ratio to the trivial one's from the same run.
+//
+// The trivial handler is a net/http handler that answers a fixed reply:
 //
 //	go run ./tools/cmd/bench-http -mock bin/spacedog-mock
 //

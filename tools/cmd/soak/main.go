@@ -1,6 +1,8 @@
-// Command soak runs the model-checked load test of package soak against the
-// built mock over loopback, samples the mock's RSS each second, and fails
-// on any 5xx, transport error, lost or phantom write, or mismatch:
+// Command soak runs the model-checked load test (package soak) against the
+// built mock over loopback.
+//
+// It samples the mock's RSS each second, and fails on any 5xx, transport
+// error, lost or phantom write, or mismatch:
 //
 //	go run ./tools/cmd/soak -mock bin/spacedog-mock -clients 16 -duration 60s [-profile spacedog-2016]
 //

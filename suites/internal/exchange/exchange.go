@@ -22,7 +22,7 @@ import (
 )
 
 // Checker is an http.RoundTripper that fails any exchange that breaks the
-// spec: RoundTrip returns a *Violation then, which the client reports. It
+// spec: RoundTrip returns a *SpecError then, which the client reports. It
 // bounds each exchange too: a reply that does not come whole within
 // Timeout, or is longer than MaxReply, is a *NoReply error that says what
 // the target did.
@@ -36,7 +36,7 @@ type Checker struct {
 	MaxReply int64
 	// Judge, when set, decides what the findings of an exchange do: it
 	// returns the error RoundTrip returns, nil to pass the reply on. When
-	// nil, the first finding is a *Violation.
+	// nil, the first finding is a *SpecError.
 	Judge func(ex Exchange, findings []spec.Finding) error
 
 	count  atomic.Int64
@@ -57,13 +57,14 @@ type Exchange struct {
 
 const keep = 8
 
-// Violation is an exchange that breaks the spec.
-type Violation struct {
+// SpecError is an exchange whose reply breaks the spec: the error
+// RoundTrip returns for it.
+type SpecError struct {
 	Exchange Exchange
 	Err      error
 }
 
-func (v *Violation) Error() string {
+func (v *SpecError) Error() string {
 	return fmt.Sprintf("the target broke the spec: %v\n%s", v.Err, v.Exchange)
 }
 
@@ -144,7 +145,7 @@ func (c *Checker) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	if len(fs) > 0 {
-		return nil, &Violation{Exchange: ex, Err: fs[0]}
+		return nil, &SpecError{Exchange: ex, Err: fs[0]}
 	}
 	return resp, nil
 }
@@ -204,9 +205,9 @@ func writeHeader(b *strings.Builder, prefix string, h http.Header) {
 }
 
 func cut(b []byte) string {
-	const max = 2000
-	if len(b) > max {
-		return fmt.Sprintf("%s... (%d bytes in all)", b[:max], len(b))
+	const most = 2000
+	if len(b) > most {
+		return fmt.Sprintf("%s... (%d bytes in all)", b[:most], len(b))
 	}
 	return string(b)
 }

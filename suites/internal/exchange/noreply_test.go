@@ -34,7 +34,7 @@ func TestAnExchangeWithoutAWholeReplySaysWhatTheTargetDid(t *testing.T) {
 			<-r.Context().Done()
 		}, "a body that stopped mid-way: 3 bytes of 120 bytes announced"},
 		{"a cut connection", func(w http.ResponseWriter, r *http.Request) {
-			conn, buf, _ := http.NewResponseController(w).Hijack()
+			conn, buf, _ := http.NewResponseController(w).Hijack() // HTTP/1: always hijackable
 			fmt.Fprint(buf, "HTTP/1.1 200 OK\r\nContent-Length: 120\r\n\r\n[{}")
 			buf.Flush()
 			conn.Close()

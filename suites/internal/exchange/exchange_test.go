@@ -51,10 +51,13 @@ func TestTheCheckerJudgesResponsesAndBatchResults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			url := serve(t, tc.status, tc.reply)
 			c := &Checker{Spec: sp}
-			req, _ := http.NewRequest(tc.method, url+tc.path, strings.NewReader(tc.body))
+			req, err := http.NewRequest(tc.method, url+tc.path, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
 			req.SetBasicAuth("fred", "secret")
-			_, err := (&http.Client{Transport: c}).Do(req)
-			var v *Violation
+			_, err = (&http.Client{Transport: c}).Do(req)
+			var v *SpecError
 			switch {
 			case tc.violation == "" && err != nil:
 				t.Fatalf("a good exchange was refused: %v", err)
@@ -92,7 +95,10 @@ func TestTheURLIsRecordedAsSent(t *testing.T) {
 	}
 	url := serve(t, 404, `{"success":false,"status":404,"error":{"type":"x","message":"no"}}`)
 	c := &Checker{Spec: sp}
-	req, _ := http.NewRequest("DELETE", url+"/", nil)
+	req, err := http.NewRequest("DELETE", url+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.URL.Opaque = "/1/data/t/../k%2F?x=[1]"
 	req.URL.Path = req.URL.Opaque
 	resp, err := (&http.Client{Transport: c}).Do(req)
