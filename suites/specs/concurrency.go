@@ -42,6 +42,7 @@ var _ = Describe("Concurrent clients", Label("concurrency"), func() {
 			timeline = saveTimeline(f.Timeline)
 		}
 		if problem := res.Problem(replayExchange, about, timeline); problem != "" {
+			AddReportEntry(summary.EntryRerunFlags, fmt.Sprintf("--conc-seed=%d", seed), ReportEntryVisibilityNever)
 			Fail(problem)
 		}
 	})
@@ -54,6 +55,7 @@ var _ = Describe("Concurrent clients", Label("concurrency"), func() {
 		}
 		Expect(err).NotTo(HaveOccurred())
 		if len(problems) > 0 {
+			AddReportEntry(summary.EntryRerunFlags, fmt.Sprintf("--conc-seed=%d", seed), ReportEntryVisibilityNever)
 			Fail(concurrency.ListingsProblem(problems, replayExchange, fmt.Sprintf("%d clients, from seed %d. Rerun the mode alone: %s", c.Clients, seed, concurrencyRerun(seed))))
 		}
 	})

@@ -459,9 +459,14 @@ func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {
 		ginkgo = append(ginkgo, "--"+name+"="+shellWord(value))
 		binary = append(binary, "--ginkgo."+name+"="+shellWord(value))
 	}
+	// The spec's own settings, its seed say, win over the run's.
+	own := strings.Fields(entry(s, EntryRerunFlags))
 	var settings []string
-	for _, st := range run.Settings {
+	for _, st := range slices.Concat(run.Settings, own) {
 		name, value, ok := strings.Cut(st, "=")
+		if ok && !slices.Contains(own, st) && slices.ContainsFunc(own, func(o string) bool { return strings.HasPrefix(o, name+"=") }) {
+			continue
+		}
 		if ok {
 			st = name + "=" + shellWord(value)
 		}

@@ -26,6 +26,10 @@ const (
 	// EntryTimeline names the file, in the report folder, that draws a
 	// failed spec's history as a timeline (the concurrency mode's).
 	EntryTimeline = "timeline"
+	// EntryRerunFlags are flags, space-separated, that the commands
+	// rerunning a failed spec add to the run's settings (the concurrency
+	// mode's seed).
+	EntryRerunFlags = "rerun-flags"
 )
 
 // Outcome is a rule's or a spec's verdict, as results.json writes it.

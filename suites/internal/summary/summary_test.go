@@ -350,13 +350,21 @@ func TestARunThatEndedEarlyIsIncomplete(t *testing.T) {
 
 // A failure drawn as a timeline beside the reports (the concurrency
 // mode's) names its file in results.json, within the schema, and both
-// reports link it; a timeline file that is a path is refused by the schema.
+// reports link it; a timeline file that is a path is refused by the
+// schema. Its rerun commands carry its seed.
 func TestAFailuresTimelineIsLinkedFromTheReports(t *testing.T) {
 	rules := []spec.Rule{{ID: "CONC-1", Level: "MUST"}}
 	timeline := types.ReportEntry{Name: EntryTimeline, Value: types.WrapEntryValue("CONC-1-timeline.html")}
+	seed := types.ReportEntry{Name: EntryRerunFlags, Value: types.WrapEntryValue("--conc-seed=77")}
 	rep := types.Report{StartTime: time.Now(), SpecReports: []types.SpecReport{
-		it("take effect at one instant", types.SpecStateFailed, []string{"CONC-1", "must", "concurrency"}, timeline)}}
-	res := Build(Run{Profile: spec.Doc}, Rules(rules, rep), rep, "v1")
+		it("take effect at one instant", types.SpecStateFailed, []string{"CONC-1", "must", "concurrency"}, timeline, seed)}}
+	res := Build(Run{Profile: spec.Doc, Settings: []string{"--conc-seed=5", "--target=http://h:1"}}, Rules(rules, rep), rep, "v1")
+	rerun := res.Rules[0].Specs[0].Failure.Rerun
+	for _, cmd := range []string{rerun.Ginkgo, rerun.Binary} {
+		if !strings.HasSuffix(cmd, " --target=http://h:1 --conc-seed=77") {
+			t.Errorf("the rerun does not take the spec's seed over the run's: %s", cmd)
+		}
+	}
 	var md, page, js bytes.Buffer
 	if err := res.WriteMarkdown(&md, true); err != nil {
 		t.Fatal(err)
