@@ -98,7 +98,7 @@ func TestAnUnansweredRequestMayHaveTakenEffect(t *testing.T) {
 // whole and with one answer changed.
 func TestPorcupineAndTheSweepAgree(t *testing.T) {
 	for _, profile := range spec.Profiles() {
-		res := run(t, mock(t, profile), profile, 200, 3)
+		res := run(t, mock(t, profile), profile, 120, 3)
 		c := res.check
 		m := c.porcupineModel()
 		rng := rand.New(rand.NewPCG(1, 2))

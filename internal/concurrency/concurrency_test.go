@@ -38,7 +38,7 @@ func mock(t *testing.T, profile string) http.Handler {
 func TestTheMockIsLinearizableInBothProfiles(t *testing.T) {
 	for _, profile := range spec.Profiles() {
 		t.Run(profile, func(t *testing.T) {
-			res := run(t, mock(t, profile), profile, 1500, 1)
+			res := run(t, mock(t, profile), profile, 600, 1)
 			v := res.Verdict
 			t.Logf("%d requests, %d operations in %s (%.0f requests/s), %d objects checked in %s", res.Requests, res.Ops, res.Elapsed,
 				float64(len(res.History.Exchanges()))/res.Elapsed.Seconds(), v.Objects, v.Took)
@@ -48,7 +48,7 @@ func TestTheMockIsLinearizableInBothProfiles(t *testing.T) {
 			if p := res.Problem(func(ex Exchange) string { return ex.Method + " " + ex.URL + " " + string(ex.Body) }, "", ""); p != "" {
 				t.Fatal(p)
 			}
-			if res.Ops < 200 || v.Objects != 4 {
+			if res.Ops < 600 || v.Objects != 4 {
 				t.Errorf("%d operations on %d objects", res.Ops, v.Objects)
 			}
 		})

@@ -8,8 +8,9 @@ import (
 	"github.com/spacedog-oss/batchkit/internal/concurrency"
 )
 
-// One step in sharedEvery goes to the objects the clients share, and
-// the shared objects are new every sharedEpoch requests: each epoch's
+// One step in sharedEvery goes to the objects the clients share (unless
+// Config says otherwise), and the shared objects are new every
+// sharedEpoch requests: each epoch's
 // history is checked as the next begins, then dropped, so that the check
 // and the memory stay bounded however long the soak runs.
 const (

@@ -12,6 +12,7 @@ package soak
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -37,6 +38,9 @@ type Config struct {
 	Seed     uint64
 	Prefix   string // starts every type name, so that runs never meet
 	Profile  string // the server's wire profile (spec.Profiles); "" is the doc profile
+	// SharedEvery sends one step in so many to the objects the clients
+	// share; 0 is one in four.
+	SharedEvery int
 }
 
 // Report is what a run saw.
@@ -122,11 +126,12 @@ func Run(ctx context.Context, cfg Config) *Report {
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	every := cmp.Or(cfg.SharedEvery, sharedEvery)
 	sh := &shared{cfg: concurrency.Config{Target: cfg.URL, Profile: cfg.Profile, Ops: sharedEpoch, Seed: cfg.Seed,
 		HTTP: httpc, CheckTimeout: time.Minute}, prefix: cfg.Prefix, rep: &Report{}}
 	for i := range cfg.Clients {
 		wg.Go(func() {
-			c := &client{http: httpc, base: cfg.URL, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i))), id: i, shared: sh,
+			c := &client{http: httpc, base: cfg.URL, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i))), id: i, shared: sh, sharedEvery: every,
 				types: []string{fmt.Sprintf("%s_c%d_a", cfg.Prefix, i), fmt.Sprintf("%s_c%d_b", cfg.Prefix, i)},
 				host:  model.Host{Name: u.Host, Backend: "soak"}, rep: &Report{}}
 			var err error
@@ -166,9 +171,10 @@ type client struct {
 	ids   int
 	rep   *Report
 
-	shared *shared
-	epoch  int                 // of the shared objects, which its concurrency client is of
-	conc   *concurrency.Client // nil until its first shared request
+	shared      *shared
+	sharedEvery int
+	epoch       int                 // of the shared objects, which its concurrency client is of
+	conc        *concurrency.Client // nil until its first shared request
 }
 
 // maxReply bounds a reply the soak reads: its batches' replies are a few
@@ -225,7 +231,7 @@ type op struct {
 // step sends a few operations, one by one or as a batch, and has the model
 // judge the replies.
 func (c *client) step() {
-	if c.rng.IntN(sharedEvery) == 0 {
+	if c.rng.IntN(c.sharedEvery) == 0 {
 		c.shareStep()
 		return
 	}

@@ -57,7 +57,7 @@ func TestEachRaceIsCaught(t *testing.T) {
 }
 
 // runConcurrency runs the concurrency mode against the mock of the
-// profile behind wrap, for 1,500 requests.
+// profile behind wrap, for 1,000 requests.
 func runConcurrency(t *testing.T, wrap Middleware, profile string) *concurrency.Result {
 	t.Helper()
 	m, err := mockserver.New(mockserver.Config{Profile: profile})
@@ -66,7 +66,7 @@ func runConcurrency(t *testing.T, wrap Middleware, profile string) *concurrency.
 	}
 	srv := httptest.NewServer(wrap(m))
 	defer srv.Close()
-	res, err := concurrency.Run(context.Background(), concurrency.Config{Target: srv.URL, Profile: profile, Clients: 8, Ops: 1500,
+	res, err := concurrency.Run(context.Background(), concurrency.Config{Target: srv.URL, Profile: profile, Clients: 8, Ops: 1000,
 		Budget: 20 * time.Second, Seed: 2, Types: []string{"conc_a", "conc_b"}, Auths: []model.Auth{{Header: model.Basic("fred"), User: "fred"}},
 		HTTP: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}, CheckTimeout: time.Minute, Timeline: true})
 	if err != nil {
