@@ -62,7 +62,8 @@ var _ = Describe("Concurrent clients", Label("concurrency"), func() {
 })
 
 // concurrencyConfig is the mode's settings: the run's, fresh types of the
-// spec's own, and the run's users.
+// spec's own, and the run's users; no request is sent past the run's
+// deadline (--run-timeout), and those sent get their answers.
 func concurrencyConfig(name string) (concurrency.Config, uint64) {
 	seed := cfg.ConcSeed
 	if seed == 0 {
@@ -77,7 +78,7 @@ func concurrencyConfig(name string) (concurrency.Config, uint64) {
 	transport := boundedTransport(cfg.RequestTimeout)
 	transport.MaxIdleConnsPerHost = cfg.ConcClients
 	return concurrency.Config{Target: target.base, Profile: cfg.Profile, Clients: cfg.ConcClients, Ops: cfg.ConcOps,
-		Budget: cfg.ConcBudget, Seed: seed, Types: []string{target.freshType(name), target.freshType(name)}, Auths: auths,
+		Budget: min(cfg.ConcBudget, time.Until(target.health.deadline)), Seed: seed, Types: []string{target.freshType(name), target.freshType(name)}, Auths: auths,
 		HTTP:     &http.Client{Transport: transport, Timeout: cfg.RequestTimeout, CheckRedirect: sameHostRedirects},
 		MaxReply: cfg.MaxReply, CheckTimeout: cfg.ConcCheckTimeout, Timeline: true}, seed
 }
