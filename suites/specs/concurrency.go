@@ -10,7 +10,6 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/spacedog-oss/batchkit/internal/concurrency"
 	"github.com/spacedog-oss/batchkit/internal/model"
@@ -28,7 +27,11 @@ var _ = Describe("Concurrent clients", Label("concurrency"), func() {
 		if res != nil {
 			AddReportEntry(summary.EntryRequests, fmt.Sprint(res.Requests), ReportEntryVisibilityNever)
 		}
-		Expect(err).NotTo(HaveOccurred())
+		if err != nil {
+			// The target refused to set up (credentials it wants, a
+			// type or an id it refuses): the data specs report why.
+			Skip("CONC-1 not judged: " + err.Error())
+		}
 		if res.NotJudged != "" {
 			Skip("CONC-1 not judged: " + res.NotJudged + "; the specs of the rules it breaks report it")
 		}
@@ -56,7 +59,9 @@ var _ = Describe("Concurrent clients", Label("concurrency"), func() {
 		if h != nil {
 			AddReportEntry(summary.EntryRequests, fmt.Sprint(len(h.Exchanges())), ReportEntryVisibilityNever)
 		}
-		Expect(err).NotTo(HaveOccurred())
+		if err != nil {
+			Skip("CONC-2 not judged: " + err.Error())
+		}
 		if len(problems) > 0 {
 			AddReportEntry(summary.EntryRerunFlags, fmt.Sprintf("--conc-seed=%d", seed), ReportEntryVisibilityNever)
 			Fail(concurrency.ListingsProblem(problems, replayExchange, fmt.Sprintf("%d clients, from seed %d. Rerun the mode alone: %s", c.Clients, seed, concurrencyRerun(seed))))
