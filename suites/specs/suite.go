@@ -83,6 +83,8 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	var err error
 	target, err = newClient(string(url), cfg)
 	Expect(err).NotTo(HaveOccurred())
+	target.types = leaseTypes(target)
+	target.prefix = target.types.prefix
 })
 
 // inProcessUsers gives the run's own mock two users, those given or

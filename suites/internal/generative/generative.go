@@ -153,8 +153,8 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 		}
 		gen := model.NewGenWith(s.model, seed, s.options())
 		var steps []*model.Step
-		var problems []disagreement
-		for range cfg.Steps {
+		problems, err := s.prime()
+		for i := 0; i < cfg.Steps && err == nil && problems == nil; i++ {
 			st := gen.Step()
 			steps = append(steps, st)
 			stats.Steps++
@@ -246,18 +246,37 @@ type session struct {
 // The type names a sequence uses: the generator's, under the session's prefix.
 var typeNames = []string{"thing", "Gadget", "x_y-z"}
 
+// sessionPrefix starts a session's types: the same for every session of a
+// run, one after another, so that a run leaves a bounded set of types on
+// the target (each session empties them, and makes them known first).
+func sessionPrefix(prefix string) string { return prefix + "s_" }
+
+// Types are the types a run with this prefix may create on the target:
+// its sessions' and its probe's. None is ever created under another name.
+func Types(prefix string) []string {
+	var out []string
+	for _, t := range typeNames {
+		out = append(out, sessionPrefix(prefix)+t)
+	}
+	return append(out, probeType(prefix))
+}
+
 func newSession(ctx context.Context, cfg Config, client *http.Client, stats *Stats) (*session, error) {
 	sp, err := spec.LoadProfile(cfg.Profile)
 	if err != nil {
 		return nil, err
 	}
 	s := &session{ctx: ctx, cfg: cfg, client: client, stats: stats, wire: sp.Wire, cmp: &comparer{strict: cfg.Strict, maxBatch: cfg.MaxBatch, times: map[string]*seen{}}}
-	s.prefix = fmt.Sprintf("%ss%d_", cfg.Prefix, len(stats.Types)/(len(typeNames)+1)+1)
+	s.prefix = sessionPrefix(cfg.Prefix)
 	for _, t := range typeNames {
 		s.types = append(s.types, s.prefix+t)
 	}
 	s.ghost = s.prefix + "ghost"
-	stats.Types = append(stats.Types, append(slices.Clone(s.types), s.ghost)...)
+	for _, t := range s.types {
+		if !slices.Contains(stats.Types, t) {
+			stats.Types = append(stats.Types, t)
+		}
+	}
 	if s.model, err = model.New(model.Config{Profile: cfg.Profile, MaxBatch: cfg.MaxBatch, ClockTicks: true, Auths: cfg.Auths}); err != nil {
 		return nil, err
 	}
@@ -281,6 +300,42 @@ func newSession(ctx context.Context, cfg Config, client *http.Client, stats *Sta
 	}
 	s.host = u.Host
 	return s, nil
+}
+
+// prime makes the session's types known and empty on both servers, and
+// in the model, whatever the target knew of them: a type once created
+// stays known (DATA-4), and the types of a run are those of the runs
+// before it. It is the sequence's first batch, compared as any other.
+func (s *session) prime() ([]disagreement, error) {
+	caller := s.cfg.Auths[0]
+	for _, a := range s.cfg.Auths {
+		if a.Header != "" {
+			caller = a
+			break
+		}
+	}
+	st := &model.Step{Host: model.Host{Name: s.host, Backend: "target"}, Auth: caller}
+	for _, t := range s.types {
+		for _, r := range []model.Request{
+			{Method: "POST", Path: "/1/data/" + t, Query: "id=primer", Payload: []byte("{}"), Field: "content"},
+			{Method: "DELETE", Path: "/1/data/" + t},
+		} {
+			item := map[string]any{"method": r.Method, "path": r.Path}
+			if r.Query != "" {
+				item["path"] = r.Path + "?" + r.Query
+			}
+			if r.Payload != nil {
+				item["content"] = json.RawMessage(r.Payload)
+			}
+			raw, err := json.Marshal(item)
+			if err != nil {
+				return nil, err
+			}
+			st.Items = append(st.Items, model.Item{Raw: raw, Req: &r, Alone: true})
+		}
+	}
+	st.Body = itemsBody(st.Items)
+	return s.do(st)
 }
 
 func (s *session) close() { s.mock.Close() }
@@ -627,7 +682,7 @@ type choices struct {
 // STOP-4's values unless strict; and whether it serves anonymous callers.
 func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error) {
 	var ch choices
-	p := prober{ctx: ctx, cfg: cfg, client: client, typ: cfg.Prefix + "probe"}
+	p := prober{ctx: ctx, cfg: cfg, client: client, typ: probeType(cfg.Prefix)}
 	for _, a := range cfg.Auths {
 		if a.Header != "" {
 			p.auth = a.Header
@@ -671,6 +726,9 @@ func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error
 	}
 	return ch, nil
 }
+
+// probeType is the type the probe writes in.
+func probeType(prefix string) string { return prefix + "probe" }
 
 // prober sends the probe's requests, as the run's first user unless told.
 type prober struct {
