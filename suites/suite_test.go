@@ -45,5 +45,5 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc, rc := GinkgoConfiguration()
-	specs.Run(t, settings, sc, rc)
+	specs.Run(t, settings, sc, rc, specs.Invocation{})
 }
