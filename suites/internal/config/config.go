@@ -133,8 +133,11 @@ func (c *Config) Check() error {
 	if c.MaxReply < 1 {
 		return fmt.Errorf("--max-reply must be at least 1, not %d", c.MaxReply)
 	}
-	if (c.Username == "") != (c.Password == "") || (c.Username2 == "") != (c.Password2 == "") {
-		return fmt.Errorf("a --username or --username2 goes with its --password")
+	if (c.Username == "") != (c.Password == "") {
+		return fmt.Errorf("--username and --password go together: give both or neither")
+	}
+	if (c.Username2 == "") != (c.Password2 == "") {
+		return fmt.Errorf("--username2 and --password2 go together: give both or neither")
 	}
 	return nil
 }
