@@ -62,7 +62,7 @@ func leaseTypes(c *client) *runTypes {
 	if err != nil {
 		why := err.Error()
 		if !errors.Is(err, typepool.ErrAllHeld) {
-			why = "the target did not answer the lease of a lane as the data API does: " + why
+			why = "no lane of the pool could be leased: " + why
 		}
 		fmt.Fprintf(os.Stdout, "conformance: the run's types are its own, and stay on the target (%s)\n", why)
 		return &runTypes{prefix: "ck" + strings.ToLower(rand.Text()[:8])}
