@@ -276,4 +276,3 @@ func tarGz(t *testing.T, name string, data []byte) []byte {
 	}
 	return b.Bytes()
 }
-
