@@ -15,7 +15,7 @@ CONTAINER   ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev
 IMAGE       ?= spacedog-batchkit:$(VERSION)
 IMAGE_STAGE ?= bin/image
 
-.PHONY: mock test vet fmt-check unit suites-2016 suites-binary bench bench-http soak soak-short build spec-check lint-spec conformance-bin dist image
+.PHONY: mock test vet fmt-check unit walk suites-2016 suites-binary bench bench-http soak soak-short build spec-check lint-spec conformance-bin dist image
 
 ## mock: serve the mock on localhost:8080 (flags in ARGS="--max-batch 20")
 mock:
@@ -25,7 +25,7 @@ mock:
 ## them), the suites in-process in the spacedog-2016 profile, then the
 ## suites against the built mock over TCP in both profiles, and a 5-second
 ## soak
-test: vet fmt-check unit suites-2016 suites-binary soak-short
+test: vet fmt-check unit walk suites-2016 suites-binary soak-short
 
 vet:
 	$(GO) vet ./...
@@ -36,6 +36,11 @@ fmt-check:
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+## walk: a two-item batch's way through mockserver touches at most a
+## dozen of its files (docs/design.md, the walk of a request)
+walk:
+	$(GO) test -count=1 ./mockserver/ -run TestTheWalkOfATwoItemBatch -walk
 
 suites-2016:
 	$(GO) test -race -count=1 ./suites -args --profile=spacedog-2016

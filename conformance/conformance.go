@@ -82,6 +82,9 @@ type Config struct {
 	Strict      bool
 	RequireAll  bool
 	Destructive bool
+	// BackendHosts names the target's backends beside its own host:
+	// --backend-hosts ("{backend}.staging.example.com", or a list).
+	BackendHosts string
 
 	// The run's bounds: one exchange (default 10 s), the bytes of one
 	// reply read (default 64 MiB), the whole run (default 20 min).

@@ -1,13 +1,20 @@
 package mockserver
 
 import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"html/template"
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spacedog-oss/batchkit/spec"
 )
+
+// The mock's own routes under /_mock/, and its page.
 
 // AdminPrefix starts the mock's own routes. They answer direct requests
 // only: a batch item goes through dispatch, which knows the spec's routes
@@ -29,7 +36,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 		"openapi.yaml": {"GET": s.openapi},
 		"faults":       {"GET": s.getFaults, "PUT": s.putFaults, "DELETE": s.clearFaults},
 		"violations":   {"GET": s.listViolations, "DELETE": s.clearViolations},
-		"":             {"GET": s.page}, "page.js": {"GET": s.pageAsset}, "page.css": {"GET": s.pageAsset}, // page.go
+		"":             {"GET": s.page}, "page.js": {"GET": s.pageAsset}, "page.css": {"GET": s.pageAsset}, // below
 	}
 	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
 	methods, ok := routes[name]
@@ -55,9 +62,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	h := map[string]any{"status": "ok", "profile": s.profile.name, "maxBatch": s.cfg.MaxBatch}
+	h := map[string]any{"status": "ok", "profile": s.spec.Profile, "maxBatch": s.cfg.MaxBatch}
 	if s.proxy != nil {
-		h["proxy"], h["violations"] = s.proxy.Target(), s.proxy.Seen()
+		h["proxy"], h["violations"] = s.proxy.Target(), s.Violations()
 	}
 	writeJSON(w, h)
 }
@@ -83,7 +90,7 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
-	doc, err := spec.YAML(s.profile.name)
+	doc, err := spec.YAML(s.spec.Profile)
 	if err != nil { // the spec loaded at New: cannot happen
 		failure(http.StatusInternalServerError, "%v", err).write(w)
 		return
@@ -98,7 +105,7 @@ func (s *Server) getFaults(w http.ResponseWriter, r *http.Request) { writeJSON(w
 func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		s.profile.bodyFailure(err).write(w)
+		s.dialect.bodyFailure(err).write(w)
 		return
 	}
 	rules, err := ParseFaults(body)
@@ -115,17 +122,213 @@ func (s *Server) clearFaults(w http.ResponseWriter, r *http.Request) {
 	done().write(w)
 }
 
-func (s *Server) listViolations(w http.ResponseWriter, r *http.Request) {
-	if s.proxy == nil {
-		writeJSON(w, []Violation{})
-		return
-	}
-	writeJSON(w, s.proxy.Violations())
+// The page of the mock at /_mock/: the journal as it grows, the stored
+// data, the fault rules. Its files are in the binary: no CDN, offline.
+//
+//go:embed page
+var pageFiles embed.FS
+
+// pageTemplate renders the page with its data: all a browser without
+// JavaScript shows, escaped by html/template (bodies are anyone's strings).
+var pageTemplate = template.Must(template.ParseFS(pageFiles, "page/index.html"))
+
+// pageAssets are the page's files other than its HTML, by admin route.
+var pageAssets = map[string]string{"page.js": "text/javascript; charset=utf-8", "page.css": "text/css; charset=utf-8"}
+
+// pageCSP lets the page run its own script and style only, call its own
+// origin only, and be framed by its own origin only: a journal body that
+// holds markup can run nothing, and no other site can frame the buttons.
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+	"frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+
+// pageShown bounds the requests the page renders on the server.
+const pageShown = 200
+
+// pageShell reports whether a request is for the page or its files, which
+// the admin token does not guard: they hold no data without it (the page
+// checks the token itself), and a browser cannot send a header when it
+// opens a URL. Every data route they call needs the token.
+func pageShell(r *http.Request) bool {
+	name := strings.TrimPrefix(r.URL.Path, AdminPrefix)
+	return r.Method == http.MethodGet && (r.URL.Path == AdminPrefix || pageAssets[name] != "")
 }
 
-func (s *Server) clearViolations(w http.ResponseWriter, r *http.Request) {
-	if s.proxy != nil {
-		s.proxy.ClearViolations()
+func pageHeaders(h http.Header, contentType string) {
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+}
+
+func (s *Server) pageAsset(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, AdminPrefix)
+	b, err := pageFiles.ReadFile("page/" + name)
+	if err != nil { // embedded at build: cannot happen
+		failure(http.StatusInternalServerError, "%v", err).write(w)
+		return
 	}
-	done().write(w)
+	pageHeaders(w.Header(), pageAssets[name])
+	w.Write(b)
+}
+
+// pageView is what the page shows.
+type pageView struct {
+	Profile   string
+	Token     bool // the mock has an admin token
+	Locked    bool // and the request did not give it: no data shown
+	Entries   []pageEntry
+	More      int // requests in the journal beyond those shown
+	Backends  []pageBackend
+	Objects   *pageObjects // of ?backend=&type=
+	Faults    []string
+	Selected  [2]string // backend, type
+	Proxy     string
+	MaxBatch  int
+	PollAfter int64 // the number of the last request journaled
+}
+
+type pageEntry struct {
+	ID                 int64
+	Time, Method, Path string
+	Backend, User      string
+	Status             int
+	Class              string // the status class: s2, s4, s5
+	Ms                 string
+	Fail               bool // the request, or one of its items, failed
+	Failed             int  // items that failed
+	Dropped            bool
+	Request, Response  string
+	Items              []pageItem
+}
+
+type pageItem struct {
+	Index           int
+	Method, Path    string
+	Status          int
+	Class           string
+	Fail, Fault     bool
+	Request, Result string
+}
+
+type pageBackend struct {
+	Name  string
+	Types []pageType
+}
+
+type pageType struct {
+	Name  string
+	Count int
+}
+
+type pageObjects struct {
+	Backend, Type string
+	Count         int
+	JSON          []string
+}
+
+// pageObjectsShown bounds the objects of a type the page renders.
+const pageObjectsShown = 200
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	v := pageView{Profile: s.spec.Profile, Token: s.cfg.AdminToken != "", MaxBatch: s.cfg.MaxBatch}
+	v.Locked = v.Token && !tokenGiven(r.Header, s.cfg.AdminToken)
+	if !v.Locked {
+		s.fillPage(&v, r.URL.Query().Get("backend"), r.URL.Query().Get("type"))
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, v); err != nil {
+		failure(http.StatusInternalServerError, "the page: %v", err).write(w)
+		return
+	}
+	pageHeaders(w.Header(), "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) fillPage(v *pageView, backend, typ string) {
+	if s.proxy != nil {
+		v.Proxy = s.proxy.Target()
+	}
+	v.PollAfter = s.journal.last()
+	entries := s.journal.list()
+	v.More = max(len(entries)-pageShown, 0)
+	for _, e := range entries[:min(len(entries), pageShown)] {
+		v.Entries = append(v.Entries, newPageEntry(e))
+	}
+	dump := s.store.Export()
+	for _, name := range slices.Sorted(maps.Keys(dump)) {
+		b := pageBackend{Name: name}
+		for _, t := range slices.Sorted(maps.Keys(dump[name])) {
+			b.Types = append(b.Types, pageType{t, len(dump[name][t])})
+		}
+		v.Backends = append(v.Backends, b)
+	}
+	if objs, ok := dump[backend][typ]; ok {
+		v.Selected = [2]string{backend, typ}
+		v.Objects = &pageObjects{Backend: backend, Type: typ, Count: len(objs)}
+		for _, o := range objs[:min(len(objs), pageObjectsShown)] {
+			v.Objects.JSON = append(v.Objects.JSON, pretty(appendObject(nil, o)))
+		}
+	}
+	for _, f := range s.faults.list() {
+		v.Faults = append(v.Faults, string(encode(f)))
+	}
+}
+
+func newPageEntry(e Entry) pageEntry {
+	p := pageEntry{ID: e.ID, Time: clock(e.Time), Method: e.Method, Path: e.Path, Backend: e.Backend, User: e.User,
+		Status: e.Status, Class: statusClass(e.Status), Ms: strconv.FormatFloat(e.DurationMs, 'f', 1, 64),
+		Dropped: e.Dropped, Request: pretty(e.Request), Response: pretty(e.Response)}
+	if e.Query != "" {
+		p.Path += "?" + e.Query
+	}
+	var items []json.RawMessage // the batch's items as sent, when the journal kept them whole
+	json.Unmarshal(e.Request, &items)
+	for _, sub := range e.SubRequests {
+		it := pageItem{Index: sub.Index, Method: sub.Method, Path: sub.Path, Status: sub.Status, Class: statusClass(sub.Status),
+			Fail: sub.Status >= 400 || sub.Fault, Fault: sub.Fault, Result: pretty(sub.Result)}
+		if sub.Index >= 0 && sub.Index < len(items) {
+			it.Request = pretty(items[sub.Index])
+			var sent struct{ Path string } // with its query, which the journal's item lacks
+			if json.Unmarshal(items[sub.Index], &sent) == nil && sent.Path != "" {
+				it.Path = sent.Path
+			}
+		}
+		if it.Fail {
+			p.Failed++
+		}
+		p.Items = append(p.Items, it)
+	}
+	p.Fail = e.Status >= 400 || e.Dropped || p.Failed > 0
+	return p
+}
+
+// clock is the time of day of a journal time, to the millisecond.
+func clock(t string) string {
+	if len(t) == len(timeFormat) {
+		return t[11:23]
+	}
+	return t
+}
+
+func statusClass(status int) string {
+	switch {
+	case status >= 500:
+		return "s5"
+	case status >= 400:
+		return "s4"
+	case status >= 300:
+		return "s3"
+	}
+	return "s2"
+}
+
+// pretty is a JSON body indented, or as it is when it is not JSON.
+func pretty(b []byte) string {
+	var out bytes.Buffer
+	if json.Indent(&out, b, "", "  ") != nil {
+		return string(b)
+	}
+	return out.String()
 }

@@ -26,7 +26,7 @@ func (s *Server) batch(c *call) response {
 		return res
 	}
 	stop := strings.EqualFold(c.query.Get("stopOnError"), "true") // validated: true or false
-	results := make([][]byte, 0, len(items))
+	results := make([]json.RawMessage, 0, len(items))
 	if c.entry != nil {
 		c.entry.SubRequests = make([]SubEntry, 0, len(items))
 	}
@@ -34,8 +34,8 @@ func (s *Server) batch(c *call) response {
 		if c.dropAfter >= 0 && i >= c.dropAfter {
 			break // a fault drops the connection here
 		}
-		if raw[0] != '{' && s.profile.notObject != nil {
-			return s.profile.notObject(raw) // what ran before stays done (ORD-3)
+		if raw[0] != '{' && s.dialect.notObject != nil {
+			return s.dialect.notObject(raw) // what ran before stays done (ORD-3)
 		}
 		status, result := s.item(c, i, raw)
 		results = append(results, result)
@@ -43,7 +43,7 @@ func (s *Server) batch(c *call) response {
 			break
 		}
 	}
-	return response{status: http.StatusOK, body: s.profile.reply(results)}
+	return response{status: http.StatusOK, body: s.spec.Wire.Reply(results)}
 }
 
 // items splits a batch body into its items, or says why the whole batch is
@@ -51,37 +51,38 @@ func (s *Server) batch(c *call) response {
 func (s *Server) items(body []byte) ([][]byte, response) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, s.profile.failure(http.StatusBadRequest, "body: a JSON array of sub-requests is required")
+		return nil, s.dialect.failure(http.StatusBadRequest, "body: a JSON array of sub-requests is required")
 	}
 	if !json.Valid(trimmed) {
 		err := json.Unmarshal(trimmed, new(json.RawMessage)) // says where
-		return nil, s.profile.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
+		return nil, s.dialect.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
 	}
 	if trimmed[0] != '[' {
-		return nil, s.profile.failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not %s", kindOf(trimmed))
+		return nil, s.dialect.failure(http.StatusBadRequest, "body: must be a JSON array of sub-requests, not %s", kindOf(trimmed))
 	}
 	items := rawjson.Elements(trimmed) // valid JSON: split, not decoded
 	if len(items) > s.cfg.MaxBatch {
 		// LIM-2: the server's words; SpaceDog said them with a RuntimeException.
-		return nil, failureOf(http.StatusBadRequest, "java.lang.RuntimeException", s.profile.tooMany(s.cfg.MaxBatch, len(items)))
+		return nil, failureOf(http.StatusBadRequest, "java.lang.RuntimeException", s.dialect.tooMany(s.cfg.MaxBatch, len(items)))
 	}
 	return items, response{}
 }
 
 // item runs one batch item: a malformed one gets its 400 result in place
 // (ERR-4), a well-formed one is dispatched as a request of its own. It
-// returns the item's status and its result, as the profile writes it.
+// returns the item's status and its result, as the profile's wire lays it
+// out.
 func (s *Server) item(batch *call, i int, raw []byte) (int, []byte) {
 	sub, err := s.subRequest(batch, i, raw)
 	if err != nil {
-		res := s.profile.failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
+		res := s.dialect.failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
 		s.checkEnvelope(res)
 		batch.note(SubEntry{Index: i, Status: res.status, Result: journalBody(res.body, true)})
 		return res.status, res.body
 	}
 	method := strings.ToUpper(sub.method)
 	res := s.dispatch(sub)
-	result := s.profile.result(method, res)
+	result := s.spec.Wire.Result(method, res.status, res.body)
 	batch.note(SubEntry{Index: i, Method: method, Path: sub.rawPath, Status: res.status, Fault: res.fault, Result: journalBody(result, true)})
 	return res.status, result
 }
@@ -137,7 +138,7 @@ func (s *Server) subRequest(batch *call, i int, raw []byte) (*call, error) {
 		return nil, err
 	}
 	var identity http.Header
-	if s.profile.batchIdentity {
+	if s.dialect.batchIdentity {
 		identity = batch.header
 	}
 	return &call{
@@ -192,7 +193,7 @@ func (f *itemFields) get(name string) []byte {
 // payload is the item's payload, from the fields the profile reads it from.
 func (s *Server) payload(fields *itemFields) ([]byte, error) {
 	var body []byte
-	for _, name := range s.profile.payloads {
+	for _, name := range s.dialect.payloads {
 		if fields.get(name) == nil {
 			continue
 		}

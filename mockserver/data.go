@@ -41,7 +41,7 @@ func (s *Server) list(c *call, typ string) response {
 		b = appendObject(b, o)
 	}
 	b = append(b, ']')
-	if s.profile.took {
+	if s.dialect.took {
 		b = append(b, `,"took":`...)
 		b = strconv.AppendInt(b, time.Since(start).Milliseconds(), 10)
 	}
@@ -49,16 +49,16 @@ func (s *Server) list(c *call, typ string) response {
 }
 
 func (s *Server) createObject(c *call) response {
-	o, err := s.store.Backend(c.backend).Create(c.params["type"], c.query.Get("id"), c.payload, c.user, s.now(), s.profile.overwrite)
+	o, err := s.store.Backend(c.backend).Create(c.params["type"], c.query.Get("id"), c.payload, c.user, s.now(), s.dialect.overwrite)
 	if err != nil {
 		return s.storeFailure(err)
 	}
-	return s.saved(c, o, s.profile.created)
+	return s.saved(c, o, s.spec.Wire.Created)
 }
 
 func (s *Server) getObject(c *call) response {
 	o, err := s.store.Backend(c.backend).Get(c.params["type"], c.params["id"])
-	if errors.Is(err, store.ErrNotFound) && s.profile.bareMissing {
+	if errors.Is(err, store.ErrNotFound) && s.dialect.bareMissing {
 		return response{status: http.StatusNotFound, body: encode(envelope{Status: http.StatusNotFound})}
 	}
 	if err != nil {
@@ -86,7 +86,7 @@ func (s *Server) deleteObject(c *call) response {
 	err := s.store.Backend(c.backend).Delete(typ, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return s.profile.missingDelete(typ, id, err)
+		return s.dialect.missingDelete(typ, id, err)
 	case err != nil:
 		return s.storeFailure(err)
 	}
@@ -98,7 +98,7 @@ func (s *Server) deleteObjects(c *call) response {
 	if err != nil {
 		return s.storeFailure(err)
 	}
-	if s.profile.totalDeleted {
+	if s.dialect.totalDeleted {
 		return response{status: http.StatusOK, body: encode(deleted{Success: true, Status: http.StatusOK, TotalDeleted: n})}
 	}
 	return done()
@@ -111,8 +111,8 @@ type deleted struct {
 }
 
 func (s *Server) deleteAllObjects(c *call) response {
-	if s.profile.deleteAll != nil {
-		return s.profile.deleteAll()
+	if s.dialect.deleteAll != nil {
+		return s.dialect.deleteAll()
 	}
 	s.store.Backend(c.backend).DeleteAll()
 	return done()
@@ -130,7 +130,7 @@ func (s *Server) intParam(c *call, name string, def int64) (int64, *response) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		res := s.profile.failure(http.StatusBadRequest, "query parameter [%s]: not a non-negative integer: %s", name, v)
+		res := s.dialect.failure(http.StatusBadRequest, "query parameter [%s]: not a non-negative integer: %s", name, v)
 		return 0, &res
 	}
 	return n, nil
@@ -139,11 +139,11 @@ func (s *Server) intParam(c *call, name string, def int64) (int64, *response) {
 func (s *Server) storeFailure(err error) response {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return s.profile.failure(http.StatusNotFound, "%v", err)
+		return s.dialect.failure(http.StatusNotFound, "%v", err)
 	case errors.Is(err, store.ErrConflict):
-		return s.profile.failure(http.StatusConflict, "%v", err)
+		return s.dialect.failure(http.StatusConflict, "%v", err)
 	default:
-		return s.profile.failure(http.StatusInternalServerError, "%v", err)
+		return s.dialect.failure(http.StatusInternalServerError, "%v", err)
 	}
 }
 
@@ -151,7 +151,7 @@ func (s *Server) storeFailure(err error) response {
 func (s *Server) saved(c *call, o *store.Object, status int) response {
 	location := c.base + "/1/data/" + o.Type + "/" + o.ID
 	res := response{status: status, body: appendSaved(make([]byte, 0, 128+len(location)), status, o.ID, o.Type, location, o.Version)}
-	if s.profile.objectIDHeader {
+	if s.dialect.objectIDHeader {
 		res.header = http.Header{"X-Spacedog-Object-Id": {o.ID}}
 	}
 	return res

@@ -1,10 +1,10 @@
 package mockserver
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,7 +89,7 @@ func (s *Server) dispatch(c *call) response {
 	// A path's faults read the same directly and in a batch (ORD-4): the
 	// item is well-formed, its index is its place in the reply.
 	if err := checkPath(c.rawPath); err != nil {
-		res := s.profile.failure(http.StatusBadRequest, "path: %v", err)
+		res := s.dialect.failure(http.StatusBadRequest, "path: %v", err)
 		s.checkEnvelope(res)
 		return res
 	}
@@ -123,13 +123,13 @@ func (s *Server) routeFailure(c *call, err error) response {
 	case c.item >= 0 && re.Template == batchPath:
 		return s.nested(c)
 	case errors.Is(err, spec.ErrBadPath):
-		return s.profile.failure(http.StatusBadRequest, "path: %v", err)
+		return s.dialect.failure(http.StatusBadRequest, "path: %v", err)
 	case errors.Is(err, spec.ErrMethodNotAllowed):
-		res := s.profile.routeError(http.StatusMethodNotAllowed, c.method, c.shown, err)
+		res := s.dialect.routeError(http.StatusMethodNotAllowed, c.method, c.shown, err)
 		res.allow = re.Allow
 		return res
 	}
-	return s.profile.routeError(http.StatusNotFound, c.method, c.shown, err)
+	return s.dialect.routeError(http.StatusNotFound, c.method, c.shown, err)
 }
 
 // checkRouteFailure self-checks the answer to a call without an operation:
@@ -157,7 +157,7 @@ const batchPath = "/1/batch"
 // nested refuses a batch item whose path is the batch route, whatever its
 // method: nesting is refused before the method is looked at (ERR-6).
 func (s *Server) nested(c *call) response {
-	return s.profile.failure(http.StatusBadRequest, "%sa batch cannot hold a batch (%s)", c.where("path"), c.rawPath)
+	return s.dialect.failure(http.StatusBadRequest, "%sa batch cannot hold a batch (%s)", c.where("path"), c.rawPath)
 }
 
 // run runs a routed call's operation: a nested batch refused, the query
@@ -174,14 +174,14 @@ func (s *Server) run(c *call, route *spec.Route) response {
 	if c.rawQuery != "" {
 		var err error
 		if query, err = url.ParseQuery(c.rawQuery); err != nil {
-			return s.profile.failure(http.StatusBadRequest, "query string: %v", err)
+			return s.dialect.failure(http.StatusBadRequest, "query string: %v", err)
 		}
 	}
 	who := c.credentials()
 	_, _, hasCredentials := basicAuth(who)
 	// A batch's items are checked one by one (SUB-4), unless the profile
 	// checks the batch's credentials once, for all of them.
-	checkBatch := op == "batch" && s.profile.batchIdentity && hasCredentials
+	checkBatch := op == "batch" && s.dialect.batchIdentity && hasCredentials
 	switch {
 	case signsIn(op): // its own answers to no credentials and to malformed ones
 		if res, ok := s.checkSignIn(who, c.backend); !ok {
@@ -194,7 +194,7 @@ func (s *Server) run(c *call, route *spec.Route) response {
 	}
 	// The operation's checks, compiled from the spec when it loaded.
 	if err := route.Checks.CheckParams(route.PathParams, query); err != nil {
-		return s.profile.failure(http.StatusBadRequest, "%v", err)
+		return s.dialect.failure(http.StatusBadRequest, "%v", err)
 	}
 	// A batch's items are checked one by one (batch.go), so that a
 	// malformed item fails alone, in its place (ERR-4).
@@ -202,10 +202,10 @@ func (s *Server) run(c *call, route *spec.Route) response {
 		// SpaceDog read every payload as JSON, whatever its Content-Type.
 		if len(c.body) > 0 && !c.bodyValid && !json.Valid(c.body) {
 			err := json.Unmarshal(c.body, new(json.RawMessage)) // says where
-			return s.profile.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
+			return s.dialect.failure(http.StatusBadRequest, "body: not valid JSON: %v", err)
 		}
 		if err := route.Checks.CheckRawBody(c.body); err != nil {
-			return s.profile.failure(http.StatusBadRequest, "%v", err)
+			return s.dialect.failure(http.StatusBadRequest, "%v", err)
 		}
 		c.payload = c.body // checked: a JSON object, never decoded
 	}
@@ -257,16 +257,44 @@ func (c *call) note(sub SubEntry) {
 	}
 }
 
-// authenticate checks a request's Basic credentials against the users the
-// mock enforces: without valid ones, a 401 (for a batch item, in place).
-func (s *Server) authenticate(h http.Header, backend string) (response, bool) {
-	user, password, ok := basicAuth(h)
-	want := s.cfg.Users[user]
-	switch {
-	case !ok:
-		return s.profile.failure(http.StatusUnauthorized, "credentials required: send the Basic credentials of a user"), false
-	case want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(password)) != 1: // no timing oracle
-		return s.profile.failure(http.StatusUnauthorized, "%s", s.profile.signIn.invalid(user, backend)), false
+// Request identity: the backend a request addresses, its user, its base URL.
+
+// backendOf names the backend a Host addresses (CONTRACT §1): its first label
+// when it ends in .localhost or has three labels or more, else def.
+func backendOf(host, def string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
 	}
-	return response{}, true
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "" || net.ParseIP(strings.Trim(host, "[]")) != nil {
+		return def
+	}
+	label, _, _ := strings.Cut(host, ".")
+	if strings.HasSuffix(host, ".localhost") || strings.Count(host, ".") >= 2 {
+		return label
+	}
+	return def
+}
+
+// userOf is the username of a header's Basic credentials, or anonymous.
+func userOf(h http.Header) string {
+	if u, _, ok := basicAuth(h); ok && u != "" {
+		return u
+	}
+	return "anonymous"
+}
+
+// basicAuth reads a header's Basic credentials, as net/http reads them.
+func basicAuth(h http.Header) (user, password string, ok bool) {
+	r := http.Request{Header: h}
+	return r.BasicAuth()
+}
+
+// baseURL is the scheme and host that objects' locations start with.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

@@ -6,15 +6,22 @@
 // operation its operationId names. Both kinds take the one dispatch path, so
 // a sub-request behaves exactly as the same request sent on its own (ORD-4).
 //
-// A request's way is one pipeline (pipeline.go), each stage in its own file:
-// the Host check (host.go), CORS (cors.go), the admin routes' guard and the
-// refusal of foreign writes (guard.go), the admin routes (admin.go), then
-// the API (api.go): its body (body.go), fault rules (faults.go), dispatch by
-// operationId (dispatch.go) to a batch (batch.go), the data operations
-// (data.go) or signing in (login.go), or the proxy to a real backend
-// (proxy.go); then the durable wait (durable.go), latency (latency.go), the
-// journal (journal.go) and the log (log.go). How each profile answers is in
-// profile.go and envelope.go; replies are written by hand in wire.go; the
-// seed and state files' format is in state.go. Server and Config are in
-// server.go.
+// A request's way is one pipeline, listed in serve.go, through a few rooms:
+//
+//   - access.go: the Host check, CORS, the admin routes' guard and the
+//     refusal of writes from foreign pages;
+//   - admin.go: the admin routes under /_mock/ and the page;
+//   - serve.go: the API's stage, around the answer: the body, the durable
+//     wait, the latency and the log;
+//   - faults.go: the fault rules, then dispatch.go: dispatch by operationId,
+//     with the request's identity (backend, user), to batch.go (the batch
+//     engine), data.go (the data operations) or login.go (signing in and
+//     credentials); or proxy.go, the proxy to a real backend;
+//   - journal.go: the journal, its news and the page's long poll;
+//   - response.go: the response, its envelope, and the bodies written by hand.
+//
+// dialect.go holds how each profile's server spoke and behaved where the
+// profiles differ (the layout of their replies is spec.Wire's); state.go
+// the seed and state files and the change log; server.go Server, Config,
+// New and the makers of ids and clocks.
 package mockserver

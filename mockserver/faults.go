@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"path"
 	"strings"
 	"sync/atomic"
@@ -104,12 +103,12 @@ func (f Fault) matches(method, p string, index int) bool {
 }
 
 // answer is the fault's response, for a rule with a status.
-func (f Fault) answer(p profile) response {
+func (f Fault) answer(d dialect) response {
 	msg := f.Message
 	if msg == "" {
 		msg = fmt.Sprintf("fault injected by the mock: %d", f.Status)
 	}
-	res := p.failure(f.Status, "%s", msg)
+	res := d.failure(f.Status, "%s", msg)
 	res.fault = true
 	return res
 }
@@ -127,7 +126,7 @@ func (s *Server) fault(c *call) (response, bool) {
 	sleep(c.origin, time.Duration(f.Delay))
 	switch {
 	case f.Status != 0:
-		return f.answer(s.profile), true
+		return f.answer(s.dialect), true
 	case f.DropAfter == nil:
 		return response{}, false
 	case *f.DropAfter == 0:
@@ -158,17 +157,4 @@ func (fs *faults) match(method, p string, index int) *Fault {
 		}
 	}
 	return nil
-}
-
-// sleep waits d, or until the client of r goes away.
-func sleep(r *http.Request, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-r.Context().Done():
-	}
 }

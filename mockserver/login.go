@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -25,11 +26,25 @@ func (s *Server) checkSignIn(who http.Header, backend string) (response, bool) {
 	user, _, problem := decodeAuthorization(who.Get("Authorization"))
 	switch {
 	case problem != nil:
-		return s.profile.signIn.malformed(*problem), false
+		return s.dialect.signIn.malformed(*problem), false
 	case user == "":
-		return s.profile.signIn.anonymous(), false
+		return s.dialect.signIn.anonymous(), false
 	case s.cfg.Users != nil:
 		return s.authenticate(who, backend)
+	}
+	return response{}, true
+}
+
+// authenticate checks a request's Basic credentials against the users the
+// mock enforces: without valid ones, a 401 (for a batch item, in place).
+func (s *Server) authenticate(h http.Header, backend string) (response, bool) {
+	user, password, ok := basicAuth(h)
+	want := s.cfg.Users[user]
+	switch {
+	case !ok:
+		return s.dialect.failure(http.StatusUnauthorized, "credentials required: send the Basic credentials of a user"), false
+	case want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(password)) != 1: // no timing oracle
+		return s.dialect.failure(http.StatusUnauthorized, "%s", s.dialect.signIn.invalid(user, backend)), false
 	}
 	return response{}, true
 }
@@ -137,17 +152,17 @@ type signInWords struct {
 }
 
 // docSignIn words the refusals in the doc profile's envelope.
-func docSignIn(p profile) signInWords {
+func docSignIn(d dialect) signInWords {
 	return signInWords{
 		malformed: func(a authProblem) response {
 			msg := "Authorization header: " + a.message
 			if a.cause != "" {
 				msg += " (" + a.cause + ")"
 			}
-			return p.failure(http.StatusUnauthorized, "%s", msg)
+			return d.failure(http.StatusUnauthorized, "%s", msg)
 		},
 		anonymous: func() response {
-			return p.failure(http.StatusForbidden, "credentials required: signing in needs the Basic credentials of a user")
+			return d.failure(http.StatusForbidden, "credentials required: signing in needs the Basic credentials of a user")
 		},
 		invalid: func(user, _ string) string { return fmt.Sprintf("invalid credentials for user [%s]", user) },
 	}

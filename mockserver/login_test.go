@@ -91,3 +91,30 @@ func TestAUTH_ABatchOfNPlusOneLoginsIs400(t *testing.T) {
 		assertEnvelope(t, r.json(t), 400)
 	}
 }
+
+func TestEnforcedCredentialsGive401PerSubRequest(t *testing.T) {
+	m := newMock(t, mockserver.Config{Users: map[string]string{"fred": "secret", "vince": "hi"}})
+	if r := m.do("GET", "/1/data", nil); r.status != 401 {
+		t.Errorf("no credentials: %d", r.status)
+	} else {
+		assertEnvelope(t, r.json(t), 401)
+	}
+	if r := m.do("GET", "/1/data", nil, "Authorization", "Basic ZnJlZDp3cm9uZw=="); r.status != 401 { // fred:wrong
+		t.Errorf("a wrong password: %d", r.status)
+	}
+	if r := m.do("GET", "/1/data", nil, "Authorization", basic("fred")); r.status != 200 {
+		t.Errorf("fred's credentials: %d", r.status)
+	}
+	r := m.do("POST", "/1/batch", []any{
+		subreq.Post("/1/data/t?id=a", obj{}),
+		subreq.Post("/1/data/t?id=b", obj{}).With("headers", obj{"Authorization": "Basic dmluY2U6aGk="}),
+		subreq.Post("/1/data/t?id=c", obj{}).With("headers", obj{"Authorization": "Basic dmluY2U6d3Jvbmc="}),
+	})
+	res := r.results(t)
+	if got := statuses(res); got[0] != "401" || got[1] != "200" || got[2] != "401" {
+		t.Errorf("a batch without credentials: %v", got)
+	}
+	if got := statuses(m.do("POST", "/1/batch", []any{subreq.Get("/1/data/t/b")}, "Authorization", "Basic dmluY2U6aGk=").results(t)); got[0] != "200" {
+		t.Errorf("with the batch's credentials: %v", got)
+	}
+}

@@ -113,6 +113,9 @@ func TestTheProxyRecordsEachViolationWithItsIndexAndPointer(t *testing.T) {
 	if len(v.Request) == 0 || len(v.Response) == 0 || v.Message == "" {
 		t.Errorf("the violation lacks its request, reply or message: %+v", v)
 	}
+	if v.ID != 1 {
+		t.Errorf("the first violation is numbered %d, want 1", v.ID)
+	}
 	mu.Lock()
 	log := logged.String()
 	mu.Unlock()
@@ -130,6 +133,12 @@ func TestTheProxyRecordsEachViolationWithItsIndexAndPointer(t *testing.T) {
 	}
 	if m.srv.Violations() != 1 {
 		t.Errorf("Violations() = %d after DELETE, want the 1 seen since start", m.srv.Violations())
+	}
+	m.batch("", subreq.Get("/1/data/t/k"), subreq.Get("/1/data/t/k"))
+	if vs := violationsOf(t, m); len(vs) != 1 {
+		t.Errorf("after a DELETE and a broken batch, %d violations, want 1", len(vs))
+	} else if vs[0].ID != 2 {
+		t.Errorf("after a DELETE, the next violation is numbered %d, want 2: the numbers go on", vs[0].ID)
 	}
 }
 

@@ -30,7 +30,7 @@ func TestSEC3_HostileInputsGet4xxAndChangeNothing(t *testing.T) {
 func hostile(t *testing.T, profile string, cases []fixtures.Case) {
 	m := newMock(t, mockserver.Config{Profile: profile})
 	for _, host := range []string{"", "shop.localhost"} {
-		m.doHost(host, "POST", "/1/data/hostile?id=seed-1", obj{"name": "kept"})
+		m.doHost(host, "POST", "/1/data/hostile?id=seed1", obj{"name": "kept"})
 		m.doHost(host, "POST", "/1/data/other?id=seed-2", obj{"name": "kept"})
 	}
 	before := m.srv.State("")
@@ -72,7 +72,7 @@ func hostile(t *testing.T, profile string, cases []fixtures.Case) {
 			}
 		})
 	}
-	if r := m.do("GET", "/1/data/hostile/seed-1", nil); r.status != 200 {
+	if r := m.do("GET", "/1/data/hostile/seed1", nil); r.status != 200 {
 		t.Errorf("the server does not answer after the corpus: %d", r.status)
 	}
 }

@@ -62,7 +62,7 @@ func TestSelfCheckJudgesA405ByItsDescription(t *testing.T) {
 			t.Errorf("%s %s: the mock's own 405: %v", req.Method, req.URL, reported)
 		}
 	}
-	s.profile.routeError = func(status int, _, _ string, _ error) response {
+	s.dialect.routeError = func(status int, _, _ string, _ error) response {
 		return failureOf(status, "io.spacedog.services.MethodNotAllowedException", "typed")
 	}
 	for _, req := range []*http.Request{

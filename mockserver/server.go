@@ -2,15 +2,20 @@ package mockserver
 
 import (
 	"cmp"
+	crand "crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/spacedog-oss/batchkit/internal/ring"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/proxy"
 	"github.com/spacedog-oss/batchkit/mockserver/internal/store"
 	"github.com/spacedog-oss/batchkit/spec"
@@ -70,17 +75,20 @@ const DefaultJournalSize = 1000
 // Server is the mock: an http.Handler over an in-memory store.
 type Server struct {
 	cfg     Config
-	profile profile
+	dialect dialect // how the profile's server spoke and behaved (dialect.go)
 	spec    *spec.Spec
 	store   *store.Store
 	ops     map[string]func(*call) response
 
-	stages  []stage // the way of a request (pipeline.go)
+	stages  []stage // the way of a request (serve.go)
 	cors    cors
 	journal journal
 	faults  faults
 	proxy   *proxy.Proxy // nil: the mock answers from memory
-	changes ChangeLog    // nil: changes are not logged (LogTo)
+	// violations are the last ways the proxy's backend broke the
+	// profile's document (proxy.go), and their count.
+	violations *ring.Ring[Violation]
+	changes    ChangeLog // nil: changes are not logged (LogTo)
 
 	subRequestSchema   *spec.Schema
 	typeName, objectID *openapi3.Schema
@@ -119,7 +127,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	prof, ok := profileNamed(cfg.Profile)
+	d, ok := dialectOf(cfg.Profile)
 	if !ok {
 		return nil, fmt.Errorf("mockserver: no profile %q; the profiles are %s", cfg.Profile, strings.Join(spec.Profiles(), ", "))
 	}
@@ -127,8 +135,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, profile: prof, spec: sp, store: store.New(cfg.NewID),
-		cors: cors{origins: cfg.CORSOrigins}, journal: newJournal(cfg.JournalSize)}
+	s := &Server{cfg: cfg, dialect: d, spec: sp, store: store.New(cfg.NewID),
+		cors: cors{origins: cfg.CORSOrigins}, journal: newJournal(cfg.JournalSize), violations: ring.New[Violation](cfg.JournalSize)}
 	s.faults.set(cfg.Faults)
 	if cfg.Proxy != nil {
 		s.proxy = s.newProxy()
@@ -177,3 +185,43 @@ func (s *Server) checkEnvelope(res response) {
 // Changes counts the writes to the store since the mock started: it moves
 // on every change of the stored data, and only then.
 func (s *Server) Changes() uint64 { return s.store.Changes() }
+
+// The makers of ids and times Config takes.
+
+// RandomIDs generates ids like SpaceDog's: 20 URL-safe characters (DATA-6).
+func RandomIDs() func() string {
+	return func() string {
+		var b [15]byte
+		crand.Read(b[:]) // never fails on a supported platform
+		return base64.RawURLEncoding.EncodeToString(b[:])
+	}
+}
+
+// SeededIDs generates the same ids, in the same order, for the same seed:
+// for replaying a session byte for byte.
+func SeededIDs(seed uint64) func() string {
+	var mu sync.Mutex
+	src := rand.New(rand.NewPCG(seed, seed))
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		var b [15]byte
+		for i := range b {
+			b[i] = byte(src.Uint32())
+		}
+		return base64.RawURLEncoding.EncodeToString(b[:])
+	}
+}
+
+// FixedClock returns a clock that starts at t and moves step further on each
+// call, for reproducible times.
+func FixedClock(t time.Time, step time.Duration) func() time.Time {
+	var mu sync.Mutex
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now := t
+		t = t.Add(step)
+		return now
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 )
 
 // Gen generates steps, valid or not in any of the ways the contract names,
@@ -37,7 +39,8 @@ type Options struct {
 	// §9: which ids a server takes is its own).
 	IDs, BadIDs []string
 	// NoAllData leaves out the routes of every type, /1/data itself: on a
-	// live backend they list, or delete, what others stored.
+	// live backend they list, or delete, what others stored. A host the
+	// run owns (Host.Own) keeps them.
 	NoAllData bool
 	// GivenIDsOnly names in requests only the ids requests gave, never a
 	// generated one, so that a sequence replays on a server that generates
@@ -126,6 +129,9 @@ func (g *Gen) Step() *Step {
 	st.Body = append(append([]byte("["), bytes.Join(raws, []byte(","))...), ']')
 	return st
 }
+
+// noAllData: the routes of every type are left out on this step's host.
+func (g *Gen) noAllData() bool { return g.opts.NoAllData && !g.host.Own }
 
 // Types and ids the requests name: valid ones, often the same, so that
 // requests meet; a type no request creates; names DATA-5 refuses.
@@ -252,7 +258,7 @@ func (g *Gen) request(item bool) Request {
 		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data/" + typ + "/" + g.id(typ))}
 	case w < 79: // listings
 		path := g.root() + "/data"
-		if w < 73 || g.opts.NoAllData {
+		if w < 73 || g.noAllData() {
 			path += "/" + g.typ(false)
 		}
 		r = Request{Method: "GET", Path: g.slash(path)}
@@ -262,7 +268,7 @@ func (g *Gen) request(item bool) Request {
 		if g.chance(50) {
 			q.Set("size", g.count())
 		}
-	case w < 82 || w < 83 && g.opts.NoAllData:
+	case w < 82 || w < 83 && g.noAllData():
 		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data/" + g.typ(false))}
 	case w < 83:
 		r = Request{Method: "DELETE", Path: g.slash(g.root() + "/data")}
@@ -353,10 +359,18 @@ func (g *Gen) payload(required, item bool) []byte {
 	return nil
 }
 
+// valueRange is the range of JSON values a store must keep (DATA-1),
+// which payloads draw from now and then: built once, never written.
+var valueRange = jsonvalue.Range()
+
 func (g *Gen) fields(depth int) map[string]any {
 	f := map[string]any{}
 	for range g.r.IntN(4) {
-		f[pick(g.r, "name", "price", "n", "tags", "nested", "ok", "note", "meta", "")] = g.value(depth)
+		name := pick(g.r, "name", "price", "n", "tags", "nested", "ok", "note", "meta", "")
+		if g.chance(8) {
+			name = pick(g.r, valueRange...).Name // "a.b", "😀", "Meta", ...
+		}
+		f[name] = g.value(depth)
 	}
 	if g.chance(10) {
 		f["meta"] = map[string]any{"id": "forged", "version": 99, "createdBy": "mallory"}
@@ -365,6 +379,9 @@ func (g *Gen) fields(depth int) map[string]any {
 }
 
 func (g *Gen) value(depth int) any {
+	if g.chance(10) {
+		return pick(g.r, valueRange...).Value // escapes, beyond the BMP, big numbers, deep, wide...
+	}
 	switch g.r.IntN(8) {
 	case 0:
 		return g.r.IntN(201) - 100
@@ -410,7 +427,7 @@ func (g *Gen) item() Item {
 		return g.malformed()
 	case w < 95: // ERR-6
 		inner := "/1/data"
-		if g.opts.NoAllData {
+		if g.noAllData() {
 			inner += "/" + g.opts.Types[0]
 		}
 		r := Request{Method: "POST", Path: g.unalias(pick(g.r, "/1/batch", "/v1/batch/", "/1/batch/")), Field: "content",

@@ -134,7 +134,7 @@ func TestSigningInAnswersByTheCallersCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := Host{"alpha.localhost", "alpha"}
+	host := Host{Name: "alpha.localhost", Backend: "alpha"}
 	for _, tc := range []struct {
 		caller Auth
 		status int

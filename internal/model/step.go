@@ -143,10 +143,16 @@ func (st *Step) String() string {
 }
 
 // Host is a request's Host header and the backend it addresses (CONTRACT §1).
-type Host struct{ Name, Backend string }
+type Host struct {
+	Name, Backend string
+	// Own says the backend is the run's own, named by it: nobody else's
+	// data is there, so the routes of every type may be used even where
+	// Options.NoAllData leaves them out.
+	Own bool
+}
 
 // hosts are two backends.
-var hosts = []Host{{"alpha.localhost", "alpha"}, {"shop.example.io", "shop"}}
+var hosts = []Host{{Name: "alpha.localhost", Backend: "alpha"}, {Name: "shop.example.io", Backend: "shop"}}
 
 // Auth is an Authorization header and the user it makes the caller.
 type Auth struct{ Header, User string }

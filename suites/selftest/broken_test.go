@@ -31,10 +31,19 @@ func broken() []variant {
 		{name: "item fields matched in any case", wrap: defect.ItemFieldsInAnyCase, breaks: []string{"ERR-4"}},
 		{name: "a nested GET answered 405", wrap: defect.NestedGET405, breaks: []string{"ERR-6"}},
 		{name: "a method that is no token answered 405", wrap: defect.TokenlessMethod405, breaks: []string{"ERR-4"}},
+		{name: "item errors without their index, the item echoed", wrap: defect.ItemErrorsWithoutIndex, breaks: []string{"ERR-4"}},
 		{name: "from and size beyond 32 bits taken", wrap: defect.ClampFromSize, breaks: []string{"DATA-5"}},
 		{name: "version 0 read as no version", wrap: defect.VersionZeroIgnored, breaks: []string{"DATA-5"}},
 		// One DATA-1 slip in every object: reported under DATA-1, not under the rule of each spec that reads one.
 		{name: "createdAt without milliseconds", wrap: defect.CreatedAtWithoutMillis(), breaks: []string{"DATA-1"}},
+
+		// Where a sequence of one backend, short ASCII strings and small
+		// numbers never goes (issue 28).
+		{name: "locations built on a fixed origin", wrap: defect.FixedOriginLocation, breaks: []string{"DATA-2"}},
+		{name: "a type's delete reaching every backend", wrap: defect.DeleteTypeInEveryBackend(), breaks: []string{"DATA-4"}},
+		{name: "strings beyond the BMP stored as ?", wrap: defect.NarrowStrings, breaks: []string{"DATA-1"}},
+		{name: "a 2016 server storing strings beyond the BMP as ?", cfg: mockserver.Config{Profile: spec.SpaceDog2016},
+			profile: spec.SpaceDog2016, wrap: defect.NarrowStrings, breaks: []string{"DATA-1"}},
 
 		// Who wrote an object: seen only once another user updates it.
 		{name: "an update overwriting createdBy with the updater", wrap: defect.UpdaterIsCreator, breaks: []string{"DATA-1"}},

@@ -48,6 +48,26 @@ func conforming() []variant {
 	}
 }
 
+// choosing are servers that choose otherwise than the mock where the
+// contract lists an open choice (CONTRACT §9), each in both profiles: the
+// suites must pass them, the generative mode included.
+func choosing() []variant {
+	var out []variant
+	for _, profile := range spec.Profiles() {
+		narrow, alnum := defect.NarrowIDs()
+		for _, v := range []variant{
+			{name: "item errors in other words, the index and field in another notation", wrap: defect.ItemErrorsInOtherWords},
+			{name: "the query string read before the route", wrap: defect.QueryBeforeRoute},
+			{name: "ids of letters and digits only", cfg: mockserver.Config{NewID: alnum}, wrap: narrow},
+			{name: "ids of any characters but / and \\", wrap: defect.WideIDs()},
+		} {
+			v.name, v.profile, v.cfg.Profile = v.name+", "+profile, profile, profile
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func same(v any) any { return v }
 
 // missingObject is ERR-7's message, which that rule pins word for word.
@@ -55,7 +75,7 @@ var missingObject = regexp.MustCompile(`^object \[[^\]]*\] of type \[[^\]]*\] no
 
 // reword gives errors other words and types than the mock's, keeping what
 // a rule pins: ERR-7's message; the limit LIM-2 names; the index and field
-// ERR-4 names (the mock's item messages start "batch item [i]").
+// ERR-4 names, in another notation.
 func reword(v any) any {
 	m, ok := v.(map[string]any)
 	if !ok || m["success"] != false {
@@ -70,7 +90,9 @@ func reword(v any) any {
 	e["type"] = "com.example.Error" + status
 	switch {
 	case missingObject.MatchString(msg):
-	case strings.HasPrefix(msg, "batch item ["), strings.Contains(msg, "limited to"):
+	case strings.HasPrefix(msg, "batch item ["):
+		e["message"] = defect.OtherItemWords(msg) // the index and field in another notation
+	case strings.Contains(msg, "limited to"):
 		e["message"] = "Refused. " + msg
 	default:
 		e["message"] = "That did not work (" + status + ")."

@@ -1,14 +1,25 @@
 package selftest
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spacedog-oss/batchkit/suites/internal/harness"
+)
+
+// How long the conforming variants are judged by the generative mode: 1 s
+// each in make test; -selftest.gen-sequences=200 -selftest.gen-budget=10m
+// for the long run docs/generative.md records.
+var (
+	genSequences = flag.Int("selftest.gen-sequences", 40, "generative mode: the sequences each conforming variant is judged by")
+	genBudget    = flag.Duration("selftest.gen-budget", time.Second, "generative mode: the budget of each conforming variant's run")
 )
 
 // The generative mode alone, the hand-written specs left out, passes every
@@ -20,14 +31,14 @@ func TestTheGenerativeModeAloneJudgesEachVariant(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := harness.Binary(t)
-	for _, v := range slices.Concat(conforming(), broken()) {
+	for _, v := range slices.Concat(conforming(), choosing(), broken()) {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel() // each variant is a server and a run of its own
 			// A broken variant fails within the default budget; a conforming
 			// one passes a shorter run, which keeps the self-test short.
 			v.args = append(slices.Clone(v.args), "--ginkgo.label-filter=generative", "--gen-seed=1")
 			if len(v.breaks) == 0 {
-				v.args = append(v.args, "--gen-budget=1s")
+				v.args = append(v.args, fmt.Sprintf("--gen-budget=%s", *genBudget), fmt.Sprintf("--gen-sequences=%d", *genSequences))
 			}
 			reports := filepath.Join(dir, slug(v.name))
 			report, out, passed := run(t, bin, reports, v)

@@ -26,6 +26,7 @@ import (
 	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 	"github.com/spacedog-oss/batchkit/suites/internal/harness"
+	"github.com/spacedog-oss/batchkit/suites/internal/summary"
 )
 
 // variant is a server for the suites to judge, and the verdict due.
@@ -37,6 +38,8 @@ type variant struct {
 	strict  bool              // run with --strict
 	profile string            // the suites' --profile; "" for doc
 	args    []string          // more flags for the suites
+	// users are the credentials' flags; nil: the suites' two users.
+	users []string
 
 	// breaks lists the rules the server breaks: the run must fail, each of
 	// them with it; none for a conforming server, which must pass.
@@ -69,7 +72,7 @@ func TestTheSuitesJudgeEachVariant(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := harness.Binary(t)
-	for _, v := range slices.Concat(conforming(), broken()) {
+	for _, v := range slices.Concat(conforming(), choosing(), broken()) {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel() // each variant is a server and a run of its own
 			report, out, passed := run(t, bin, filepath.Join(dir, slug(v.name)), v)
@@ -129,16 +132,50 @@ func run(t *testing.T, bin, reports string, v variant) (report, out []byte, pass
 	srv := v.serve(t)
 	defer srv.Close()
 	// Each variant is a mock of its own: DELETE /1/data deletes only the run's data.
-	args := append([]string{"--ginkgo.no-color", "--target=" + srv.URL, "--destructive",
-		"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2",
-		"--report-dir=" + reports, "--strict=" + fmt.Sprint(v.strict), "--profile=" + cmp.Or(v.profile, spec.Doc),
-		"--ginkgo.label-filter=!generative"}, v.args...) // the generative mode's own test runs it
+	users := v.users
+	if users == nil {
+		users = []string{"--username=fred", "--password=secret", "--username2=vince", "--password2=secret2"}
+	}
+	args := slices.Concat([]string{"--ginkgo.no-color", "--target=" + srv.URL, "--destructive"}, users,
+		[]string{"--report-dir=" + reports, "--strict=" + fmt.Sprint(v.strict), "--profile=" + cmp.Or(v.profile, spec.Doc),
+			"--ginkgo.label-filter=!generative"}, v.args) // the generative mode's own test runs it
 	out, passed = harness.Run(t, bin, "", harness.WithoutStepSummary(os.Environ()), args...) // a variant's report is not the kit's
 	report, err := os.ReadFile(filepath.Join(reports, "conformance.md"))
 	if err != nil { // every run writes it, a passed one too
 		t.Fatalf("no conformance.md: %v\n%s", err, harness.Tail(out))
 	}
+	checkReports(t, reports, report, out, passed)
 	return report, out, passed
+}
+
+// checkReports holds every run's reports to one outcome: results.json
+// consistent with itself, conformance.md stating its verdict, the exit
+// code agreeing, and no rule "pass" none of whose specs passed.
+func checkReports(t *testing.T, reports string, md, out []byte, passed bool) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(reports, summary.JSONFile))
+	if err != nil {
+		t.Fatalf("no results.json: %v\n%s", err, harness.Tail(out))
+	}
+	defer f.Close()
+	res, err := summary.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Consistent(); err != nil {
+		t.Errorf("results.json: %v", err)
+	}
+	if !bytes.Contains(md, []byte("- verdict: "+res.VerdictLine()+"\n")) {
+		t.Errorf("conformance.md's verdict is not results.json's %q", res.VerdictLine())
+	}
+	if passed != res.Conforms {
+		t.Errorf("the run exited passed=%v, its verdict is %q", passed, res.Verdict)
+	}
+	for _, r := range res.Rules {
+		if r.Outcome == summary.Pass && !slices.ContainsFunc(r.Specs, func(s summary.SpecResult) bool { return s.Outcome == summary.Pass }) {
+			t.Errorf("%s is pass, and none of its specs passed", r.ID)
+		}
+	}
 }
 
 // outcomes reads each rule's outcome from conformance.md, whose table has

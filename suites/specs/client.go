@@ -18,6 +18,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/backends"
 	"github.com/spacedog-oss/batchkit/suites/internal/config"
 	"github.com/spacedog-oss/batchkit/suites/internal/exchange"
 	"github.com/spacedog-oss/batchkit/suites/internal/summary"
@@ -62,7 +63,7 @@ func newClient(base string, cfg config.Config) (*client, error) {
 // so that a step that hangs says which it was.
 func boundedTransport(timeout time.Duration) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	t.DialContext = backends.Dial(&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}) // *.localhost on loopback
 	t.TLSHandshakeTimeout = timeout
 	t.ResponseHeaderTimeout = timeout
 	t.ExpectContinueTimeout = time.Second
@@ -187,6 +188,11 @@ func unwrapURLError(err error) error {
 }
 
 func (c *client) send(method, path string, body any, user, password string) (reply, error) {
+	return c.sendAt(c.base, method, path, body, user, password)
+}
+
+// sendAt sends a request to base, the target's own or one of its backends'.
+func (c *client) sendAt(base, method, path string, body any, user, password string) (reply, error) {
 	var data []byte
 	switch b := body.(type) {
 	case nil:
@@ -202,7 +208,7 @@ func (c *client) send(method, path string, body any, user, password string) (rep
 	if data != nil {
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		return reply{}, err
 	}
@@ -227,6 +233,32 @@ func (c *client) batch(query string, items ...any) batchReply {
 		path += "?" + query
 	}
 	return batchReply{reply: c.do("POST", path, items), items: items}
+}
+
+// at is the client of one of the target's backends (package backends):
+// the same checks, credentials and bounds, sent to the backend's host.
+func (c *client) at(base string) backendClient { return backendClient{c: c, base: base} }
+
+// backendClient sends to one backend of the target, as the batch caller.
+type backendClient struct {
+	c    *client
+	base string
+}
+
+func (b backendClient) do(method, path string, body any) reply {
+	GinkgoHelper()
+	r, err := b.c.sendAt(b.base, method, path, body, b.c.cfg.Username, b.c.cfg.Password)
+	b.c.failOn(err)
+	return r
+}
+
+func (b backendClient) batch(query string, items ...any) batchReply {
+	GinkgoHelper()
+	path := "/1/batch"
+	if query != "" {
+		path += "?" + query
+	}
+	return batchReply{reply: b.do("POST", path, items), items: items}
 }
 
 // requestsSinceLast counts the requests since its last call.

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -40,6 +42,33 @@ var _ = Describe("Data reached through batches", func() {
 			Expect(meta2[k]).To(isTime, k)
 		}
 		Expect(meta2["createdAt"]).To(Equal(meta1["createdAt"]))
+	})
+
+	// The whole range of JSON values a store must keep, as sent: escapes,
+	// characters beyond the BMP, combining marks, NUL, numbers beyond a
+	// float64, nulls, deep and wide values, unusual names.
+	It("reads back every JSON value as sent, directly and in a batch", rule("DATA-1"), func() {
+		typ := target.freshType("values")
+		fields := map[string]json.RawMessage{}
+		for _, f := range jsonvalue.Range() {
+			fields[f.Name] = f.Value
+		}
+		Expect(target.do("POST", "/1/data/"+typ+"?id=direct", fields).Status).To(Equal(created()), "a creation with every value")
+		res := target.batch("", subreq.Post("/1/data/"+typ+"?id=batched", fields), subreq.Get("/1/data/"+typ+"/direct")).Results()
+		Expect(statuses(res)).To(Equal([]int{created(), 200}))
+		reads := map[string]obj{"direct, read in a batch": res[1].Body}
+		for _, id := range []string{"direct", "batched"} {
+			reads[id+", read directly"] = target.do("GET", "/1/data/"+typ+"/"+id, nil).Object()
+		}
+		for what, o := range reads {
+			for _, f := range jsonvalue.Range() {
+				want, err := jsonvalue.Decode(f.Value)
+				Expect(err).NotTo(HaveOccurred())
+				got, ok := o[f.Name]
+				Expect(ok).To(BeTrue(), "%s: no field %q (%s)", what, f.Name, f.Tries)
+				Expect(jsonvalue.Diff(got, want)).To(BeEmpty(), "%s: field %q (%s) reads back otherwise", what, f.Name, f.Tries)
+			}
+		}
 	})
 
 	It("answers a save with where the object is", rule("DATA-2"), func() {

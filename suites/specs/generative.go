@@ -49,12 +49,13 @@ var _ = Describe("Random sequences of requests and batches", Label("generative")
 			Target: target.base, Profile: cfg.Profile, MaxBatch: cfg.MaxBatch, Auths: auths, Strict: cfg.Strict,
 			Prefix: target.prefix + "_gen", Seed: seed, Sequences: cfg.GenSequences, Steps: cfg.GenSteps,
 			Budget: cfg.GenBudget, Every: 5, Gen: gen, RequestTimeout: cfg.RequestTimeout, MaxReply: cfg.MaxReply,
+			BackendHosts: cfg.BackendHosts,
 			Progress: func(st generative.Stats) {
 				fmt.Fprintf(os.Stdout, "generative mode: %d sequences, %d requests, %d disagreements so far (seed %d)\n",
 					st.Sequences, st.Requests, st.Disagreements, seed)
 			},
 		})
-		run.Sequences, run.Requests, run.Disagreements, run.Choices = stats.Sequences, stats.Requests, stats.Disagreements, stats.Choices
+		run.Sequences, run.Requests, run.Disagreements, run.Choices, run.Notes = stats.Sequences, stats.Requests, stats.Disagreements, stats.Choices, stats.Notes
 		AddReportEntry(summary.EntryRequests, fmt.Sprint(stats.Requests), ReportEntryVisibilityNever)
 		if errors.Is(err, generative.ErrNoCaller) {
 			Skip("needs the caller's credentials: set --username and --password (SPACEDOG_USERNAME, SPACEDOG_PASSWORD): the target refuses anonymous callers")
@@ -81,7 +82,7 @@ func replayCommand(seed uint64, sequences int) string {
 func sequenceSteps(f *generative.Finding) []summary.SequenceStep {
 	var out []summary.SequenceStep
 	for _, ex := range f.Sent {
-		u := target.base + ex.Path
+		u := ex.Base + ex.Path
 		if ex.Query != "" {
 			u += "?" + ex.Query
 		}

@@ -21,9 +21,11 @@ import (
 // its own for each thing it checks apart.
 const TypesPerSpec = 2
 
-// LaneSize is how many types a lane holds, and so the most a run leaves on
-// its target: the specs' and the generative mode's.
-func LaneSize() int { return TypesPerSpec + len(generative.Types("")) }
+// LaneSize is the most types a lane holds, across the backends a run
+// writes in, and so the most a run leaves on its target: the specs' types
+// in the target's own backend and in the two beside it, the type of the
+// first of those alone (typeOfOneBackend), and the generative mode's.
+func LaneSize() int { return TypesPerSpec*3 + 1 + generative.LaneSize() }
 
 // leaseMargin is how long a lease outlives the run's deadline: the time
 // its last exchanges and its reports take.
@@ -50,12 +52,8 @@ type runTypes struct {
 func leaseTypes(c *client) *runTypes {
 	holder, _ := os.Hostname()
 	holder = fmt.Sprintf("%s pid %d %s", holder, os.Getpid(), strings.ToLower(rand.Text()[:8]))
-	auth := ""
-	if c.cfg.Username != "" {
-		auth = basicAuth(c.cfg.Username, c.cfg.Password)
-	}
 	pool := &typepool.Pool{Client: &http.Client{Transport: boundedTransport(c.cfg.RequestTimeout), Timeout: c.cfg.RequestTimeout},
-		Base: c.base, Auth: auth, Holder: holder, Hold: c.cfg.RunTimeout + leaseMargin}
+		Base: c.base, User: c.cfg.Username, Password: c.cfg.Password, Holder: holder, Hold: c.cfg.RunTimeout + leaseMargin}
 	ctx, cancel := context.WithDeadline(context.Background(), c.health.deadline)
 	defer cancel()
 	lease, err := pool.Acquire(ctx)
@@ -93,8 +91,11 @@ func (t *runTypes) startSpec() {
 
 // empty deletes a type's objects, and reports whether it holds none now:
 // emptied, or never created.
-func (c *client) empty(typ string) bool {
-	r, err := c.send("DELETE", "/1/data/"+typ, nil, c.cfg.Username, c.cfg.Password)
+func (c *client) empty(typ string) bool { return c.emptyAt(c.base, typ) }
+
+// emptyAt is empty, in the backend at base.
+func (c *client) emptyAt(base, typ string) bool {
+	r, err := c.sendAt(base, "DELETE", "/1/data/"+typ, nil, c.cfg.Username, c.cfg.Password)
 	return err == nil && (r.Status == http.StatusOK || r.Status == http.StatusNotFound)
 }
 
@@ -133,6 +134,43 @@ func (c *client) freshType(name string) string {
 		}
 	})
 	return typ
+}
+
+// freshTypeIn is freshType, in the target's own backend and in each
+// backend at bases too: empty there when the spec gets it, its objects
+// deleted there when the spec ends.
+func (c *client) freshTypeIn(name string, bases ...string) string {
+	GinkgoHelper()
+	typ := c.freshType(name)
+	for _, base := range bases {
+		c.emptyBefore(base, typ)
+	}
+	return typ
+}
+
+// typeOfOneBackend names a type that runs create in the backend at base
+// alone, so that the backends beside it never knew it, from run to run:
+// the lane's type of that use, or without a lane one of the process's
+// own. It is empty when the spec gets it; its objects are deleted when
+// the spec ends.
+func (c *client) typeOfOneBackend(base string) string {
+	GinkgoHelper()
+	typ := c.types.prefix + "_onebackend"
+	if c.types.lease == nil {
+		typ = c.freshType("onebackend")
+	}
+	c.emptyBefore(base, typ)
+	return typ
+}
+
+// emptyBefore empties a type in the backend at base for the running spec,
+// and again when it ends.
+func (c *client) emptyBefore(base, typ string) {
+	GinkgoHelper()
+	if !c.emptyAt(base, typ) {
+		Fail(fmt.Sprintf("setting up: emptying the type %s at %s (DELETE /1/data/%s) failed", typ, base, typ))
+	}
+	DeferCleanup(func() { c.emptyAt(base, typ) })
 }
 
 // unknownType names a type that no one ever created: a spec may read it,

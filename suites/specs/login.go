@@ -162,7 +162,7 @@ func skipWithoutCaller() {
 func skipUnlessUsersEnforced() {
 	skipWithoutCaller()
 	if !cfg.UsersEnforced {
-		Skip("sends a wrong password, which a target that trusts any user (the mock without --users) accepts: give --users-enforced (SPACEDOG_USERS_ENFORCED=true) when the target checks passwords")
+		Skip("sends a wrong password, which a target that trusts any user (a mock with no users to enforce) accepts: give --users-enforced (SPACEDOG_USERS_ENFORCED=true) when the target checks passwords")
 	}
 }
 

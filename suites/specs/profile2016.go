@@ -69,8 +69,8 @@ var _ = Describe("A server in the spacedog-2016 profile", func() {
 	It("answers a DELETE of a missing object with a java.lang.RuntimeException, object of type [T] and id [ID] not found", rule("ERR-7"), only(spec.SpaceDog2016), func() {
 		typ := target.freshType("deletemissing")
 		seed(typ, "real", obj{})
-		path := "/1/data/" + typ + "/GVTkGHKsuJhkJMV-i2ke"
-		want := fmt.Sprintf("object of type [%s] and id [GVTkGHKsuJhkJMV-i2ke] not found", typ)
+		path := "/1/data/" + typ + "/" + missingID
+		want := fmt.Sprintf("object of type [%s] and id [%s] not found", typ, missingID)
 		r := target.do("DELETE", path, nil)
 		Expect(r.Status).To(Equal(http.StatusNotFound))
 		expectError(r.Object(), http.StatusNotFound, runtimeException, Equal(want))

@@ -61,7 +61,7 @@ var _ = Describe("Security", func() {
 	// The hostile corpus. Each case gets a spec of its own rule (the
 	// statuses that rule pins, nothing stored changed) and, when that rule
 	// is a MUST, a spec of SEC-3 (no crash, nothing stored changed). Each spec
-	// works on a type of its own holding seed-1: a server that breaks one
+	// works on a type of its own holding seed1: a server that breaks one
 	// case fails the specs of that case alone.
 	Describe("against the hostile corpus", func() {
 		cases, err := fixtures.Hostile()
@@ -108,7 +108,7 @@ func checkUnjudged(cases []fixtures.Case) {
 	}
 }
 
-// runHostile sends a corpus case to a type of its own, holding seed-1. By
+// runHostile sends a corpus case to a type of its own, holding seed1. By
 // its rule, every status the case gives must be the one its rule pins. For
 // SEC-3, hostile JSON must get a 4xx, and no item a 5xx: which status an
 // item gets is its own rule's question. Either way, nothing stored may
@@ -116,8 +116,8 @@ func checkUnjudged(cases []fixtures.Case) {
 func runHostile(c fixtures.Case, byRule bool) {
 	GinkgoHelper()
 	typ := target.freshType("hostile")
-	seed(typ, "seed-1", obj{"name": "kept"})
-	before := target.do("GET", "/1/data/"+typ+"/seed-1", nil).Body
+	seed(typ, "seed1", obj{"name": "kept"})
+	before := target.do("GET", "/1/data/"+typ+"/seed1", nil).Body
 	body, err := c.Body()
 	Expect(err).NotTo(HaveOccurred())
 	body = bytes.ReplaceAll(body, []byte("/1/data/hostile"), []byte("/1/data/"+typ))
@@ -154,9 +154,9 @@ func runHostile(c fixtures.Case, byRule bool) {
 			}
 		}
 	}
-	after := target.do("GET", "/1/data/"+typ+"/seed-1", nil)
-	Expect(after.Status).To(Equal(http.StatusOK), "seed-1 is gone")
-	Expect(after.Body).To(MatchJSON(before), "seed-1 was changed")
+	after := target.do("GET", "/1/data/"+typ+"/seed1", nil)
+	Expect(after.Status).To(Equal(http.StatusOK), "seed1 is gone")
+	Expect(after.Body).To(MatchJSON(before), "seed1 was changed")
 	Expect(target.do("GET", "/1/data/"+typ+"?size=0", nil).Object()).To(HaveKeyWithValue("total", num(1)), "objects were created")
 }
 

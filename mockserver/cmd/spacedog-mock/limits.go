@@ -28,16 +28,16 @@ const (
 	modemSlack = 5 * time.Second
 )
 
-// bodyTimeoutFor is the default --body-timeout for bodies of max bytes, in
-// whole seconds: 155s for 1 MiB (1048576 / 7000 = 150s, plus 5s), and a
-// day at most.
-func bodyTimeoutFor(max int64) time.Duration {
-	secs := min((max-1)/modemRate+1, int64(24*time.Hour/time.Second)) // rounded up, without overflow
+// bodyTimeoutFor is the default --body-timeout for bodies of maxBody
+// bytes, in whole seconds: 155s for 1 MiB (1048576 / 7000 = 150s, plus 5s),
+// and a day at most.
+func bodyTimeoutFor(maxBody int64) time.Duration {
+	secs := min((maxBody-1)/modemRate+1, int64(24*time.Hour/time.Second)) // rounded up, without overflow
 	return time.Duration(secs)*time.Second + modemSlack
 }
 
-// limitListener accepts at most max connections open at once; beyond
-// them, Accept waits until one closes, and the client meanwhile waits in
+// limitListener accepts at most its limit of connections open at once;
+// beyond them, Accept waits until one closes, and the client meanwhile waits in
 // the kernel's queue.
 type limitListener struct {
 	net.Listener
@@ -46,8 +46,8 @@ type limitListener struct {
 	closeOnce sync.Once
 }
 
-func limitListen(ln net.Listener, max int) *limitListener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, max), closed: make(chan struct{})}
+func limitListen(ln net.Listener, limit int) *limitListener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, limit), closed: make(chan struct{})}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {

@@ -2,24 +2,22 @@
 // replies: a validating proxy, like Prism's, that also judges each batch
 // result by the operation its sub-request routes to. It sends each request
 // as it came, batches included: it never follows a path given inside a
-// batch. It keeps the last violations it found, and counts them all.
+// batch. Each reply comes with the ways the exchange breaks the profile's
+// document; keeping and showing them is its user's.
 package proxy
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/spacedog-oss/batchkit/internal/ring"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -27,19 +25,12 @@ import (
 type Config struct {
 	Target *url.URL   // the backend, as ParseTarget returns it
 	Spec   *spec.Spec // the profile's document, which replies are judged by
-	Keep   int        // the violations kept for listing
-
-	// Show is a body as a violation keeps it.
-	Show func(body []byte) json.RawMessage
-	// Logger, when set, gets a warning for each violation.
-	Logger *slog.Logger
 }
 
 // Proxy forwards requests to one backend. It is safe for concurrent use.
 type Proxy struct {
 	cfg    Config
 	client *http.Client
-	found  *ring.Ring[Violation]
 }
 
 // ParseTarget checks a backend URL.
@@ -71,7 +62,7 @@ func New(cfg Config) *Proxy {
 		// The backend's redirect is its reply, passed on unchanged.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &Proxy{cfg: cfg, client: client, found: ring.New[Violation](cfg.Keep)}
+	return &Proxy{cfg: cfg, client: client}
 }
 
 // Target is the backend's URL, its password hidden.
@@ -84,16 +75,18 @@ const maxReply = 256 << 20
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
 	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length"}
 
-// Reply is a backend's reply, answered unchanged.
+// Reply is a backend's reply, answered unchanged, and how it was judged.
 type Reply struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// Findings are the ways the exchange breaks the profile's document.
+	Findings []spec.Finding
 }
 
 // Forward sends the request, whose body is given read, to the backend and
-// returns its reply, after recording every way the exchange breaks the
-// profile's document. An error is a reply the backend did not give whole.
+// returns its reply, judged by the profile's document. An error is a reply
+// the backend did not give whole.
 func (p *Proxy) Forward(r *http.Request, body []byte) (Reply, error) {
 	target := p.cfg.Target
 	out := *target
@@ -134,34 +127,6 @@ func (p *Proxy) Forward(r *http.Request, body []byte) (Reply, error) {
 			delete(header, k)
 		}
 	}
-	p.judge(r, body, resp, got)
-	return Reply{Status: resp.StatusCode, Header: header, Body: got}, nil
-}
-
-// judge records the ways an exchange breaks the profile's document.
-func (p *Proxy) judge(r *http.Request, body []byte, resp *http.Response, got []byte) {
 	findings := p.cfg.Spec.Inspect(r.Method, r.URL.EscapedPath(), body, resp.StatusCode, resp.Header, got)
-	for _, f := range findings {
-		v := Violation{
-			Time: time.Now().UTC().Format(timeFormat), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-			Index: f.Index, Operation: f.Operation, Pointer: f.Pointer, Keyword: f.Keyword, Message: firstLine(f.Err.Error()),
-			Request: p.cfg.Show(body), Status: resp.StatusCode, Response: p.cfg.Show(got),
-		}
-		v.ID = p.found.Add(v)
-		if p.cfg.Logger != nil {
-			p.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "contract violation",
-				slog.Int64("id", v.ID), slog.String("method", v.Method), slog.String("path", v.Path), slog.Int("index", v.Index),
-				slog.String("operation", v.Operation), slog.String("pointer", v.Pointer), slog.String("message", v.Message))
-		}
-	}
-}
-
-// timeFormat is SpaceDog's: UTC, ISO-8601, milliseconds (DATA-1).
-const timeFormat = "2006-01-02T15:04:05.000Z"
-
-// firstLine is a validation error without the schema and value kin-openapi
-// appends after it.
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
+	return Reply{Status: resp.StatusCode, Header: header, Body: got, Findings: findings}, nil
 }

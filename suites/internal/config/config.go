@@ -53,6 +53,11 @@ type Config struct {
 	// UsersEnforced says the target refuses a wrong password, as SpaceDog
 	// does and the mock started with --users: the specs that send one run.
 	UsersEnforced bool
+
+	// BackendHosts names the target's backends beside its own host, for
+	// the checks of isolation: a template holding {backend}, or a list of
+	// hosts (package backends); "" on loopback: *.localhost names.
+	BackendHosts string
 }
 
 // The defaults of the bounds. A healthy backend answers a batch of 10 in
@@ -88,6 +93,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.GenSteps, "gen-steps", 30, "generative mode: steps per sequence")
 	fs.DurationVar(&c.GenBudget, "gen-budget", 5*time.Second, "generative mode: no sequence starts past this `duration`")
 	fs.BoolVar(&c.UsersEnforced, "users-enforced", false, "the target refuses a wrong password (SpaceDog, or a mock started with --users): send one to GET /1/login")
+	fs.StringVar(&c.BackendHosts, "backend-hosts", "", "the target's backends beside its own host, for the checks of isolation: a `template` holding {backend} ({backend}.staging.example.com), or a comma-separated list of hosts (default: {backend}.localhost on a loopback target, else none)")
 	fs.BoolVar(&c.Destructive, "destructive", false, "send the --target DELETE /1/data, which may delete all of its backend's data (the in-process mock always gets it)")
 }
 

@@ -51,6 +51,24 @@ func NestedGET405(next http.Handler) http.Handler { return EditResults(nested405
 // 405, not the 400 of a malformed item: ERR-4 (§9).
 func TokenlessMethod405(next http.Handler) http.Handler { return EditResults(tokenless405)(next) }
 
+// ItemErrorsWithoutIndex words a malformed item's refusal without its
+// index, echoing the item instead, "/1/data" and all: a reader of a
+// batch of ten cannot tell which item it was: ERR-4.
+func ItemErrorsWithoutIndex(next http.Handler) http.Handler {
+	return EditResults(func(item map[string]any, result json.RawMessage) json.RawMessage {
+		v, _ := Decode(result)
+		m, _ := v.(map[string]any)
+		e, _ := m["error"].(map[string]any)
+		msg, _ := e["message"].(string)
+		_, rest, ok := strings.Cut(msg, "]: ")
+		if e == nil || !ok || !strings.HasPrefix(msg, "batch item [") {
+			return result
+		}
+		e["message"] = "malformed item " + string(Compact(item)) + ": " + rest
+		return Compact(m)
+	})(next)
+}
+
 // DocWordingOfMissingDelete, for the spacedog-2016 profile, words a DELETE
 // of a missing object as the doc profile does: ERR-7.
 func DocWordingOfMissingDelete(next http.Handler) http.Handler {

@@ -134,8 +134,9 @@ func EditReply(edit func(r *http.Request, status int, body []byte) (int, []byte)
 	}
 }
 
-// EditResults changes each result of a doc-profile batch reply, knowing
-// the item it answers (nil when that item is not an object).
+// EditResults changes each result of a batch reply, in either profile's
+// layout, knowing the item it answers (nil when that item is not an
+// object).
 func EditResults(edit func(item map[string]any, result json.RawMessage) json.RawMessage) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -145,9 +146,16 @@ func EditResults(edit func(item map[string]any, result json.RawMessage) json.Raw
 			}
 			a := Record(next, r)
 			var results []json.RawMessage
+			var envelope map[string]json.RawMessage // spacedog-2016's
+			if json.Unmarshal(a.Body, &envelope) == nil && envelope["responses"] != nil {
+				json.Unmarshal(envelope["responses"], &results)
+			} else {
+				envelope = nil
+				json.Unmarshal(a.Body, &results)
+			}
 			items, _ := Decode(body)
 			list, _ := items.([]any)
-			if a.Status != http.StatusOK || json.Unmarshal(a.Body, &results) != nil || len(results) > len(list) {
+			if a.Status != http.StatusOK || results == nil || len(results) > len(list) {
 				a.Send(w, a.Status, a.Body)
 				return
 			}
@@ -156,6 +164,10 @@ func EditResults(edit func(item map[string]any, result json.RawMessage) json.Raw
 				results[i] = edit(item, results[i])
 			}
 			out, _ := json.Marshal(results)
+			if envelope != nil {
+				envelope["responses"] = out
+				out, _ = json.Marshal(envelope)
+			}
 			a.Send(w, a.Status, out)
 		})
 	}

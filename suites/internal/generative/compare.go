@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 	"github.com/spacedog-oss/batchkit/internal/model"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -68,19 +68,23 @@ type at struct {
 	fields    []string
 	hint      *model.Request
 	raw       []byte
+	// origin is the base URL the request went to: a saved answer's
+	// location is the object's URL there (DATA-2).
+	origin string
 }
 
 // reply compares the target's reply (status and body, as the request would
 // have had it on its own) with the reference's.
 func (c *comparer) reply(a at, ts int, tb []byte, rs int, rb []byte) []disagreement {
-	var ref, got any
-	if err := json.Unmarshal(rb, &ref); err != nil {
+	ref, err := jsonvalue.Decode(rb)
+	if err != nil {
 		return []disagreement{{Text: fmt.Sprintf("%s: the reference answered no JSON (a bug of the kit): %s", a.where, rb)}}
 	}
 	if ts != rs && !c.allowed(a, ts, rs) {
 		return []disagreement{{Rules: statusRules(a), Text: fmt.Sprintf("%s: status %d, the reference answers %d", a.where, ts, rs)}}
 	}
-	if err := json.Unmarshal(tb, &got); err != nil {
+	got, err := jsonvalue.Decode(tb)
+	if err != nil {
 		return []disagreement{{Rules: []string{"ERR-3"}, Text: fmt.Sprintf("%s: the body is not JSON: %q", a.where, tb)}}
 	}
 	switch {
@@ -89,7 +93,7 @@ func (c *comparer) reply(a at, ts int, tb []byte, rs int, rb []byte) []disagreem
 	case rs >= 400:
 		return c.failure(a, ts, got, ref)
 	}
-	return c.value(a.where, got, ref)
+	return c.value(a.origin, a.where, got, ref)
 }
 
 // allowed: another of the request's problems (CONTRACT §9), or a status a
@@ -106,7 +110,7 @@ func (c *comparer) allowed(a at, ts, rs int) bool {
 // spacedog-2016 profile's bare one.
 func (c *comparer) envelope(a at, ts int, got any) []disagreement {
 	g, _ := got.(map[string]any)
-	if g == nil || g["success"] != false || g["status"] != float64(ts) {
+	if g == nil || g["success"] != false || !isNumber(g["status"], ts) {
 		return []disagreement{{Rules: []string{"ERR-3"}, Text: fmt.Sprintf("%s: not the error envelope of a %d: %s", a.where, ts, compact(got))}}
 	}
 	e, present := g["error"]
@@ -134,7 +138,7 @@ func (c *comparer) failure(a at, ts int, got, ref any) []disagreement {
 	}
 	g, _ := got.(map[string]any)
 	r, _ := ref.(map[string]any)
-	if g == nil || g["success"] != false || g["status"] != float64(ts) {
+	if g == nil || g["success"] != false || !isNumber(g["status"], ts) {
 		return bad([]string{"ERR-3"}, "not the error envelope of a %d: %s", ts, compact(got))
 	}
 	re, refHas := r["error"].(map[string]any)
@@ -190,12 +194,12 @@ func (c *comparer) failure(a at, ts int, got, ref any) []disagreement {
 // its meta's members), a listing (as a set when it holds every object), a
 // saved answer; any other member of the reference's must be in the
 // target's, equal; members only the target has are its own.
-func (c *comparer) value(where string, got, ref any) []disagreement {
+func (c *comparer) value(origin, where string, got, ref any) []disagreement {
 	g, gok := got.(map[string]any)
 	r, rok := ref.(map[string]any)
 	switch {
 	case !rok || !gok:
-		if !reflect.DeepEqual(got, ref) {
+		if !jsonvalue.Equal(got, ref) {
 			return []disagreement{{Text: fmt.Sprintf("%s: %s, the reference answers %s", where, compact(got), compact(ref))}}
 		}
 		return nil
@@ -213,15 +217,15 @@ func (c *comparer) value(where string, got, ref any) []disagreement {
 		case k == "location":
 			gs, _ := gv.(string)
 			rs, _ := r[k].(string)
-			if gu, err := url.Parse(gs); err != nil || !gu.IsAbs() || gu.Path != pathOf(rs) {
-				out = append(out, disagreement{Rules: []string{"DATA-2"}, Text: fmt.Sprintf("%s: location %q, want an absolute URL of path %s", where, gs, pathOf(rs))})
+			if want := locationAt(origin, rs); !sameURL(gs, want) {
+				out = append(out, disagreement{Rules: []string{"DATA-2"}, Text: fmt.Sprintf("%s: location %q, want the object's URL where the request went, %s", where, gs, want)})
 			}
 		case k == "took":
-			if n, ok := gv.(float64); !ok || n < 0 {
+			if n, ok := number(gv); !ok || n < 0 {
 				out = append(out, disagreement{Text: fmt.Sprintf("%s: took %v, want milliseconds (CONTRACT §7)", where, gv)})
 			}
 		default:
-			out = append(out, c.value(where+"."+k, gv, r[k])...)
+			out = append(out, c.value(origin, where+"."+k, gv, r[k])...)
 		}
 	}
 	return out
@@ -237,12 +241,42 @@ func rulesOfMember(k string) []string {
 	return []string{"ERR-3"}
 }
 
+// locationAt is the object's URL at the origin a request went to: the
+// origin's scheme, host and path, then the reference's location's path.
+func locationAt(origin, ref string) string {
+	return strings.TrimSuffix(origin, "/") + pathOf(ref)
+}
+
+// sameURL compares two absolute URLs: scheme and host without regard to
+// case, a default port written or not, the escaped paths exactly.
+func sameURL(a, b string) bool {
+	x, err1 := url.Parse(a)
+	y, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && x.IsAbs() && strings.EqualFold(x.Scheme, y.Scheme) &&
+		strings.EqualFold(hostPort(x), hostPort(y)) && x.EscapedPath() == y.EscapedPath()
+}
+
+// hostPort is a URL's host with its port, the scheme's default written out.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return u.Host + ":443"
+	case "http":
+		return u.Host + ":80"
+	}
+	return u.Host
+}
+
+// pathOf is a URL's path, escaped as written.
 func pathOf(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return u
 	}
-	return p.Path
+	return p.EscapedPath()
 }
 
 func isObject(m map[string]any) bool {
@@ -259,8 +293,8 @@ func (c *comparer) object(where string, g, r map[string]any) []disagreement {
 	gf, rf := maps.Clone(g), maps.Clone(r)
 	delete(gf, "meta")
 	delete(rf, "meta")
-	if !reflect.DeepEqual(gf, rf) {
-		return bad("fields %s, the reference has %s", compact(gf), compact(rf))
+	if d := jsonvalue.Diff(gf, rf); d != "" {
+		return bad("fields %s, the reference has %s: at %s", compact(gf), compact(rf), d)
 	}
 	gm, _ := g["meta"].(map[string]any)
 	rm, _ := r["meta"].(map[string]any)
@@ -268,7 +302,7 @@ func (c *comparer) object(where string, g, r map[string]any) []disagreement {
 		return bad("no meta: %s", compact(g))
 	}
 	for _, k := range []string{"id", "type", "version", "createdBy", "updatedBy"} {
-		if !reflect.DeepEqual(gm[k], rm[k]) {
+		if !jsonvalue.Equal(gm[k], rm[k]) {
 			return bad("meta.%s %s, the reference has %s", k, compact(gm[k]), compact(rm[k]))
 		}
 	}
@@ -308,15 +342,15 @@ func (c *comparer) listing(where string, g, r map[string]any) []disagreement {
 	}
 	gr, _ := g["results"].([]any)
 	rr, _ := r["results"].([]any)
-	if g["total"] != r["total"] || len(gr) != len(rr) || g["results"] == nil {
+	if !jsonvalue.Equal(g["total"], r["total"]) || len(gr) != len(rr) || g["results"] == nil {
 		return bad("total %v and %d results, the reference has total %v and %d results", g["total"], len(gr), r["total"], len(rr))
 	}
 	if k, ok := r["took"]; ok {
-		if n, ok := g["took"].(float64); !ok || n < 0 {
+		if n, ok := number(g["took"]); !ok || n < 0 {
 			return bad("took %v, want milliseconds (CONTRACT §7)", k)
 		}
 	}
-	if r["total"] != float64(len(rr)) {
+	if !isNumber(r["total"], len(rr)) {
 		return nil // a page: which objects it holds depends on an order no rule pins
 	}
 	byID := map[string]map[string]any{}
@@ -378,4 +412,20 @@ func idOf(o map[string]any) string {
 func compact(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// number is a decoded JSON number's value.
+func number(v any) (float64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	f, err := n.Float64()
+	return f, err == nil
+}
+
+// isNumber reports whether a decoded JSON value is the number n.
+func isNumber(v any, n int) bool {
+	f, ok := number(v)
+	return ok && f == float64(n)
 }

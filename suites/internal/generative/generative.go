@@ -13,6 +13,7 @@ package generative
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,15 +23,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 	"github.com/spacedog-oss/batchkit/internal/model"
 	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/backends"
 )
 
 // Config is a generative run's settings.
@@ -51,12 +54,14 @@ type Config struct {
 	// suites' --request-timeout and --max-reply. Zero: no bound.
 	RequestTimeout time.Duration
 	MaxReply       int64
-	// Progress, when set, hears what the run has done every ProgressEvery.
-	Progress func(Stats)
+	// BackendHosts names the target's backends beside its own host
+	// (package backends): sequences use two of them at once, the run's own.
+	BackendHosts string
+	// Progress, when set, hears what the run has done every ProgressEvery
+	// (5 s when 0).
+	Progress      func(Stats)
+	ProgressEvery time.Duration
 }
-
-// ProgressEvery is how often a run tells its Progress.
-const ProgressEvery = 5 * time.Second
 
 // ErrNoCaller is Run's error when the target serves no anonymous caller
 // and the run has no user's credentials: no sequence can be sent.
@@ -97,6 +102,7 @@ func (f *Finding) Problem() string {
 
 // Exchange is a request sent to both servers, and their answers.
 type Exchange struct {
+	Base                string // the target's base URL the request went to: its own, or a backend's
 	Method, Path, Query string
 	Header              http.Header
 	Body                []byte
@@ -113,6 +119,8 @@ type Stats struct {
 	// mock where the contract leaves the choice, which the sequences then
 	// keep to: "takes the id .dot".
 	Choices []string
+	// Notes say what the run could not do, and what would let it.
+	Notes []string
 }
 
 // Run draws sequences until one disagrees, the count is reached or the
@@ -124,6 +132,11 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	start := time.Now()
 	client := boundedClient(cfg.RequestTimeout)
 	ch, err := probe(ctx, cfg, client)
+	var nr *noReply
+	if errors.As(err, &nr) { // the target hung on a probe: that is the finding
+		stats.Disagreements++
+		return &Finding{Sent: ch.sent, Problems: []disagreement{{Text: nr.Error()}}}, stats, nil
+	}
 	if err != nil {
 		return nil, stats, err
 	}
@@ -135,9 +148,9 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	cfg.Auths = ch.auths
 	cfg.Gen.NoAliases, cfg.Gen.StopOnErrorTrueFalse = ch.gen.NoAliases, ch.gen.StopOnErrorTrueFalse
 	cfg.Gen.IDs, cfg.Gen.BadIDs = ch.gen.IDs, ch.gen.BadIDs
-	told := time.Now()
+	told, every := time.Now(), cmp.Or(cfg.ProgressEvery, 5*time.Second)
 	tell := func() {
-		if cfg.Progress != nil && time.Since(told) >= ProgressEvery {
+		if cfg.Progress != nil && time.Since(told) >= every {
 			cfg.Progress(stats)
 			told = time.Now()
 		}
@@ -213,8 +226,8 @@ func (e *noReply) Unwrap() error { return e.err }
 // would take the run's credentials along).
 func boundedClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = backends.Dial(&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}) // *.localhost on loopback
 	if timeout > 0 {
-		t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
 		t.TLSHandshakeTimeout, t.ResponseHeaderTimeout = timeout, timeout
 	}
 	return &http.Client{Transport: t, Timeout: timeout,
@@ -235,7 +248,9 @@ type session struct {
 	model  *model.Model
 	cmp    *comparer
 	wire   spec.Wire
-	host   string
+	host   string            // the target's own host
+	hosts  []model.Host      // its own, and its backends' (a spelling of each in capitals too)
+	bases  map[string]string // a host's name → the base URL its requests go to
 
 	mu      sync.Mutex
 	ids     []string // the target's generated ids, for the mock to generate next
@@ -251,8 +266,14 @@ var typeNames = []string{"thing", "Gadget", "x_y-z"}
 // the target (each session empties them, and makes them known first).
 func sessionPrefix(prefix string) string { return prefix + "s_" }
 
-// Types are the types a run with this prefix may create on the target:
-// its sessions' and its probe's. None is ever created under another name.
+// LaneSize is the most types a run leaves on the target, across the
+// backends it writes in: its sessions' in the target's own backend and in
+// the two of its own beside it (addHosts), and its probe's.
+func LaneSize() int { return len(typeNames)*3 + 1 }
+
+// Types are the types a run with this prefix may create in the target's
+// own backend: its sessions' and its probe's. None is ever created under
+// another name.
 func Types(prefix string) []string {
 	var out []string
 	for _, t := range typeNames {
@@ -294,18 +315,17 @@ func newSession(ctx context.Context, cfg Config, client *http.Client, stats *Sta
 		return nil, err
 	}
 	s.mock = httptest.NewServer(mock)
-	u, err := url.Parse(cfg.Target)
-	if err != nil {
+	if err := s.addHosts(); err != nil {
 		return nil, err
 	}
-	s.host = u.Host
 	return s, nil
 }
 
-// prime makes the session's types known and empty on both servers, and
-// in the model, whatever the target knew of them: a type once created
-// stays known (DATA-4), and the types of a run are those of the runs
-// before it. It is the sequence's first batch, compared as any other.
+// prime makes the session's types known and empty on both servers, in
+// each of the session's backends, and in the model, whatever the target
+// knew of them: a type once created stays known (DATA-4), and the types
+// of a run are those of the runs before it. It is the sequence's first
+// batch on each backend, compared as any other.
 func (s *session) prime() ([]disagreement, error) {
 	caller := s.cfg.Auths[0]
 	for _, a := range s.cfg.Auths {
@@ -314,7 +334,7 @@ func (s *session) prime() ([]disagreement, error) {
 			break
 		}
 	}
-	st := &model.Step{Host: model.Host{Name: s.host, Backend: "target"}, Auth: caller}
+	var items []model.Item
 	for _, t := range s.types {
 		for _, r := range []model.Request{
 			{Method: "POST", Path: "/1/data/" + t, Query: "id=primer", Payload: []byte("{}"), Field: "content"},
@@ -331,11 +351,66 @@ func (s *session) prime() ([]disagreement, error) {
 			if err != nil {
 				return nil, err
 			}
-			st.Items = append(st.Items, model.Item{Raw: raw, Req: &r, Alone: true})
+			items = append(items, model.Item{Raw: raw, Req: &r, Alone: true})
 		}
 	}
-	st.Body = itemsBody(st.Items)
-	return s.do(st)
+	for _, h := range s.backends() {
+		st := &model.Step{Host: h, Auth: caller, Items: items, Body: itemsBody(items)}
+		if problems, err := s.do(st); err != nil || problems != nil {
+			return problems, err
+		}
+	}
+	return nil, nil
+}
+
+// addHosts gives the session the target's own host and two backends of its
+// own beside it, each also spelled in capitals (a host is read without
+// regard to case), or says in the run's notes why it has none.
+func (s *session) addHosts() error {
+	u, err := url.Parse(s.cfg.Target)
+	if err != nil {
+		return err
+	}
+	s.host = u.Host
+	s.hosts = []model.Host{{Name: u.Host, Backend: "target"}}
+	s.bases = map[string]string{u.Host: strings.TrimSuffix(s.cfg.Target, "/")}
+	label := hostLabel(s.prefix)
+	bs, why, err := backends.Of(s.cfg.Target, s.cfg.BackendHosts, []string{label + "a", label + "b"})
+	if err != nil {
+		return err
+	}
+	if why != "" && !slices.Contains(s.stats.Notes, why) {
+		s.stats.Notes = append(s.stats.Notes, "one backend only: "+why)
+	}
+	for _, b := range bs {
+		bu, err := url.Parse(b.Base)
+		if err != nil {
+			return err
+		}
+		names := []string{bu.Host}
+		if b.Own {
+			names = append(names, strings.ToUpper(bu.Hostname())+strings.TrimPrefix(bu.Host, bu.Hostname()))
+		}
+		for _, name := range names {
+			s.hosts = append(s.hosts, model.Host{Name: name, Backend: b.Name, Own: b.Own})
+			s.bases[name] = bu.Scheme + "://" + name + bu.EscapedPath()
+		}
+	}
+	return nil
+}
+
+// hostLabel is the DNS label a session's backends are named from: its
+// prefix in lower-case letters and digits.
+func hostLabel(prefix string) string {
+	if prefix == placeholder {
+		return "zzsessionzz"
+	}
+	return strings.ToLower(strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return r
+		}
+		return -1
+	}, prefix))
 }
 
 func (s *session) close() { s.mock.Close() }
@@ -343,7 +418,7 @@ func (s *session) close() { s.mock.Close() }
 // options fit the generator to the target.
 func (s *session) options() model.Options {
 	o := s.cfg.Gen
-	o.Hosts = []model.Host{{Name: s.host, Backend: "target"}}
+	o.Hosts = s.hosts
 	o.Types, o.Ghost = s.types, s.ghost
 	o.NoAllData, o.GivenIDsOnly = true, true
 	o.Hostile = retypeAll(o.Hostile, "hostile", s.types[0])
@@ -383,10 +458,10 @@ func (s *session) feed(ids []string) {
 }
 
 // send sends a request, its path as written, to the target and the mock.
-func (s *session) send(method, path, query string, body []byte, h http.Header) (Exchange, error) {
-	ex := Exchange{Method: strings.ToUpper(method), Path: path, Query: query, Header: h, Body: body}
+func (s *session) send(base, method, path, query string, body []byte, h http.Header) (Exchange, error) {
+	ex := Exchange{Base: base, Method: strings.ToUpper(method), Path: path, Query: query, Header: h, Body: body}
 	var err error
-	ex.Status, ex.Reply, err = s.exactly(s.cfg.Target, ex)
+	ex.Status, ex.Reply, err = s.exactly(false, ex)
 	s.log = append(s.log, ex) // a request that got no reply is the report's last
 	return ex, err
 }
@@ -394,12 +469,18 @@ func (s *session) send(method, path, query string, body []byte, h http.Header) (
 // reference sends the exchange's request to the mock and records its answer.
 func (s *session) reference(ex *Exchange) error {
 	var err error
-	ex.RefStatus, ex.RefReply, err = s.exactly(s.mock.URL, *ex)
+	ex.RefStatus, ex.RefReply, err = s.exactly(true, *ex)
 	s.log[len(s.log)-1] = *ex
 	return err
 }
 
-func (s *session) exactly(base string, ex Exchange) (int, []byte, error) {
+// exactly sends the exchange's request, its path as written, to the
+// target, or to the reference with the Host the target got.
+func (s *session) exactly(toReference bool, ex Exchange) (int, []byte, error) {
+	base := ex.Base
+	if toReference {
+		base = s.mock.URL
+	}
 	var rd io.Reader
 	if ex.Body != nil {
 		rd = bytes.NewReader(ex.Body)
@@ -418,7 +499,10 @@ func (s *session) exactly(base string, ex Exchange) (int, []byte, error) {
 		req.URL.Opaque = strings.TrimSuffix(req.URL.Path, "/") + ex.Path
 	}
 	req.URL.RawQuery, req.Header = ex.Query, ex.Header.Clone()
-	if base != s.cfg.Target {
+	if toReference {
+		if u, err := url.Parse(ex.Base); err == nil {
+			req.Host = u.Host // the backend, and the locations, the target's
+		}
 		return do(http.DefaultClient, req, 0)
 	}
 	s.stats.Requests++
@@ -465,7 +549,7 @@ func unwrapURL(err error) error {
 func (s *session) do(st *model.Step) ([]disagreement, error) {
 	if st.Req != nil {
 		r := st.Req
-		ex, err := s.send(r.Method, r.Path, r.Query, r.Payload, st.Header())
+		ex, err := s.send(s.bases[st.Host.Name], r.Method, r.Path, r.Query, r.Payload, st.Header())
 		if err != nil {
 			return nil, err
 		}
@@ -479,10 +563,10 @@ func (s *session) do(st *model.Step) ([]disagreement, error) {
 		}
 		choices := s.model.Problems(st.Host, *r, st.Auth, -1) // before the model takes the step
 		s.model.JudgeDirect(st, ex.RefStatus, ex.RefReply)    // to draw the next steps from
-		a := at{where: st.Req.String(), batchPath: isBatchPath(r.Path), item: -1, problems: choices}
+		a := at{where: st.Req.String() + " on " + st.Host.Name, batchPath: isBatchPath(r.Path), item: -1, problems: choices, origin: ex.Base}
 		return nonEmpty(s.cmp.reply(a, ex.Status, ex.Reply, ex.RefStatus, ex.RefReply)), nil
 	}
-	ex, err := s.send("POST", "/1/batch", st.Query, st.Body, st.Header())
+	ex, err := s.send(s.bases[st.Host.Name], "POST", "/1/batch", st.Query, st.Body, st.Header())
 	if err != nil {
 		return nil, err
 	}
@@ -513,7 +597,7 @@ func (s *session) compareBatch(st *model.Step, ex Exchange, v model.Verdict) []d
 		stop = strings.ToLower(q.Get("stopOnError"))
 	}
 	over := st.Items != nil && len(st.Items) > s.cfg.MaxBatch && (stop == "true" || stop == "false")
-	whole := at{where: "the batch", limit: over, item: -1}
+	whole := at{where: "the batch on " + st.Host.Name, limit: over, item: -1, origin: ex.Base}
 	if ex.RefStatus != 200 || ex.Status != 200 {
 		return nonEmpty(s.cmp.reply(whole, ex.Status, ex.Reply, ex.RefStatus, ex.RefReply))
 	}
@@ -535,7 +619,7 @@ func (s *session) compareBatch(st *model.Step, ex Exchange, v model.Verdict) []d
 		if it.Req != nil {
 			method = it.Req.Method
 		}
-		a := at{where: fmt.Sprintf("item [%d] %s", i, it.Raw), item: i, raw: it.Raw}
+		a := at{where: fmt.Sprintf("item [%d] %s", i, it.Raw), item: i, raw: it.Raw, origin: ex.Base}
 		if it.Req == nil {
 			a.malformed, a.fields, a.hint = it.Malformed, it.Fields, it.Hint
 		} else {
@@ -565,7 +649,7 @@ func (s *session) alone(st *model.Step, v model.Verdict, got []json.RawMessage) 
 			continue
 		}
 		q, h := s.model.Alone(it, st.Header())
-		ex, err := s.send(q.Method, q.Path, q.Query, q.Payload, h)
+		ex, err := s.send(s.bases[st.Host.Name], q.Method, q.Path, q.Query, q.Payload, h)
 		if err != nil {
 			return nil, err
 		}
@@ -587,24 +671,38 @@ func (s *session) alone(st *model.Step, v model.Verdict, got []json.RawMessage) 
 	return nil, nil
 }
 
-// state compares the stored objects of the session's types: each type
-// listed whole on both servers.
+// state compares the stored objects of the session's types, in each
+// backend: each type listed whole on both servers. Every backend is read
+// after a write in any one: none may see another's data (CONTRACT §1).
 func (s *session) state() ([]disagreement, error) {
-	for _, t := range append(slices.Clone(s.types), s.ghost) {
-		ex, err := s.send("GET", "/1/data/"+t, "size=1000", nil, s.callerHeader())
-		if err != nil {
-			return nil, err
+	for _, h := range s.backends() {
+		for _, t := range append(slices.Clone(s.types), s.ghost) {
+			ex, err := s.send(s.bases[h.Name], "GET", "/1/data/"+t, "size=1000", nil, s.callerHeader())
+			if err != nil {
+				return nil, err
+			}
+			if err := s.reference(&ex); err != nil {
+				return nil, err
+			}
+			a := at{where: fmt.Sprintf("the stored objects of %s on %s (GET /1/data/%s?size=1000)", t, h.Name, t), item: -1, origin: ex.Base}
+			if p := nonEmpty(s.cmp.reply(a, ex.Status, ex.Reply, ex.RefStatus, ex.RefReply)); p != nil {
+				return p, nil
+			}
+			s.log = s.log[:len(s.log)-1]
 		}
-		if err := s.reference(&ex); err != nil {
-			return nil, err
-		}
-		a := at{where: "the stored objects of " + t + " (" + "GET /1/data/" + t + "?size=1000)", item: -1}
-		if p := nonEmpty(s.cmp.reply(a, ex.Status, ex.Reply, ex.RefStatus, ex.RefReply)); p != nil {
-			return p, nil
-		}
-		s.log = s.log[:len(s.log)-1]
 	}
 	return nil, nil
+}
+
+// backends are the session's hosts, one for each backend.
+func (s *session) backends() []model.Host {
+	var out []model.Host
+	for _, h := range s.hosts {
+		if !slices.ContainsFunc(out, func(o model.Host) bool { return o.Backend == h.Backend }) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // callerHeader is the first user's credentials, if any.
@@ -622,9 +720,11 @@ func (s *session) callerHeader() http.Header {
 // cleanup deletes what the session created on the target: its types'
 // objects. A target that stops answering is left as it is.
 func (s *session) cleanup() {
-	for _, t := range s.types {
-		if _, err := s.send("DELETE", "/1/data/"+t, "", nil, s.callerHeader()); err != nil {
-			return
+	for _, h := range s.backends() {
+		for _, t := range s.types {
+			if _, err := s.send(s.bases[h.Name], "DELETE", "/1/data/"+t, "", nil, s.callerHeader()); err != nil {
+				return
+			}
 		}
 	}
 }
@@ -661,8 +761,9 @@ func isBatchPath(p string) bool {
 }
 
 func sameJSON(a, b []byte) bool {
-	var x, y any
-	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+	x, errx := jsonvalue.Decode(a)
+	y, erry := jsonvalue.Decode(b)
+	return errx == nil && erry == nil && jsonvalue.Equal(x, y)
 }
 
 // choices are what the probe found of the target: the generator's options
@@ -674,6 +775,7 @@ type choices struct {
 	auths   []model.Auth
 	notes   []string
 	finding *Finding
+	sent    []Exchange // the probe's exchanges with the target
 }
 
 // probe finds the choices the target made where the contract leaves one,
@@ -681,8 +783,8 @@ type choices struct {
 // judge them): the ids it takes (CONTRACT §9), SUB-5's aliases and
 // STOP-4's values unless strict; and whether it serves anonymous callers.
 func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error) {
-	var ch choices
-	p := prober{ctx: ctx, cfg: cfg, client: client, typ: probeType(cfg.Prefix)}
+	ch := choices{gen: model.Options{IDs: []string{}, BadIDs: []string{}}} // none kept is none, not the defaults
+	p := prober{ctx: ctx, cfg: cfg, client: client, typ: probeType(cfg.Prefix), sent: &ch.sent}
 	for _, a := range cfg.Auths {
 		if a.Header != "" {
 			p.auth = a.Header
@@ -737,6 +839,7 @@ type prober struct {
 	client *http.Client
 	typ    string // the probe's type
 	auth   string
+	sent   *[]Exchange // the exchanges with the target, for a report
 }
 
 // do sends a request to base; user "" is the run's first user, "-" none.
@@ -762,13 +865,17 @@ func (p *prober) do(base, method, path, body, user string) (int, []byte, error) 
 	default:
 		req.Header.Set("Authorization", user)
 	}
-	client, limit := http.DefaultClient, int64(0)
-	if base == p.cfg.Target {
-		client, limit = p.client, p.cfg.MaxReply
+	if base != p.cfg.Target {
+		status, b, err := do(http.DefaultClient, req, 0)
+		if err != nil {
+			return 0, nil, fmt.Errorf("probing the reference (a bug of the kit): %w", err)
+		}
+		return status, b, nil
 	}
-	status, b, err := do(client, req, limit)
+	status, b, err := do(p.client, req, p.cfg.MaxReply)
+	*p.sent = append(*p.sent, Exchange{Method: method, Path: path, Header: req.Header, Body: []byte(body), Status: status, Reply: b})
 	if err != nil {
-		return 0, nil, fmt.Errorf("probing the target: %w", unwrapURL(err))
+		return 0, nil, &noReply{fmt.Errorf("%s %s, probing the target: %w", method, path, unwrapURL(err))}
 	}
 	return status, b, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +59,53 @@ func TestAStaleUpdatedByIsFoundAndShrunk(t *testing.T) {
 	if len(f.Steps) > 3 {
 		t.Errorf("%d steps left", len(f.Steps))
 	}
+}
+
+// A long run says how far it got as it goes.
+func TestARunTellsItsProgress(t *testing.T) {
+	srv := httptest.NewServer(mustMock(t, spec.Doc))
+	defer srv.Close()
+	var told []Stats
+	_, stats, err := Run(context.Background(), Config{Target: srv.URL, Profile: spec.Doc, MaxBatch: 10,
+		Auths: []model.Auth{{User: "anonymous"}}, Prefix: "p", Seed: 1, Sequences: 6, Steps: 30, Budget: time.Minute, Every: 5,
+		Progress: func(s Stats) { told = append(told, s) }, ProgressEvery: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(told) < 6 || told[len(told)-1].Requests > stats.Requests || told[0].Requests >= told[len(told)-1].Requests {
+		t.Errorf("told %d times (%+v), the run's end %+v", len(told), told, stats)
+	}
+}
+
+// An exchange that gets no reply within --request-timeout is a finding,
+// its sequence up to it as the report's, found within the bound: a target
+// that hangs on batches is judged in seconds, not waited for.
+func TestAnExchangeWithNoReplyIsAFindingWithinTheBound(t *testing.T) {
+	srv := httptest.NewServer(defect.HangBeforeHeaders()(mustMock(t, spec.Doc)))
+	defer srv.Close()
+	start := time.Now()
+	f, stats, err := Run(context.Background(), Config{Target: srv.URL, Profile: spec.Doc, MaxBatch: 10,
+		Auths: []model.Auth{{User: "anonymous"}}, Prefix: "h", Seed: 1, Sequences: 5, Steps: 30, Budget: time.Minute, Every: 5,
+		RequestTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("an error of the kit, not a finding: %v", err)
+	}
+	if f == nil || !strings.Contains(f.Problem(), "no reply") || len(f.Sent) == 0 || f.Sent[len(f.Sent)-1].Status != 0 {
+		t.Fatalf("finding %+v", f)
+	}
+	if last := f.Sent[len(f.Sent)-1]; last.Method != "POST" || last.Path != "/1/batch" {
+		t.Errorf("the last exchange is %s %s, not the batch that got no reply", last.Method, last.Path)
+	}
+	if took := time.Since(start); took > 30*time.Second || stats.Disagreements != 1 {
+		t.Errorf("took %s, %d disagreements", took, stats.Disagreements)
+	}
+}
+
+func mustMock(t *testing.T, profile string) http.Handler {
+	t.Helper()
+	m, err := mockserver.New(mockserver.Config{Profile: profile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

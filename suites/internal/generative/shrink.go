@@ -259,6 +259,10 @@ func retype(st *model.Step, from, to string) *model.Step {
 	}
 	out := *st
 	out.Req, out.Query, out.Body = req(st.Req), s(st.Query), b(st.Body)
+	// The session's backends are named from its prefix, in capitals too.
+	fl, tl := hostLabel(from), hostLabel(to)
+	out.Host.Name = strings.ReplaceAll(strings.ReplaceAll(st.Host.Name, fl, tl), strings.ToUpper(fl), strings.ToUpper(tl))
+	out.Host.Backend = strings.ReplaceAll(st.Host.Backend, fl, tl)
 	if st.Items != nil {
 		out.Items = make([]model.Item, len(st.Items))
 		for i, it := range st.Items {

@@ -32,7 +32,10 @@ type GenerativeRun struct {
 	// Choices are what the target chose otherwise than the mock where the
 	// contract leaves the choice, which the sequences then kept to.
 	Choices []string `json:"choices"`
-	Replay  string   `json:"replay"` // runs the mode alone again from the seed
+	// Notes say what the mode could not do here, and the setting that
+	// would let it: "one backend only: give --backend-hosts ...".
+	Notes  []string `json:"notes,omitempty"`
+	Replay string   `json:"replay"` // runs the mode alone again from the seed
 }
 
 // generativeRun reads the generative spec's run from the report, its
@@ -152,6 +155,9 @@ func (g GenerativeRun) String() string {
 	}
 	if len(g.Choices) > 0 {
 		s += "; where the contract leaves the choice, the target " + strings.Join(g.Choices, "; ")
+	}
+	if len(g.Notes) > 0 {
+		s += "; " + strings.Join(g.Notes, "; ")
 	}
 	return s + "; rerun: " + g.Replay
 }

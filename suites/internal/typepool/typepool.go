@@ -59,10 +59,11 @@ func (l Lane) Type(i int) string { return fmt.Sprintf("%s_t%d", l.Prefix, i) }
 type Pool struct {
 	Client *http.Client
 	Base   string // the target's base URL
-	Auth   string // the Authorization header of the leases' requests; "": none
-	Holder string // who holds the leases taken: unique to the run and process
-	Hold   time.Duration
-	Now    func() time.Time // nil: time.Now
+	// The Basic credentials of the leases' requests; "": none.
+	User, Password string
+	Holder         string // who holds the leases taken: unique to the run and process
+	Hold           time.Duration
+	Now            func() time.Time // nil: time.Now
 }
 
 // Lease is a lane held, until Release.
@@ -218,8 +219,8 @@ func (p *Pool) send(ctx context.Context, method, path string, body any) (int, []
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if p.Auth != "" {
-		req.Header.Set("Authorization", p.Auth)
+	if p.User != "" {
+		req.SetBasicAuth(p.User, p.Password)
 	}
 	resp, err := p.Client.Do(req)
 	if err != nil {

@@ -35,11 +35,12 @@ func main() {
 	mock := flag.String("mock", "bin/spacedog-mock", "the mock's `binary`")
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 3*time.Second, "length of each measurement")
+	requests := flag.Int("requests", 0, "requests per measurement, for figures at a fixed amount of work (-duration still bounds it); 0: as many as -duration allows")
 	rounds := flag.Int("rounds", 3, "rounds, each trivial then mock, per scenario")
 	objects := flag.Int("objects", 100000, "small objects stored for the memory figures; 0: none")
 	mockArgs := flag.String("mock-args", "", "more `flags` for the mock, space-separated, like \"--state-file s.json --state-sync always\"")
 	flag.Parse()
-	err := run(*mock, strings.Fields(*mockArgs), *clients, *duration, *rounds, os.Stdout)
+	err := run(*mock, strings.Fields(*mockArgs), load{*clients, *duration, *requests}, *rounds, os.Stdout)
 	if err == nil && *objects > 0 {
 		err = memory(*mock, *objects, os.Stdout)
 	}
@@ -66,22 +67,26 @@ func serveTrivial() {
 }
 
 // scenario is a workload: its requests, after a setup run once per server.
+// Its objects are what it leaves stored: setup's, and stores for each
+// request answered.
 type scenario struct {
-	name  string
-	setup func(url string) error
-	next  func(url string) func(client, seq int) loadgen.Request
+	name          string
+	setup         func(url string) error
+	next          func(url string) func(client, seq int) loadgen.Request
+	setupObjects  int
+	storesPerCall int
 }
 
 var product = []byte(`{"name":"Teddy Bear","price":"$23.45","tags":["toy","bear"]}`)
 
 func scenarios() []scenario {
 	return []scenario{
-		{name: "create", setup: func(string) error { return nil }, next: func(url string) func(int, int) loadgen.Request {
+		{name: "create", storesPerCall: 1, setup: func(string) error { return nil }, next: func(url string) func(int, int) loadgen.Request {
 			return func(int, int) loadgen.Request {
 				return loadgen.Request{Method: "POST", URL: url + "/1/data/product", Body: product}
 			}
 		}},
-		{name: "batch10", setup: func(url string) error {
+		{name: "batch10", setupObjects: 5, storesPerCall: 5, setup: func(url string) error {
 			for i := range 5 {
 				resp, err := http.Post(fmt.Sprintf("%s/1/data/product?id=p%d", url, i), "application/json", strings.NewReader(string(product)))
 				if err != nil {
@@ -108,22 +113,36 @@ func scenarios() []scenario {
 
 // figures are one measurement of one server.
 type figures struct {
-	perSecond float64
-	p50, p99  time.Duration
-	rss       int64
-	bad       int // transport errors and 5xx
+	perSecond  float64
+	p50, p99   time.Duration
+	start, rss int64 // RSS before the setup, and after the run
+	held       int   // objects the scenario left stored
+	bad        int   // transport errors and 5xx
 }
 
-func measure(s *loadgen.Server, sc scenario, clients int, d time.Duration) (figures, error) {
+// perObject is the RSS the run added for each object it left stored: the
+// RSS after a run grows with the objects stored, as many as the server
+// could create in the time, so a faster machine or mock shows more of it.
+func (f figures) perObject() float64 { return float64(f.rss-f.start) / float64(max(f.held, 1)) }
+
+// load is how hard and how long each measurement drives its server.
+type load struct {
+	clients  int
+	duration time.Duration
+	requests int // 0: as many as the duration allows
+}
+
+func measure(s *loadgen.Server, sc scenario, l load) (figures, error) {
+	start := s.RSS()
 	if err := sc.setup(s.URL); err != nil {
 		return figures{}, err
 	}
-	res := loadgen.Run(context.Background(), loadgen.Config{Clients: clients, Duration: d, Next: sc.next(s.URL)})
+	res := loadgen.Run(context.Background(), loadgen.Config{Clients: l.clients, Duration: l.duration, Stop: l.requests, Next: sc.next(s.URL)})
 	return figures{perSecond: res.PerSecond(), p50: res.Percentile(0.5), p99: res.Percentile(0.99),
-		rss: s.RSS(), bad: res.Errors + res.Status5xx}, nil
+		start: start, rss: s.RSS(), held: sc.setupObjects + res.Requests*sc.storesPerCall, bad: res.Errors + res.Status5xx}, nil
 }
 
-func run(mock string, extra []string, clients int, d time.Duration, rounds int, w io.Writer) error {
+func run(mock string, extra []string, l load, rounds int, w io.Writer) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -132,19 +151,23 @@ func run(mock string, extra []string, clients int, d time.Duration, rounds int, 
 		return fmt.Errorf("the mock's binary: %w (make build makes it)", err)
 	}
 	mock, _ = filepath.Abs(mock)
-	fmt.Fprintf(w, "%d clients, %s per measurement, %d rounds (trivial, mock) per scenario, loopback\n\n", clients, d, rounds)
-	fmt.Fprintln(w, "| scenario | round | trivial req/s | mock req/s | req/s ratio | trivial p50 / p99 | mock p50 / p99 | p99 ratio | mock RSS | errors |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	work := fmt.Sprintf("%s per measurement", l.duration)
+	if l.requests > 0 {
+		work = fmt.Sprintf("%d requests per measurement (%s at most)", l.requests, l.duration)
+	}
+	fmt.Fprintf(w, "%d clients, %s, %d rounds (trivial, mock) per scenario, loopback\n\n", l.clients, work, rounds)
+	fmt.Fprintln(w, "| scenario | round | trivial req/s | mock req/s | req/s ratio | trivial p50 / p99 | mock p50 / p99 | p99 ratio | mock RSS (objects held) | per object held | errors |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
 	var failed error
 	for _, sc := range scenarios() {
-		var ratios, p99s []float64
+		var ratios, p99s, perObject []float64
 		for round := 1; round <= rounds; round++ {
 			// A fresh process per round: each measures from the same start.
 			triv, err := loadgen.Start(self, "serve-trivial")
 			if err != nil {
 				return err
 			}
-			t, err := measure(triv, sc, clients, d)
+			t, err := measure(triv, sc, l)
 			triv.Stop()
 			if err != nil {
 				return err
@@ -153,20 +176,20 @@ func run(mock string, extra []string, clients int, d time.Duration, rounds int, 
 			if err != nil {
 				return err
 			}
-			m, err := measure(m0, sc, clients, d)
+			m, err := measure(m0, sc, l)
 			m0.Stop()
 			if err != nil {
 				return err
 			}
 			ratio, p99 := m.perSecond/t.perSecond, float64(m.p99)/float64(t.p99)
-			ratios, p99s = append(ratios, ratio), append(p99s, p99)
-			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.2f | %s / %s | %s / %s | %.1f× | %d MiB | %d |\n", sc.name, round,
-				t.perSecond, m.perSecond, ratio, ms(t.p50), ms(t.p99), ms(m.p50), ms(m.p99), p99, m.rss>>20, m.bad+t.bad)
+			ratios, p99s, perObject = append(ratios, ratio), append(p99s, p99), append(perObject, m.perObject())
+			fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.2f | %s / %s | %s / %s | %.1f× | %d MiB (%dk) | %.0f bytes | %d |\n", sc.name, round,
+				t.perSecond, m.perSecond, ratio, ms(t.p50), ms(t.p99), ms(m.p50), ms(m.p99), p99, m.rss>>20, m.held/1000, m.perObject(), m.bad+t.bad)
 			if m.bad+t.bad > 0 {
 				failed = errors.New("errors or 5xx answers during the run")
 			}
 		}
-		fmt.Fprintf(w, "| **%s median** | | | | **%.2f** | | | **%.1f×** | | |\n", sc.name, median(ratios), median(p99s))
+		fmt.Fprintf(w, "| **%s median** | | | | **%.2f** | | | **%.1f×** | | **%.0f bytes** | |\n", sc.name, median(ratios), median(p99s), median(perObject))
 	}
 	return failed
 }

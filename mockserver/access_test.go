@@ -13,6 +13,43 @@ import (
 // browser beside it: the Host check, CORS for local pages, the admin
 // routes for no other origin, no write from a foreign page, the token.
 
+func TestCORSPreflightIsAnsweredOnEveryRoute(t *testing.T) {
+	m := newMock(t, mockserver.Config{CORSOrigins: []string{"*"}})
+	for _, path := range []string{"/1/batch", "/1/data/product/x", "/v1/data"} {
+		r := m.do("OPTIONS", path, nil, "Origin", "http://localhost:3000", "Access-Control-Request-Method", "POST",
+			"Access-Control-Request-Headers", "authorization, content-type, x-spacedog-app, x-evil")
+		h := r.header
+		if r.status != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "*" ||
+			!strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
+			!strings.Contains(h.Get("Access-Control-Allow-Headers"), "x-spacedog-app") ||
+			strings.Contains(h.Get("Access-Control-Allow-Headers"), "x-evil") {
+			t.Errorf("preflight of %s: %d %v", path, r.status, h)
+		}
+	}
+	r := m.do("POST", "/1/batch", "[]", "Origin", "http://localhost:3000")
+	if r.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("a batch's reply is not readable cross-origin: %v", r.header)
+	}
+}
+
+func TestCORSOriginsCanBeListedOrDefaultToLocalPages(t *testing.T) {
+	listed := newMock(t, mockserver.Config{CORSOrigins: []string{"http://app.test"}})
+	if r := listed.do("GET", "/1/data", nil, "Origin", "http://app.test"); r.header.Get("Access-Control-Allow-Origin") != "http://app.test" {
+		t.Errorf("a listed origin: %v", r.header)
+	}
+	if r := listed.do("GET", "/1/data", nil, "Origin", "http://evil.test"); r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("an origin not listed: %v", r.header)
+	}
+	if r := listed.do("OPTIONS", "/1/data", nil, "Origin", "http://evil.test", "Access-Control-Request-Method", "GET"); r.status != http.StatusForbidden {
+		t.Errorf("a preflight from an origin not listed: %d", r.status)
+	}
+	local := newMock(t, mockserver.Config{})
+	r := local.do("OPTIONS", "/1/batch", nil, "Origin", "http://app.test", "Access-Control-Request-Method", "POST")
+	if r.status != http.StatusForbidden || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("by default, a preflight from a page not local: %d %v", r.status, r.header)
+	}
+}
+
 func TestAHostNotOfThisMachineNorAllowedGets403NamingTheFlag(t *testing.T) {
 	for _, profile := range spec.Profiles() {
 		m := newMock(t, mockserver.Config{Profile: profile, AllowedHosts: []string{}})

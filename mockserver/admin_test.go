@@ -1,14 +1,73 @@
 package mockserver_test
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
-// The page at /_mock/, as a browser without JavaScript gets it.
+// The admin routes, and the page at /_mock/ as a browser without
+// JavaScript gets it.
+
+func TestAdminHealthResetAndState(t *testing.T) {
+	m := newMock(t, mockserver.Config{})
+	if r := m.do("GET", "/_mock/health", nil); r.status != 200 || r.json(t).(obj)["status"] != "ok" {
+		t.Errorf("health: %d %s", r.status, r.body)
+	}
+	m.doHost("shop.localhost", "POST", "/1/data/product?id=a", obj{"n": 1})
+	m.doHost("blog.localhost", "POST", "/1/data/post?id=b", obj{"n": 2})
+	st := m.do("GET", "/_mock/state", nil).json(t).(obj)
+	if st["shop"].(obj)["product"].([]any)[0].(obj)["n"] != jsonNumber(1) || st["blog"] == nil {
+		t.Errorf("state: %v", st)
+	}
+	if only := m.do("GET", "/_mock/state?backend=blog", nil).json(t).(obj); len(only) != 1 || only["blog"] == nil {
+		t.Errorf("state of blog: %v", only)
+	}
+	if r := m.do("POST", "/_mock/reset?backend=shop", nil); r.status != 200 {
+		t.Fatalf("reset shop: %d", r.status)
+	}
+	if m.doHost("shop.localhost", "GET", "/1/data/product/a", nil).status != 404 || m.doHost("blog.localhost", "GET", "/1/data/post/b", nil).status != 200 {
+		t.Error("reset of shop did not empty shop alone")
+	}
+	m.do("POST", "/_mock/reset", nil)
+	if st := m.do("GET", "/_mock/state", nil).json(t).(obj); len(st) != 0 {
+		t.Errorf("after a full reset: %v", st)
+	}
+}
+
+func TestAdminRoutesAnswerEnvelopesAndServeTheSpec(t *testing.T) {
+	for _, profile := range spec.Profiles() {
+		m := newMock(t, mockserver.Config{Profile: profile})
+		r := m.do("GET", "/_mock/openapi.yaml", nil)
+		want, _ := spec.YAML(profile)
+		if r.status != 200 || !bytes.Equal(r.body, want) || !strings.Contains(r.header.Get("Content-Type"), "yaml") {
+			t.Errorf("%s: openapi.yaml %d %s", profile, r.status, r.header.Get("Content-Type"))
+		}
+		if r := m.do("GET", "/_mock/nothing", nil); r.status != 404 || !strings.Contains(assertEnvelope(t, r.json(t), 404), "/_mock/health") {
+			t.Errorf("an unknown admin route: %d %s", r.status, r.body)
+		}
+		if r := m.do("DELETE", "/_mock/health", nil); r.status != 405 || r.header.Get("Allow") != "GET" {
+			t.Errorf("a wrong method: %d %v", r.status, r.header)
+		}
+	}
+}
+
+func TestSEC2_AdminRoutesAreNotReachableFromABatch(t *testing.T) {
+	m := newMock(t, mockserver.Config{})
+	m.do("POST", "/1/data/thing?id=x", obj{})
+	res := m.batch("", sub{"method": "POST", "path": "/_mock/reset"}, subreq.Get("/_mock/state"), sub{"method": "PUT", "path": "/_mock/faults", "content": []any{}}).results(t)
+	for _, r := range res {
+		assertEnvelope(t, r, 404)
+	}
+	if m.do("GET", "/1/data/thing/x", nil).status != 200 {
+		t.Error("a batch reset the data")
+	}
+}
 
 const xss = `<script>alert(1)</script><img src=x onerror=alert(2)>`
 

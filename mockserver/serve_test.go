@@ -2,18 +2,25 @@ package mockserver_test
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/mockserver/internal/wal"
 )
 
 // A body is read whole whatever its size around the reader's 16 KiB
@@ -117,4 +124,108 @@ func TestARequestWithoutABodyIsServed(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Errorf("GET /1/data with a nil body: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// A mock that logs its changes replays to the same data from its log.
+func TestALoggedMockReplaysToTheSameData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.log")
+	log, _, _, err := wal.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMock(t, deterministic())
+	m.srv.LogTo(log)
+	m.do("POST", "/1/data/t?id=a", obj{"n": 1})
+	m.batch("", subreq.Post("/1/data/t", obj{"n": 2}), subreq.Put("/1/data/t/a", obj{"m": 3}), subreq.Post("/1/data/u?id=b", obj{}), subreq.Delete("/1/data/u/b"))
+	m.doHost("shop.localhost", "POST", "/1/data/s?id=c", obj{"x": "<y>"})
+	m.do("PUT", "/1/data/t/a?strict=true", obj{"only": true})
+	m.do("POST", "/_mock/reset?backend=shop", nil)
+	m.doHost("shop.localhost", "POST", "/1/data/s?id=d", obj{})
+	log.Close()
+
+	_, records, _, err := wal.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin := newMock(t, mockserver.Config{})
+	if err := twin.srv.Replay(records); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := twin.srv.State(""), m.srv.State(""); !reflect.DeepEqual(got, want) {
+		t.Errorf("replayed:\n%s\nwant:\n%s", mustJSON(t, got), mustJSON(t, want))
+	}
+	if err := twin.srv.Replay([][]byte{[]byte(`{"op":"put","backend":"x","type":"t","object":[]}`)}); err == nil {
+		t.Error("a record whose object is not one was replayed")
+	}
+}
+
+// failingLog loses every sync: a write must then not be acknowledged.
+type failingLog struct{ n int64 }
+
+func (l *failingLog) Append([]byte) int64 { l.n++; return l.n }
+func (l *failingLog) End() int64          { return l.n }
+func (l *failingLog) Sync(int64) error    { return errors.New("disk full") }
+
+func TestAWriteThatDoesNotReachTheDiskIsNotAcknowledged(t *testing.T) {
+	m := newMock(t, mockserver.Config{})
+	m.srv.LogTo(&failingLog{})
+	r := m.do("POST", "/1/data/t?id=a", obj{})
+	if msg := assertEnvelope(t, r.json(t), 500); msg == "" {
+		t.Errorf("%d %s", r.status, r.body)
+	}
+	if r := m.do("GET", "/1/data/t/a", nil); r.status != 200 {
+		t.Errorf("a read needs no sync: %d", r.status)
+	}
+}
+
+func TestLatencyIsAddedToEveryAPIResponse(t *testing.T) {
+	l, err := mockserver.ParseLatency("20ms-40ms")
+	if err != nil || l.Min != 20*time.Millisecond || l.Max != 40*time.Millisecond {
+		t.Fatalf("ParseLatency: %v %v", l, err)
+	}
+	for _, bad := range []string{"fast", "40ms-20ms", "-5ms", "2h"} {
+		if _, err := mockserver.ParseLatency(bad); err == nil {
+			t.Errorf("ParseLatency(%q) took it", bad)
+		}
+	}
+	m := newMock(t, mockserver.Config{Latency: l})
+	start := time.Now()
+	m.do("GET", "/1/data", nil)
+	if time.Since(start) < 20*time.Millisecond {
+		t.Error("no latency added")
+	}
+}
+
+func TestOneLogLinePerRequestWithSubRequestStatuses(t *testing.T) {
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &buf}, nil))
+	m := newMock(t, mockserver.Config{Logger: logger})
+	m.do("POST", "/1/batch", []any{subreq.Get("/1/data/t/x"), sub{"method": "GET"}})
+	m.do("GET", "/1/data", nil)
+	mu.Lock()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	mu.Unlock()
+	if len(lines) != 2 {
+		t.Fatalf("%d lines: %q", len(lines), lines)
+	}
+	var first map[string]any
+	decode(t, []byte(lines[0]), &first)
+	if first["path"] != "/1/batch" || first["status"] != float64(200) || first["subStatuses"] == nil {
+		t.Errorf("batch line: %v", first)
+	}
+	if s := first["subStatuses"].([]any); s[0] != float64(404) || s[1] != float64(400) {
+		t.Errorf("sub statuses %v", s)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -1,24 +1,18 @@
 package mockserver
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
-// profile is a wire format (CONTRACT §7): the things the doc profile and the
-// spacedog-2016 profile do differently, as values. Handlers read them; no
-// handler asks which profile it is in.
-type profile struct {
-	name string
-	// reply encodes a batch reply from its results.
-	reply func(results [][]byte) []byte
-	// result is a sub-request's batch result, from its response on its own.
-	result func(method string, res response) []byte
-	// created is the status of a creation.
-	created int
+// dialect is how the server a profile describes spoke and behaved where
+// the profiles differ (CONTRACT §7): its error classes and messages, and
+// what it did otherwise, as values. Handlers read them; no handler asks
+// which profile it is in. How its replies and results are laid out is the
+// profile's spec.Wire.
+type dialect struct {
 	// took adds to a listing the milliseconds it took.
 	took bool
 	// bareMissing answers a GET of a missing object without its error.
@@ -56,32 +50,23 @@ type profile struct {
 	signIn signInWords
 }
 
-func profileNamed(name string) (profile, bool) {
-	switch name {
+// dialectOf is the dialect of a profile, by the profile's name.
+func dialectOf(profile string) (dialect, bool) {
+	switch profile {
 	case spec.Doc:
-		p := profile{
-			name:      name,
-			reply:     jsonArray,
-			result:    func(_ string, res response) []byte { return res.body },
-			created:   http.StatusOK,
+		d := dialect{
 			payloads:  []string{"content", "body"},
 			errorType: docErrorType,
 			tooMany: func(limit, n int) string {
 				return fmt.Sprintf("batch are limited to %d sub requests; this one has %d", limit, n)
 			},
 		}
-		p.routeError = func(status int, _, _ string, err error) response { return p.failure(status, "%v", err) }
-		p.missingDelete = func(_, _ string, err error) response { return p.failure(http.StatusNotFound, "%v", err) }
-		p.signIn = docSignIn(p)
-		return p, true
+		d.routeError = func(status int, _, _ string, err error) response { return d.failure(status, "%v", err) }
+		d.missingDelete = func(_, _ string, err error) response { return d.failure(http.StatusNotFound, "%v", err) }
+		d.signIn = docSignIn(d)
+		return d, true
 	case spec.SpaceDog2016:
-		p := profile{
-			name: name,
-			reply: func(results [][]byte) []byte {
-				return append(append([]byte(`{"success":true,"status":200,"responses":`), jsonArray(results)...), '}')
-			},
-			result:        wrapReads,
-			created:       http.StatusCreated,
+		d := dialect{
 			took:          true,
 			bareMissing:   true,
 			payloads:      []string{"content"},
@@ -115,19 +100,19 @@ func profileNamed(name string) (profile, bool) {
 			},
 		}
 		// Json.java (a049f2de) :384-389, checkObject: the node type's name.
-		p.notObject = func(raw []byte) response {
-			return p.failure(http.StatusBadRequest, "not a json object but [%s]", nodeType(raw))
+		d.notObject = func(raw []byte) response {
+			return d.failure(http.StatusBadRequest, "not a json object but [%s]", nodeType(raw))
 		}
-		p.signIn = signIn2016
-		return p, true
+		d.signIn = signIn2016
+		return d, true
 	}
-	return profile{}, false
+	return dialect{}, false
 }
 
 // failure is the error envelope (ERR-3) with the profile's type for the
 // status and a message saying what is wrong.
-func (p profile) failure(status int, format string, args ...any) response {
-	return failureOf(status, p.errorType(status), fmt.Sprintf(format, args...))
+func (d dialect) failure(status int, format string, args ...any) response {
+	return failureOf(status, d.errorType(status), fmt.Sprintf(format, args...))
 }
 
 // docErrorType names the exception behind a status, as SpaceDog's
@@ -186,35 +171,4 @@ func nodeType(raw []byte) string {
 		return "OBJECT"
 	}
 	return "NUMBER"
-}
-
-// jsonArray joins encoded JSON values into an array, in one allocation.
-func jsonArray(values [][]byte) []byte {
-	size := 2
-	for _, v := range values {
-		size += len(v) + 1
-	}
-	out := make([]byte, 0, size)
-	out = append(out, '[')
-	for i, v := range values {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, v...)
-	}
-	return append(out, ']')
-}
-
-// wrapReads is the 2016 server's batch result: a successful GET's body
-// inside a success envelope, any other result as it is.
-func wrapReads(method string, res response) []byte {
-	if method != http.MethodGet || res.status != http.StatusOK {
-		return res.body
-	}
-	var b bytes.Buffer
-	b.Grow(len(res.body) + 40)
-	b.WriteString(`{"success":true,"status":200,"content":`)
-	b.Write(res.body)
-	b.WriteByte('}')
-	return b.Bytes()
 }
