@@ -28,7 +28,8 @@ func TestTenRunsLeaveNoMoreTypesThanThePoolHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := serveHandler(t, mock)
-	env := []string{"HOME=" + t.TempDir(), "SPACEDOG_TARGET=" + srv.URL, "SPACEDOG_USERS_ENFORCED=true",
+	// The generative mode for a second: its types are used all the same.
+	env := []string{"HOME=" + t.TempDir(), "SPACEDOG_TARGET=" + srv.URL, "SPACEDOG_USERS_ENFORCED=true", "SPACEDOG_GEN_BUDGET=1s",
 		"SPACEDOG_USERNAME=fred", "SPACEDOG_PASSWORD=secret", "SPACEDOG_USERNAME2=vince", "SPACEDOG_PASSWORD2=secret2"}
 	var lanes []string
 	for round := range 5 {
