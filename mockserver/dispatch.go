@@ -54,7 +54,7 @@ func directCall(r *http.Request, body []byte, e *Entry) *call {
 		rawQuery:  r.URL.RawQuery,
 		header:    directHeader(r.Header),
 		body:      body,
-		host:      r.Host,
+		host:      publicHost(r),
 		item:      -1,
 		backend:   e.Backend,
 		base:      baseURL(r),
@@ -259,6 +259,12 @@ func (c *call) note(sub SubEntry) {
 
 // Request identity: the backend a request addresses, its user, its base URL.
 
+// publicHost is the Host the client sent its request to (publicOrigin).
+func publicHost(r *http.Request) string {
+	_, host := publicOrigin(r)
+	return host
+}
+
 // backendOf names the backend a Host addresses (CONTRACT §1): its first label
 // when it ends in .localhost or has three labels or more, else def.
 func backendOf(host, def string) string {
@@ -290,11 +296,45 @@ func basicAuth(h http.Header) (user, password string, ok bool) {
 	return r.BasicAuth()
 }
 
-// baseURL is the scheme and host that objects' locations start with.
+// baseURL is the scheme and host that objects' locations start with: the
+// client's, as publicOrigin reads them.
 func baseURL(r *http.Request) string {
-	scheme := "http"
+	scheme, host := publicOrigin(r)
+	return scheme + "://" + host
+}
+
+// publicOrigin is the scheme and Host the client sent its request to. A
+// proxy on this machine (a frontend's dev server, the mock's own --proxy)
+// says them in X-Forwarded-Proto and X-Forwarded-Host, the first hop's
+// first; from any other peer those headers are not believed. The backend
+// and the locations follow them; the Host check and CORS read the Host the
+// mock itself was sent.
+func publicOrigin(r *http.Request) (scheme, host string) {
+	scheme, host = "http", r.Host
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	if !fromLoopback(r) {
+		return scheme, host
+	}
+	if fh := firstOf(r.Header.Get("X-Forwarded-Host")); fh != "" {
+		host = fh
+	}
+	if fp := strings.ToLower(firstOf(r.Header.Get("X-Forwarded-Proto"))); fp == "http" || fp == "https" {
+		scheme = fp
+	}
+	return scheme, host
+}
+
+// firstOf is the first of a header's comma-separated values.
+func firstOf(v string) string {
+	first, _, _ := strings.Cut(v, ",")
+	return strings.TrimSpace(first)
+}
+
+// fromLoopback reports whether a request came from this machine.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	ip := net.ParseIP(host)
+	return err == nil && ip != nil && ip.IsLoopback()
 }

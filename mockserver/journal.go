@@ -47,7 +47,7 @@ type SubEntry struct {
 // newEntry opens the journal entry of a direct request that came at start.
 func newEntry(r *http.Request, start time.Time, defaultBackend string) Entry {
 	return Entry{Time: start.UTC().Format(timeFormat), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Backend: backendOf(r.Host, defaultBackend), User: userOf(r.Header)}
+		Backend: backendOf(publicHost(r), defaultBackend), User: userOf(r.Header)}
 }
 
 // journal keeps the last requests, newest first when listed, and tells

@@ -242,3 +242,60 @@ func TestTheProxyAnswersABackendThatHangsWith502(t *testing.T) {
 		t.Errorf("%d %s, want a 502 saying the backend did not answer", r.status, r.body)
 	}
 }
+
+// Behind the proxy, a backend learns where the client sent its request, as
+// from any reverse proxy: a mock backend then builds its locations on the
+// client's host and serves the client's backend.
+func TestTheProxySaysWhereTheClientSentItsRequest(t *testing.T) {
+	backend, err := mockserver.New(mockserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen http.Header
+	var mu sync.Mutex
+	m, _ := proxied(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = r.Header.Clone()
+		mu.Unlock()
+		backend.ServeHTTP(w, r)
+	}), mockserver.Config{})
+	r := m.doHost("shop.localhost:8080", "POST", "/1/data/t?id=k", obj{})
+	if r.status >= 300 || !strings.Contains(string(r.body), `"location":"http://shop.localhost:8080/1/data/t/k"`) {
+		t.Fatalf("a creation through the proxy: %d %s", r.status, r.body)
+	}
+	mu.Lock()
+	told := seen
+	mu.Unlock()
+	if told.Get("X-Forwarded-Host") != "shop.localhost:8080" || told.Get("X-Forwarded-Proto") != "http" || told.Get("X-Forwarded-For") == "" {
+		t.Errorf("the backend was told %v", told)
+	}
+	if got := m.doHost("other.localhost:8080", "GET", "/1/data/t/k", nil); got.status != http.StatusNotFound {
+		t.Errorf("another backend through the proxy sees the object: %d %s", got.status, got.body)
+	}
+}
+
+// Only a proxy on this machine is believed: from another peer, the
+// X-Forwarded headers change neither the backend nor the locations.
+func TestForwardedHeadersAreBelievedFromThisMachineOnly(t *testing.T) {
+	srv, err := mockserver.New(mockserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		remote, want string
+	}{
+		{"127.0.0.1:5000", `"location":"https://public.example.com/1/data/t/`},
+		{"192.0.2.7:5000", `"location":"http://api.example.com/1/data/t/`},
+	} {
+		req := httptest.NewRequest("POST", "http://api.example.com/1/data/t", strings.NewReader(`{}`))
+		req.RemoteAddr = c.remote
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-Host", "public.example.com, inner.example.com")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if !strings.Contains(rec.Body.String(), c.want) {
+			t.Errorf("from %s: %d %s, want %s", c.remote, rec.Code, rec.Body, c.want)
+		}
+	}
+}

@@ -106,6 +106,7 @@ func (p *Proxy) Forward(r *http.Request, body []byte) (Reply, error) {
 	for _, h := range hopHeaders {
 		req.Header.Del(h)
 	}
+	forwarded(req.Header, r)
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return Reply{}, fmt.Errorf("proxy: the backend at %s did not answer: %v", target.Redacted(), errors.Unwrap(err))
@@ -129,4 +130,26 @@ func (p *Proxy) Forward(r *http.Request, body []byte) (Reply, error) {
 	}
 	findings := p.cfg.Spec.Inspect(r.Method, r.URL.EscapedPath(), body, resp.StatusCode, resp.Header, got)
 	return Reply{Status: resp.StatusCode, Header: header, Body: got, Findings: findings}, nil
+}
+
+// forwarded says to the backend where the client sent its request, as a
+// reverse proxy does, so that its locations and its backend are the
+// client's (a first hop's words kept): X-Forwarded-Host, -Proto, -For.
+func forwarded(h http.Header, r *http.Request) {
+	if h.Get("X-Forwarded-Host") == "" {
+		h.Set("X-Forwarded-Host", r.Host)
+	}
+	if h.Get("X-Forwarded-Proto") == "" {
+		proto := "http"
+		if r.TLS != nil {
+			proto = "https"
+		}
+		h.Set("X-Forwarded-Proto", proto)
+	}
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if prior := h.Get("X-Forwarded-For"); prior != "" {
+			ip = prior + ", " + ip
+		}
+		h.Set("X-Forwarded-For", ip)
+	}
 }
