@@ -15,24 +15,31 @@
 //
 // Test runs the same specs as go tool ginkgo ./suites and
 // bin/spacedog-conformance, with the same rule labels, checks and reports:
-// the test fails unless the target conforms, and its log, and ReportDir
-// when given, say which rules failed and how.
+// the test fails unless the target conforms, and its log says which rules
+// failed and where the reports and the suites' full log are.
 //
-// The suites are Ginkgo specs in Ginkgo's global suite, which runs once per
-// process: call Test once per test binary (go test runs each package's
-// tests in its own process); a second call fails its test. Importing this
-// package adds the specs to that global suite: a package whose tests run
-// Ginkgo specs of their own calls Test from a test package of its own.
-// Ginkgo's own flags (-ginkgo.v, -ginkgo.focus, ...) apply, after go
-// test's -args.
+// Each call runs the suites in a child process of the test binary: the
+// binary runs itself again for the calling test alone (-test.run), which
+// calls Test again, and there, in a process of its own, Ginkgo runs its
+// suite. So a test may call Test any number of times, for several
+// profiles or targets, in subtests that run in parallel; the code around
+// the call runs in the child too. Importing this package adds the specs to
+// Ginkgo's global suite: a package whose tests run Ginkgo specs of their
+// own calls Test from a test package of its own. Ginkgo's flags
+// (-ginkgo.focus, ...) apply, after go test's -args, and so do
+// -conformance.gen-seed and -conformance.gen-sequences, which replay the
+// generative mode from a seed that a report gives.
 package conformance
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -43,6 +50,8 @@ import (
 
 // Config is a run's settings. The zero value of a field is its default,
 // that of the suites' flag of the same name (Profile: --profile, ...).
+// Its fields are held to the suites' settings by a test: each setting
+// of the suites is a field here, of the same name and type.
 type Config struct {
 	// The server under test: one of Target, the base URL of a running
 	// server, and Handler, which Test serves on a loopback port for the
@@ -102,40 +111,90 @@ type Config struct {
 	ConcCheckTimeout time.Duration
 
 	// LabelFilter selects specs by their labels, in Ginkgo's syntax:
-	// "ORD-1 || STOP-2", "must", "!generative", "concurrency". Empty: every spec.
+	// "ORD-1 || STOP-2", "must", "!generative", "concurrency". Empty:
+	// every spec. A -ginkgo.label-filter given to go test narrows it
+	// further.
 	LabelFilter string
 
 	// ReportDir, when set, receives conformance.md, results.json,
-	// conformance.html and junit.xml, as --report-dir and
-	// --ginkgo.junit-report do for the suites' binary.
+	// conformance.html, junit.xml and the suites' log, conformance.log. A
+	// run narrowed from the command line (-ginkgo.focus, ...) writes into
+	// its rerun folder instead, so that the full report stays.
 	ReportDir string
 }
 
-// Test runs the conformance suites against cfg's target and fails t
-// unless it conforms. Call it once per process.
+// apiOnly are the fields of Config that are not settings of the suites.
+var apiOnly = []string{"Handler", "LabelFilter"}
+
+// The flags that replay the generative mode or the concurrency mode from a
+// seed, as the reports' commands give them: they override GenSeed,
+// GenSequences and ConcSeed.
+var (
+	replaySeed      = flag.Uint64("conformance.gen-seed", 0, "conformance.Test: the generative mode's first `seed`, over Config.GenSeed")
+	replaySequences = flag.Int("conformance.gen-sequences", 0, "conformance.Test: the generative mode's sequences, over Config.GenSequences")
+	replayConcSeed  = flag.Uint64("conformance.conc-seed", 0, "conformance.Test: the concurrency mode's `seed`, over Config.ConcSeed")
+)
+
+// Test runs the conformance suites against cfg's target, in a child
+// process of the test binary, and fails t unless it conforms. Its log
+// starts with the verdict and the rules that failed, and names the
+// reports and the suites' full log.
 func Test(t *testing.T, cfg Config) {
 	t.Helper()
 	s, err := settings(cfg)
 	if err != nil {
 		t.Fatalf("conformance: %v", err)
 	}
+	call := calls.next(t.Name())
+	if c, ok, err := childOf(os.Getenv(childEnv)); err != nil {
+		t.Fatalf("conformance: %v", err)
+	} else if ok {
+		if c.Test == t.Name() && c.Call == call {
+			runHere(t, cfg, s, c)
+		}
+		return // in the child of another call: that call's own child runs it
+	}
+	runChild(t, cfg, s, call)
+}
+
+// runHere is the child's part: the suites, in this process.
+func runHere(t *testing.T, cfg Config, s specs.Settings, c child) {
+	t.Helper()
 	if cfg.Handler != nil {
 		srv := httptest.NewServer(cfg.Handler) // on 127.0.0.1, a free port
 		t.Cleanup(srv.Close)
 		s.Target = srv.URL
 	}
+	s.ReportDir = c.ReportDir
+	if *replaySeed != 0 {
+		s.GenSeed = *replaySeed
+	}
+	if *replayConcSeed != 0 {
+		s.ConcSeed = *replayConcSeed
+	}
+	if *replaySequences != 0 {
+		s.GenSequences = *replaySequences
+	}
 	sc, rc := ginkgo.GinkgoConfiguration()
-	if cfg.LabelFilter != "" {
-		sc.LabelFilter = cfg.LabelFilter
-	}
-	if cfg.ReportDir != "" {
-		rc.JUnitReport = filepath.Join(cfg.ReportDir, "junit.xml")
-	}
-	specs.Run(t, s, sc, rc)
+	sc.LabelFilter = bothFilters(cfg.LabelFilter, sc.LabelFilter)
+	rc.JUnitReport = filepath.Join(c.ReportDir, "junit.xml")
+	specs.Run(t, s, sc, rc, specs.Invocation{GoTest: c.Rerun, Ephemeral: cfg.Handler != nil})
 }
 
-// settings are the suites' settings for cfg: its fields over the flags'
-// defaults, checked. A Handler's target is set when it is served.
+// bothFilters selects the specs that both label filters select.
+func bothFilters(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return "(" + a + ") && (" + b + ")"
+}
+
+// settings are the suites' settings for cfg: each field of the same name
+// as a setting, unless zero, over the flags' defaults; checked. A
+// Handler's target is set when it is served.
 func settings(cfg Config) (specs.Settings, error) {
 	switch {
 	case cfg.Target == "" && cfg.Handler == nil:
@@ -143,29 +202,7 @@ func settings(cfg Config) (specs.Settings, error) {
 	case cfg.Target != "" && cfg.Handler != nil:
 		return specs.Settings{}, errors.New("Config has both a Target and a Handler: give one")
 	}
-	s := specs.Defaults()
-	s.Target = cfg.Target
-	set(&s.Profile, cfg.Profile)
-	s.Username, s.Password = cfg.Username, cfg.Password
-	s.Username2, s.Password2 = cfg.Username2, cfg.Password2
-	s.UsersEnforced = cfg.UsersEnforced
-	set(&s.MaxBatch, cfg.MaxBatch)
-	set(&s.MaxBody, cfg.MaxBody)
-	s.Strict, s.RequireAll, s.Destructive = cfg.Strict, cfg.RequireAll, cfg.Destructive
-	s.BackendHosts = cfg.BackendHosts
-	set(&s.RequestTimeout, cfg.RequestTimeout)
-	set(&s.MaxReply, cfg.MaxReply)
-	set(&s.RunTimeout, cfg.RunTimeout)
-	set(&s.GenSeed, cfg.GenSeed)
-	set(&s.GenSequences, cfg.GenSequences)
-	set(&s.GenSteps, cfg.GenSteps)
-	set(&s.GenBudget, cfg.GenBudget)
-	set(&s.ConcClients, cfg.ConcClients)
-	set(&s.ConcOps, cfg.ConcOps)
-	set(&s.ConcBudget, cfg.ConcBudget)
-	set(&s.ConcSeed, cfg.ConcSeed)
-	set(&s.ConcCheckTimeout, cfg.ConcCheckTimeout)
-	s.ReportDir = cfg.ReportDir
+	s := over(specs.Defaults(), cfg)
 	if err := s.Check(); err != nil {
 		// The suites name a bad setting by its flag: --max-batch is MaxBatch.
 		return specs.Settings{}, fmt.Errorf("%w (the Config field of that flag)", err)
@@ -173,10 +210,15 @@ func settings(cfg Config) (specs.Settings, error) {
 	return s, nil
 }
 
-// set sets *dst to v unless v is zero, which keeps the default.
-func set[T comparable](dst *T, v T) {
-	var zero T
-	if v != zero {
-		*dst = v
+// over sets each setting of s that cfg has a field of the same name for,
+// unless that field is zero.
+func over(s specs.Settings, cfg Config) specs.Settings {
+	from, to := reflect.ValueOf(cfg), reflect.ValueOf(&s).Elem()
+	for i := range from.NumField() {
+		name := from.Type().Field(i).Name
+		if f, dst := from.Field(i), to.FieldByName(name); !f.IsZero() && dst.IsValid() {
+			dst.Set(f)
+		}
 	}
+	return s
 }

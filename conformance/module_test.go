@@ -69,54 +69,105 @@ func results(t *testing.T, dir string) (conforms bool, failed []string) {
 	return r.Conforms, failed
 }
 
-func TestABackendsTestPassesTheMockAsAHandler(t *testing.T) {
+// One test function calls Test for both profiles, in parallel subtests:
+// each run is a process of its own, and both pass the mock, each writing
+// its reports and its log.
+func TestABackendsTestRunsBothProfilesAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs another module's test")
 	}
 	reports := t.TempDir()
-	out, ok := goIn(t, []string{"BACKEND_REPORT_DIR=" + reports}, "test", "-count=1", "-run", "^TestTheBackendConforms$", ".")
+	out, ok := goIn(t, []string{"BACKEND_REPORT_DIR=" + reports}, "test", "-count=1", "-v", "-run", "^TestTheBackendConforms$", ".")
 	if !ok {
 		t.Fatalf("the backend's test failed against the mock:\n%s", out)
 	}
-	if conforms, failed := results(t, reports); !conforms || len(failed) > 0 {
-		t.Errorf("results.json: conforms %v, failed rules %v", conforms, failed)
-	}
-	for _, f := range []string{"conformance.md", "conformance.html", "junit.xml"} {
-		if _, err := os.Stat(filepath.Join(reports, f)); err != nil {
-			t.Errorf("no %s in the report folder: %v", f, err)
+	for _, profile := range []string{"doc", "spacedog-2016"} {
+		dir := filepath.Join(reports, profile)
+		if conforms, failed := results(t, dir); !conforms || len(failed) > 0 {
+			t.Errorf("%s: results.json: conforms %v, failed rules %v", profile, conforms, failed)
+		}
+		if got := profileOf(t, dir); got != profile {
+			t.Errorf("%s: results.json names the profile %q", profile, got)
+		}
+		for _, f := range []string{"conformance.md", "conformance.html", "junit.xml", "conformance.log"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Errorf("%s: no %s in the report folder: %v", profile, f, err)
+			}
+		}
+		if !strings.Contains(out, "--- PASS: TestTheBackendConforms/"+profile) || !strings.Contains(out, "conformance: conforms") {
+			t.Errorf("%s: the test's log does not say it passed, with the verdict:\n%s", profile, out)
 		}
 	}
 }
 
+// A failing run says so first: its verdict and the rule it broke lead
+// the test's output, which stays short (the suites' log is in the report
+// folder); the rerun it gives runs the failure alone again, and writes
+// into the rerun folder, never over the run's reports.
 func TestABackendsTestFailsAHandlerThatBreaksORD1(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs another module's test")
 	}
 	reports := t.TempDir()
-	out, ok := goIn(t, []string{"BACKEND_REPORT_DIR=" + reports, "BACKEND_EXPECT_FAILURE=1"},
-		"test", "-count=1", "-run", "^TestASwappingBackendFails$", ".")
+	env := []string{"BACKEND_REPORT_DIR=" + reports, "BACKEND_EXPECT_FAILURE=1"}
+	out, ok := goIn(t, env, "test", "-count=1", "-run", "^TestASwappingBackendFails$", ".")
 	if ok {
 		t.Fatalf("the backend's test passed a handler that swaps results:\n%s", out)
 	}
-	if !strings.Contains(out, "ORD-1") {
-		t.Errorf("the failing test's output does not name ORD-1:\n%s", out)
+	lines := strings.Split(out, "\n")
+	head := strings.Join(lines[:min(4, len(lines))], "\n")
+	if !strings.Contains(head, "does not conform") || !strings.Contains(head, "ORD-1") {
+		t.Errorf("the output's first lines do not give the verdict and ORD-1:\n%s", out)
 	}
-	if conforms, failed := results(t, reports); conforms || !slices.Contains(failed, "ORD-1") {
+	if len(lines) > 40 {
+		t.Errorf("the failing test prints %d lines; want the verdict, not the suites' log:\n%s", len(lines), out)
+	}
+	dir := filepath.Join(reports, "doc")
+	for _, f := range []string{filepath.Join(dir, "conformance.md"), filepath.Join(dir, "conformance.log")} {
+		if !strings.Contains(out, f) {
+			t.Errorf("the output does not name %s:\n%s", f, out)
+		}
+	}
+	if conforms, failed := results(t, dir); conforms || !slices.Contains(failed, "ORD-1") {
 		t.Errorf("results.json: conforms %v, failed rules %v; want ORD-1 failed", conforms, failed)
+	}
+
+	_, rerun, found := strings.Cut(out, "rerun the first failure alone: ")
+	rerun, _, _ = strings.Cut(rerun, "\n")
+	if !found || !strings.HasPrefix(rerun, "go test -run '^TestASwappingBackendFails$' . -args -ginkgo.label-filter=ORD-1") {
+		t.Fatalf("no go test command reruns the failure:\n%s", out)
+	}
+	full, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", strings.Replace(rerun, "go test", "go test -count=1", 1))
+	cmd.Dir = backend
+	cmd.Env = append(os.Environ(), append([]string{"GOWORK=off", "GOFLAGS=-mod=readonly"}, env...)...)
+	again, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(again), "ORD-1") {
+		t.Errorf("the rerun does not fail on ORD-1 again (%v):\n%s", err, again)
+	}
+	if after, err := os.ReadFile(filepath.Join(dir, "results.json")); err != nil || !bytes.Equal(after, full) {
+		t.Errorf("the rerun changed the run's results.json (%v)", err)
+	}
+	if conforms, failed := results(t, filepath.Join(dir, "rerun")); conforms || !slices.Equal(failed, []string{"ORD-1"}) {
+		t.Errorf("the rerun's results.json: conforms %v, failed rules %v; want ORD-1 alone", conforms, failed)
 	}
 }
 
-func TestASecondRunInOneProcessFailsSayingWhy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs another module's test")
+// profileOf reads the profile of a run's results.json.
+func profileOf(t *testing.T, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	out, ok := goIn(t, []string{"BACKEND_EXPECT_FAILURE=1"}, "test", "-count=1", "-run", "^TestASecondRunIsRefused$", ".")
-	if ok || !strings.Contains(out, "--- FAIL: TestASecondRunIsRefused/second") || !strings.Contains(out, "once per process") {
-		t.Errorf("a second Test in one process: want its subtest failed, saying the suites run once per process:\n%s", out)
+	var r struct{ Profile string }
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(out, "--- FAIL: TestASecondRunIsRefused/first") {
-		t.Errorf("the first run failed too:\n%s", out)
-	}
+	return r.Profile
 }
 
 // A backend that imports the API gains in its go.mod only modules the kit

@@ -32,6 +32,7 @@ func init() { settings.Register(flag.CommandLine) }
 var showVersion = flag.Bool("version", false, "print the kit's version and exit")
 
 func TestMain(m *testing.M) {
+	flag.CommandLine.Usage = func() { usage(flag.CommandLine.Output()) }
 	flag.Parse()
 	if *showVersion {
 		fmt.Println("spacedog-conformance", buildinfo.Version())
@@ -45,5 +46,5 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc, rc := GinkgoConfiguration()
-	specs.Run(t, settings, sc, rc)
+	specs.Run(t, settings, sc, rc, specs.Invocation{})
 }

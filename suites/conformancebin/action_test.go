@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,9 +150,10 @@ func TestActionYAMLIsValidMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	step := action["runs"].(map[string]any)["steps"].([]any)[0].(map[string]any)
-	env := step["env"].(map[string]any)
-	for name := range action["inputs"].(map[string]any) {
+	steps := action["runs"].(map[string]any)["steps"].([]any)
+	env := steps[0].(map[string]any)["env"].(map[string]any)
+	inputs := action["inputs"].(map[string]any)
+	for name := range inputs {
 		v := "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 		if name == "upload-report" {
 			continue // the upload step's, not the script's
@@ -158,9 +161,20 @@ func TestActionYAMLIsValidMetadata(t *testing.T) {
 		if env[v] != "${{ inputs."+name+" }}" {
 			t.Errorf("the step sets %s to %v, want the input %s", v, env[v], name)
 		}
-		if !bytes.Contains(script, []byte(v)) {
+		// A setting reaches the suites by the script's loop over INPUT_
+		// variables; the action's own inputs are read by name.
+		if !slices.Contains(settingsOf(t, harness.Binary(t)), name) && !bytes.Contains(script, []byte(v)) {
 			t.Errorf("action/run.sh never reads %s", v)
 		}
+	}
+	for _, name := range settingsOf(t, harness.Binary(t)) {
+		if _, ok := inputs[name]; !ok {
+			t.Errorf("action.yml has no input for the suites' setting --%s", name)
+		}
+	}
+	upload := steps[1].(map[string]any)["with"].(map[string]any)
+	if upload["name"] != "${{ steps.run.outputs.artifact-name }}" {
+		t.Errorf("the artifact is named %v, not by the run's artifact-name output", upload["name"])
 	}
 }
 
@@ -198,4 +212,25 @@ func asJSON(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+var settingLine = regexp.MustCompile(`(?m)^  --([a-z0-9-]+)(?: \S+)?\s+SPACEDOG_[A-Z0-9_]+`)
+
+// settingsOf are the suites' settings, by their flags' names, as the
+// binary's --help lists them: those with a SPACEDOG_ variable.
+func settingsOf(t *testing.T, bin string) []string {
+	t.Helper()
+	out, err := exec.Command(bin, "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --help: %v\n%s", bin, err, out)
+	}
+	ours, _, _ := strings.Cut(string(out), "\nGinkgo's flags")
+	var names []string
+	for _, m := range settingLine.FindAllStringSubmatch(ours, -1) {
+		names = append(names, m[1])
+	}
+	if len(names) < 15 {
+		t.Fatalf("read %d settings from --help:\n%s", len(names), ours)
+	}
+	return names
 }

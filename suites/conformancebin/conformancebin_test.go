@@ -63,7 +63,26 @@ func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
 // test ends.
 func serveMock(t *testing.T, wrap func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
-	mock, err := mockserver.New(mockserver.Config{})
+	return serveMockIn(t, "", wrap)
+}
+
+// serveMockOf serves a mock of the profile until the test ends.
+func serveMockOf(t *testing.T, profile string) *httptest.Server {
+	t.Helper()
+	return serveMockIn(t, profile, nil)
+}
+
+// serveHandler serves h until the test ends.
+func serveHandler(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func serveMockIn(t *testing.T, profile string, wrap func(http.Handler) http.Handler) *httptest.Server {
+	t.Helper()
+	mock, err := mockserver.New(mockserver.Config{Profile: profile})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,10 +28,9 @@ var _ = Describe("A write in one backend", func() {
 		if why != "" {
 			Skip(why)
 		}
-		typ = target.freshType(name)
+		typ = target.freshTypeIn(name, bs[0].Base, bs[1].Base)
 		one, other = target.at(bs[0].Base), target.at(bs[1].Base)
 		for _, b := range []backendClient{one, other} {
-			DeferCleanup(func() { target.sendAt(b.base, "DELETE", "/1/data/"+typ, nil, cfg.Username, cfg.Password) })
 			for _, id := range []string{"a", "b"} {
 				r := b.do("POST", "/1/data/"+typ+"?id="+id, obj{"in": b.base})
 				Expect(r.Status).To(BeNumerically("<", 300), "setting up: creating %s/%s in %s answered %d: %s", typ, id, b.base, r.Status, r.Body)
@@ -71,9 +70,10 @@ var _ = Describe("A write in one backend", func() {
 		if why != "" {
 			Skip(why)
 		}
-		typ := target.freshType("isotype")
+		// The run's backends are those of the runs before it: the type
+		// is one that only the first is ever given.
+		typ := target.typeOfOneBackend(bs[0].Base)
 		one, other := target.at(bs[0].Base), target.at(bs[1].Base)
-		DeferCleanup(func() { target.sendAt(one.base, "DELETE", "/1/data/"+typ, nil, cfg.Username, cfg.Password) })
 		Expect(statuses(one.batch("", subreq.Post("/1/data/"+typ+"?id=x", obj{})).Results())).To(Equal([]int{created()}))
 		Expect(other.do("GET", "/1/data/"+typ, nil).Status).To(Equal(http.StatusNotFound), "the type in the other backend")
 		Expect(other.do("DELETE", "/1/data/"+typ, nil).Status).To(Equal(http.StatusNotFound), "deleting the type in the other backend")
@@ -154,9 +154,7 @@ var _ = Describe("A save's location", func() {
 		if why != "" {
 			Skip(why)
 		}
-		typ := target.freshType("backendlocation")
-		DeferCleanup(func() { target.sendAt(bs[0].Base, "DELETE", "/1/data/"+typ, nil, cfg.Username, cfg.Password) })
-		check(target.at(bs[0].Base), typ)
+		check(target.at(bs[0].Base), target.freshTypeIn("backendlocation", bs[0].Base))
 	})
 })
 

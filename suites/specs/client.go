@@ -3,7 +3,6 @@ package specs
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,15 +26,15 @@ import (
 
 // client talks to the target: every exchange goes through the spec checker,
 // every request carries the batch caller's credentials unless told
-// otherwise, and every type it makes has a name no one else uses.
+// otherwise, and every type it uses is no one else's at the time (types).
 type client struct {
 	base     string
 	http     *http.Client
 	checker  *exchange.Checker
 	cfg      config.Config
 	wire     spec.Wire
-	prefix   string // this process's, random: the types of this run
-	types    atomic.Int64
+	types    *runTypes
+	prefix   string // starts every type of the process: its lane's, or random
 	lastSeen atomic.Int64
 	mark     atomic.Int64 // the last exchange before the running spec
 
@@ -49,10 +48,9 @@ func newClient(base string, cfg config.Config) (*client, error) {
 		return nil, err
 	}
 	c := &client{
-		wire:   sp.Wire,
-		base:   strings.TrimSuffix(base, "/"),
-		cfg:    cfg,
-		prefix: "ck" + strings.ToLower(rand.Text()[:8]),
+		wire: sp.Wire,
+		base: strings.TrimSuffix(base, "/"),
+		cfg:  cfg,
 	}
 	c.checker = &exchange.Checker{Spec: sp, Next: boundedTransport(cfg.RequestTimeout),
 		Timeout: cfg.RequestTimeout, MaxReply: cfg.MaxReply, Judge: c.findings.judge}
@@ -94,17 +92,6 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("more than %d redirects from %s %s, the last to %s", maxRedirects, first.Method, first.URL.RequestURI(), req.URL.RequestURI())
 	}
 	return nil
-}
-
-// freshType names a type no other spec or run uses; its objects are deleted
-// when the spec ends, failed or not.
-func (c *client) freshType(name string) string {
-	typ := fmt.Sprintf("%s_%s%d", c.prefix, name, c.types.Add(1))
-	DeferCleanup(func() {
-		// The type may never have been created: a 404 is fine here.
-		c.send("DELETE", "/1/data/"+typ, nil, c.cfg.Username, c.cfg.Password)
-	})
-	return typ
 }
 
 // do sends a request as the batch caller; body is JSON-encoded unless it
@@ -280,8 +267,12 @@ func (c *client) requestsSinceLast() int64 {
 	return now - c.lastSeen.Swap(now)
 }
 
-// markSpecStart notes where the running spec's exchanges begin.
-func (c *client) markSpecStart() { c.mark.Store(c.checker.Count()) }
+// markSpecStart notes where the running spec's exchanges begin, and
+// starts its types from the first.
+func (c *client) markSpecStart() {
+	c.mark.Store(c.checker.Count())
+	c.types.startSpec()
+}
 
 // seed stores an object for a spec to work on. Setting up judges nothing:
 // a refusal stops the spec as not set up.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -124,15 +123,5 @@ func saveTimeline(page []byte) string {
 // concurrencyRerun is the command that runs the mode alone, with the run's
 // settings and the seed.
 func concurrencyRerun(seed uint64) string {
-	args := []string{"--ginkgo.label-filter=concurrency", fmt.Sprintf("--conc-seed=%d", seed)}
-	for _, s := range reportedRun().Settings {
-		if !strings.HasPrefix(s, "--conc-seed=") {
-			args = append(args, s)
-		}
-	}
-	bin := reportedRun().Binary
-	if bin == "" {
-		bin = "bin/spacedog-conformance"
-	}
-	return bin + " " + strings.Join(args, " ")
+	return reportedRun().Replay("concurrency", fmt.Sprintf("--conc-seed=%d", seed))
 }

@@ -157,7 +157,7 @@ var _ = Describe("Failed sub-requests", func() {
 	})
 
 	It("reads a missing object or an unknown type as 404", rule("ERR-7"), func() {
-		typ, never := target.freshType("known"), target.freshType("never")
+		typ, never := target.freshType("known"), target.unknownType()
 		seed(typ, "real", obj{})
 		res := target.batch("",
 			subreq.Get("/1/data/"+typ+"/"+missingID),

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -77,17 +76,7 @@ var _ = Describe("Random sequences of requests and batches", Label("generative")
 // replayCommand runs the generative mode alone again from a seed, for so
 // many sequences, with the run's other settings.
 func replayCommand(seed uint64, sequences int) string {
-	args := []string{"--ginkgo.label-filter=generative", fmt.Sprintf("--gen-seed=%d", seed), fmt.Sprintf("--gen-sequences=%d", sequences)}
-	for _, s := range reportedRun().Settings {
-		if !strings.HasPrefix(s, "--gen-seed=") && !strings.HasPrefix(s, "--gen-sequences=") {
-			args = append(args, s)
-		}
-	}
-	bin := reportedRun().Binary
-	if bin == "" {
-		bin = "bin/spacedog-conformance"
-	}
-	return bin + " " + strings.Join(args, " ")
+	return reportedRun().Replay("generative", fmt.Sprintf("--gen-seed=%d", seed), fmt.Sprintf("--gen-sequences=%d", sequences))
 }
 
 // sequenceSteps are the finding's exchanges as the report writes them.

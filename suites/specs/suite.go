@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -39,8 +40,25 @@ type Settings = config.Config
 // Defaults are the settings of a run given no flag.
 func Defaults() Settings { return config.Defaults() }
 
-// cfg is the run's settings, set by Run before the specs run.
-var cfg config.Config
+// cfg is the run's settings, and how the run was started, set by Run
+// before the specs run.
+var (
+	cfg config.Config
+	how Invocation
+)
+
+// Invocation is how a run was started, which the commands its reports
+// give follow.
+type Invocation struct {
+	// GoTest is the go test command that runs the calling test alone,
+	// for a run of the Go API (package conformance); "" for the kit's
+	// own runners, go test ./suites, ginkgo and the suites' binary.
+	GoTest string
+	// Ephemeral says the target lives as long as the run: a handler that
+	// a test serves on a loopback port. The replays leave its address to
+	// fill in, as they do the in-process mock's.
+	Ephemeral bool
+}
 
 // ran makes a second Run in one process fail clearly: Ginkgo runs its
 // global suite once per process.
@@ -50,12 +68,12 @@ var ran atomic.Bool
 // none) with Ginkgo's configuration sc and rc, and reports whether they
 // passed; t fails when they did not. c must be complete (config.Check).
 // Ginkgo allows one run per process: a second Run fails t.
-func Run(t *testing.T, c config.Config, sc types.SuiteConfig, rc types.ReporterConfig) bool {
+func Run(t *testing.T, c config.Config, sc types.SuiteConfig, rc types.ReporterConfig, started Invocation) bool {
 	t.Helper()
 	if ran.Swap(true) {
 		t.Fatal("conformance: the suites run once per process (Ginkgo's one RunSpecs): run each target in its own go test process")
 	}
-	cfg = c
+	cfg, how = c, started
 	RegisterFailHandler(failOrNote)
 	return RunSpecs(t, "SpaceDog /1/batch conformance", sc, rc)
 }
@@ -83,6 +101,8 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	var err error
 	target, err = newClient(string(url), cfg)
 	Expect(err).NotTo(HaveOccurred())
+	target.types = leaseTypes(target)
+	target.prefix = target.types.prefix
 })
 
 // inProcessUsers gives the run's own mock two users, those given or
@@ -176,9 +196,10 @@ var _ = ReportAfterSuite("conformance summary", func(report Report) {
 // reportedRun is the run as the reports name it, with the settings that
 // a rerun of one spec repeats: the flags set otherwise than by default,
 // but for credentials, which a rerun reads from the environment, and the
-// report folder, which a rerun must not overwrite.
+// report folder, which a rerun must not overwrite; and how it was started.
 func reportedRun() summary.Run {
-	run := summary.Run{Target: cfg.Target, Profile: cfg.Profile, Strict: cfg.Strict, RequireAll: cfg.RequireAll}
+	run := summary.Run{Target: cfg.Target, Profile: cfg.Profile, Strict: cfg.Strict, RequireAll: cfg.RequireAll,
+		GoTest: how.GoTest, ReportDir: cfg.ReportDir}
 	// Each setting as a flag: the run's values, through flags bound to a
 	// copy of them, against the flags' defaults.
 	var set config.Config
@@ -194,23 +215,47 @@ func reportedRun() summary.Run {
 			run.Settings = append(run.Settings, "--"+f.Name+"="+f.Value.String())
 		}
 	})
-	// The suites' binary, run by its name; not a test binary that go test
-	// or ginkgo built in a temporary folder.
-	if name := os.Args[0]; !strings.HasSuffix(name, ".test") {
+	// The suites' binary, run by its name; else a test binary that go test
+	// or ginkgo built from the kit's folder, for the kit's own test.
+	switch name := os.Args[0]; {
+	case how.GoTest != "":
+	case strings.HasSuffix(name, ".test"):
+		run.Kit = true
+	default:
 		run.Binary = name
 	}
 	return run
 }
 
-// replayCredentials are the users whose credentials replays read from the
-// environment, by the variables that set them.
-func replayCredentials() []summary.Credential {
-	return []summary.Credential{
+// replayCredentials is what replays read from the environment: the users'
+// credentials, by the variables that set them, and the base URL of a
+// target that lived as long as the run.
+func replayCredentials() summary.Replay {
+	r := summary.Replay{Users: []summary.Credential{
 		{Username: cfg.Username, Password: cfg.Password,
 			UsernameVar: flagenv.Name(config.EnvPrefix, "username"), PasswordVar: flagenv.Name(config.EnvPrefix, "password")},
 		{Username: cfg.Username2, Password: cfg.Password2,
 			UsernameVar: flagenv.Name(config.EnvPrefix, "username2"), PasswordVar: flagenv.Name(config.EnvPrefix, "password2")},
+	}}
+	if cfg.InProcess() || how.Ephemeral {
+		r.Ephemeral = target.base
 	}
+	return r
+}
+
+// Brief reads the results.json in dir and says the verdict in a few
+// lines, the failed rules first: what the Go API prints first.
+func Brief(dir string) (conforms bool, brief string, err error) {
+	f, err := os.Open(filepath.Join(dir, summary.JSONFile))
+	if err != nil {
+		return false, "", err
+	}
+	defer f.Close()
+	r, err := summary.ReadJSON(f)
+	if err != nil {
+		return false, "", fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	return r.Conforms, r.Brief(), nil
 }
 
 // problems lists the run's problems, one a line, after a newline.

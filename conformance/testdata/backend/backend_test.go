@@ -1,5 +1,5 @@
 // A Go backend's own test, as one would write it: the conformance suites
-// against its handler, with one call. The kit's test (conformance/
+// against its handler, one call per profile. The kit's test (conformance/
 // module_test.go) runs it as its own module, which requires the kit.
 package backend
 
@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,30 +17,40 @@ import (
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
-// backend is this module's server: the kit's mock, with two users whose
-// passwords it checks.
-func backend(t *testing.T) http.Handler {
+// backend is this module's server: the kit's mock in a profile, with two
+// users whose passwords it checks.
+func backend(t *testing.T, profile string) http.Handler {
 	t.Helper()
-	mock, err := mockserver.New(mockserver.Config{Users: map[string]string{"fred": "secret", "vince": "secret2"}})
+	mock, err := mockserver.New(mockserver.Config{Profile: profile, Users: map[string]string{"fred": "secret", "vince": "secret2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return mock
 }
 
-func config(h http.Handler) conformance.Config {
-	return conformance.Config{
+func config(h http.Handler, profile string) conformance.Config {
+	cfg := conformance.Config{
 		Handler:  h,
+		Profile:  profile,
 		Username: "fred", Password: "secret",
 		Username2: "vince", Password2: "secret2",
 		UsersEnforced: true,
 		Destructive:   true, // the handler's data is this test's own
-		ReportDir:     os.Getenv("BACKEND_REPORT_DIR"),
 	}
+	if dir := os.Getenv("BACKEND_REPORT_DIR"); dir != "" {
+		cfg.ReportDir = filepath.Join(dir, profile)
+	}
+	return cfg
 }
 
+// Both profiles, in one test, at the same time.
 func TestTheBackendConforms(t *testing.T) {
-	conformance.Test(t, config(backend(t)))
+	for _, profile := range []string{"doc", "spacedog-2016"} {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			conformance.Test(t, config(backend(t, profile), profile))
+		})
+	}
 }
 
 // A backend that answers batches of 8 or more with their first two results
@@ -47,16 +58,7 @@ func TestTheBackendConforms(t *testing.T) {
 // BACKEND_EXPECT_FAILURE=1 -run TestASwappingBackendFails.
 func TestASwappingBackendFails(t *testing.T) {
 	expectFailure(t)
-	conformance.Test(t, config(swapFirstTwoResults(backend(t))))
-}
-
-// Ginkgo runs its suite once per process: a second call must say so.
-func TestASecondRunIsRefused(t *testing.T) {
-	expectFailure(t)
-	cfg := config(backend(t))
-	cfg.LabelFilter = "ORD-1"
-	t.Run("first", func(t *testing.T) { conformance.Test(t, cfg) })
-	t.Run("second", func(t *testing.T) { conformance.Test(t, cfg) })
+	conformance.Test(t, config(swapFirstTwoResults(backend(t, "doc")), "doc"))
 }
 
 // expectFailure skips a test that fails by design unless asked for.

@@ -16,6 +16,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -26,9 +27,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -132,32 +135,98 @@ func run(version, out string, platforms []string) error {
 		return err
 	}
 	defer os.RemoveAll(stage)
-	var archives []string
-	for _, p := range platforms {
-		goos, goarch, _ := strings.Cut(p, "/")
+	// Platforms side by side, as many as the machine has cores; within
+	// one, the two builds one after the other, the second reusing the
+	// standard library the first compiled for that platform.
+	workers := min(runtime.NumCPU(), len(platforms))
+	prog := &progress{w: os.Stderr, total: len(platforms) * (len(binaries) + 1), start: time.Now()}
+	prog.say("building %d platforms, %d at a time, into %s", len(platforms), workers, out)
+	archives := make([]string, len(platforms))
+	err = parallel(len(platforms), workers, func(ctx context.Context, i int) error {
+		goos, goarch, _ := strings.Cut(platforms[i], "/")
 		base := fmt.Sprintf("%s_%s_%s_%s", Name, version, goos, goarch)
 		dir := filepath.Join(stage, base)
-		if err := build(dir, goos, goarch, version); err != nil {
-			return fmt.Errorf("%s: %w", p, err)
+		if err := buildAll(ctx, dir, goos, goarch, version, prog); err != nil {
+			return fmt.Errorf("%s: %w", platforms[i], err)
 		}
 		archive := filepath.Join(out, base+".tar.gz")
 		write := writeTarGz
 		if goos == "windows" {
 			archive, write = filepath.Join(out, base+".zip"), writeZip
 		}
+		began := time.Now()
 		if err := write(archive, dir, mtime); err != nil {
 			return fmt.Errorf("%s: %w", archive, err)
 		}
-		fmt.Println(archive)
-		archives = append(archives, archive)
+		prog.step("%s: %s written in %s", platforms[i], filepath.Base(archive), since(began))
+		archives[i] = archive
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	sums := filepath.Join(out, "SHA256SUMS")
 	if err := writeSums(sums, archives); err != nil {
 		return err
 	}
-	fmt.Println(sums)
+	for _, a := range append(archives, sums) {
+		fmt.Println(a)
+	}
+	prog.say("done in %s", since(prog.start))
 	return nil
 }
+
+// parallel runs do(0) ... do(n-1), workers at a time; the first error
+// cancels the others' context and is returned.
+func parallel(n, workers int, do func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				if ctx.Err() == nil {
+					if err := do(ctx, i); err != nil {
+						cancel(err)
+					}
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// progress says each step as it ends, numbered, with the time it took.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	mu    sync.Mutex
+	done  int
+	total int
+}
+
+func (p *progress) say(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "dist: "+format+"\n", args...)
+}
+
+func (p *progress) step(format string, args ...any) {
+	p.mu.Lock()
+	p.done++
+	n := p.done
+	p.mu.Unlock()
+	p.say("[%d/%d] "+format, append([]any{n, p.total}, args...)...)
+}
+
+// since is the time since t, to the tenth of a second.
+func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Millisecond) }
 
 // clean makes out an empty place for this release's files: it removes the
 // archives and sums of an earlier one, and nothing else.
@@ -179,6 +248,11 @@ func clean(out string) error {
 
 // build puts the binaries for one platform and the extras into dir.
 func build(dir, goos, goarch, version string) error {
+	return buildAll(context.Background(), dir, goos, goarch, version, nil)
+}
+
+// buildAll is build, stopped with ctx, telling prog of each binary built.
+func buildAll(ctx context.Context, dir, goos, goarch, version string, prog *progress) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -190,11 +264,18 @@ func build(dir, goos, goarch, version string) error {
 	// print their stacks.
 	ldflags := "-s -w -X " + stampVar + "=" + version
 	for _, b := range binaries {
-		cmd := exec.Command("go", b.args(filepath.Join(dir, b.name+exe), ldflags)...)
+		began := time.Now()
+		cmd := exec.CommandContext(ctx, "go", b.args(filepath.Join(dir, b.name+exe), ldflags)...)
 		// CGO off: static binaries, which run on any libc and FROM scratch.
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 		if out, err := cmd.CombinedOutput(); err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
 			return fmt.Errorf("go %s: %v\n%s", strings.Join(cmd.Args[1:], " "), err, out)
+		}
+		if prog != nil {
+			prog.step("%s/%s: %s built in %s", goos, goarch, b.name, since(began))
 		}
 	}
 	for name, src := range extras {

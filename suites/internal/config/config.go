@@ -87,9 +87,9 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxBatch, "max-batch", 10, "the target's batch size limit")
 	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "the target's body size limit in `bytes`")
 	fs.StringVar(&c.Username, "username", "", "Basic username of the batch caller")
-	fs.StringVar(&c.Password, "password", "", "its password")
+	fs.StringVar(&c.Password, "password", "", "the batch caller's password")
 	fs.StringVar(&c.Username2, "username2", "", "a second user, for sub-request header overrides")
-	fs.StringVar(&c.Password2, "password2", "", "its password")
+	fs.StringVar(&c.Password2, "password2", "", "the second user's password")
 	fs.BoolVar(&c.Strict, "strict", false, "fail on SHOULD rules too")
 	fs.StringVar(&c.ReportDir, "report-dir", "", "`folder` for conformance.md, results.json and conformance.html")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", DefaultRequestTimeout, "the longest one exchange may take, from sending to the reply's last byte")
@@ -155,8 +155,11 @@ func (c *Config) Check() error {
 	if c.MaxReply < 1 {
 		return fmt.Errorf("--max-reply must be at least 1, not %d", c.MaxReply)
 	}
-	if (c.Username == "") != (c.Password == "") || (c.Username2 == "") != (c.Password2 == "") {
-		return fmt.Errorf("a --username or --username2 goes with its --password")
+	if (c.Username == "") != (c.Password == "") {
+		return fmt.Errorf("--username and --password go together: give both or neither")
+	}
+	if (c.Username2 == "") != (c.Password2 == "") {
+		return fmt.Errorf("--username2 and --password2 go together: give both or neither")
 	}
 	return nil
 }

@@ -158,8 +158,8 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 		}
 		gen := model.NewGenWith(s.model, seed, s.options())
 		var steps []*model.Step
-		var problems []disagreement
-		for range cfg.Steps {
+		problems, err := s.prime()
+		for i := 0; i < cfg.Steps && err == nil && problems == nil; i++ {
 			st := gen.Step()
 			steps = append(steps, st)
 			stats.Steps++

@@ -33,7 +33,7 @@ type choices struct {
 // STOP-4's values unless strict; and whether it serves anonymous callers.
 func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error) {
 	ch := choices{gen: model.Options{IDs: []string{}, BadIDs: []string{}}} // none kept is none, not the defaults
-	p := prober{ctx: ctx, cfg: cfg, client: client, typ: cfg.Prefix + "probe", sent: &ch.sent}
+	p := prober{ctx: ctx, cfg: cfg, client: client, typ: probeType(cfg.Prefix), sent: &ch.sent}
 	for _, a := range cfg.Auths {
 		if a.Header != "" {
 			p.auth = a.Header
@@ -77,6 +77,9 @@ func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error
 	}
 	return ch, nil
 }
+
+// probeType is the type the probe writes in.
+func probeType(prefix string) string { return prefix + "probe" }
 
 // prober sends the probe's requests, as the run's first user unless told.
 type prober struct {

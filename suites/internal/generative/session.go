@@ -49,18 +49,43 @@ type session struct {
 // The type names a sequence uses: the generator's, under the session's prefix.
 var typeNames = []string{"thing", "Gadget", "x_y-z"}
 
+// sessionPrefix starts a session's types: the same for every session of a
+// run, one after another, so that a run leaves a bounded set of types on
+// the target (each session empties them, and makes them known first).
+func sessionPrefix(prefix string) string { return prefix + "s_" }
+
+// LaneSize is the most types a run leaves on the target, across the
+// backends it writes in: its sessions' in the target's own backend and in
+// the two of its own beside it (addHosts), and its probe's.
+func LaneSize() int { return len(typeNames)*3 + 1 }
+
+// Types are the types a run with this prefix may create in the target's
+// own backend: its sessions' and its probe's. None is ever created under
+// another name.
+func Types(prefix string) []string {
+	var out []string
+	for _, t := range typeNames {
+		out = append(out, sessionPrefix(prefix)+t)
+	}
+	return append(out, probeType(prefix))
+}
+
 func newSession(ctx context.Context, cfg Config, client *http.Client, stats *Stats) (*session, error) {
 	sp, err := spec.LoadProfile(cfg.Profile)
 	if err != nil {
 		return nil, err
 	}
 	s := &session{ctx: ctx, cfg: cfg, client: client, stats: stats, wire: sp.Wire, cmp: &comparer{strict: cfg.Strict, maxBatch: cfg.MaxBatch, times: map[string]*seen{}}}
-	s.prefix = fmt.Sprintf("%ss%d_", cfg.Prefix, len(stats.Types)/(len(typeNames)+1)+1)
+	s.prefix = sessionPrefix(cfg.Prefix)
 	for _, t := range typeNames {
 		s.types = append(s.types, s.prefix+t)
 	}
 	s.ghost = s.prefix + "ghost"
-	stats.Types = append(stats.Types, append(slices.Clone(s.types), s.ghost)...)
+	for _, t := range s.types {
+		if !slices.Contains(stats.Types, t) {
+			stats.Types = append(stats.Types, t)
+		}
+	}
 	if s.model, err = model.New(model.Config{Profile: cfg.Profile, MaxBatch: cfg.MaxBatch, ClockTicks: true, Auths: cfg.Auths}); err != nil {
 		return nil, err
 	}
@@ -82,6 +107,48 @@ func newSession(ctx context.Context, cfg Config, client *http.Client, stats *Sta
 		return nil, err
 	}
 	return s, nil
+}
+
+// prime makes the session's types known and empty on both servers, in
+// each of the session's backends, and in the model, whatever the target
+// knew of them: a type once created stays known (DATA-4), and the types
+// of a run are those of the runs before it. It is the sequence's first
+// batch on each backend, compared as any other.
+func (s *session) prime() ([]disagreement, error) {
+	caller := s.cfg.Auths[0]
+	for _, a := range s.cfg.Auths {
+		if a.Header != "" {
+			caller = a
+			break
+		}
+	}
+	var items []model.Item
+	for _, t := range s.types {
+		for _, r := range []model.Request{
+			{Method: "POST", Path: "/1/data/" + t, Query: "id=primer", Payload: []byte("{}"), Field: "content"},
+			{Method: "DELETE", Path: "/1/data/" + t},
+		} {
+			item := map[string]any{"method": r.Method, "path": r.Path}
+			if r.Query != "" {
+				item["path"] = r.Path + "?" + r.Query
+			}
+			if r.Payload != nil {
+				item["content"] = json.RawMessage(r.Payload)
+			}
+			raw, err := json.Marshal(item)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, model.Item{Raw: raw, Req: &r, Alone: true})
+		}
+	}
+	for _, h := range s.backends() {
+		st := &model.Step{Host: h, Auth: caller, Items: items, Body: itemsBody(items)}
+		if problems, err := s.do(st); err != nil || problems != nil {
+			return problems, err
+		}
+	}
+	return nil, nil
 }
 
 // addHosts gives the session the target's own host and two backends of its

@@ -70,6 +70,18 @@ func (sh *shrinker) try(steps []*model.Step) (bool, error) {
 	}
 	defer s.close()
 	defer s.cleanup()
+	if problems, err := s.prime(); err != nil || problems != nil {
+		// The types themselves disagree: no step is needed to show it.
+		var nr *noReply
+		if err != nil && !errors.As(err, &nr) {
+			return false, err
+		}
+		if problems != nil {
+			sh.best = nil
+			sh.found = &Finding{Sent: s.log, Problems: problems}
+		}
+		return problems != nil, nil
+	}
 	for i, st := range steps {
 		st = retype(st, placeholder, s.prefix)
 		problems, err := s.do(st)

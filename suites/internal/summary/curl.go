@@ -26,6 +26,20 @@ func (c Credential) expansion() string {
 	return fmt.Sprintf(`"$(printf '%%s' "$%s:$%s" | base64 | tr -d '\n')"`, c.UsernameVar, c.PasswordVar)
 }
 
+// Replay is what the replays read from their environment: the users'
+// credentials, and the target's base URL when the run's is gone with it.
+type Replay struct {
+	Users []Credential
+	// Ephemeral is the base URL of a target that lived as long as the
+	// run (the in-process mock, a handler a test served on a loopback
+	// port): the replays write TargetVar in its place.
+	Ephemeral string
+}
+
+// TargetVar is the variable a replay of an ephemeral target reads its
+// base URL from: the one that sets --target.
+const TargetVar = "SPACEDOG_TARGET"
+
 func (c Credential) token() string {
 	return base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password))
 }
@@ -43,16 +57,18 @@ const (
 
 // Curl is the exchange's request as a curl command, as every replay of
 // the reports writes it.
-func Curl(e exchange.Exchange, creds []Credential) string { return curl(e, creds) }
+func Curl(e exchange.Exchange, r Replay) string { return curl(e, r) }
 
 // curl writes the exchange's request as a curl command for a POSIX shell
 // (with awk and base64 for the bodies that need them): the method, the
-// URL as sent (no dot segments removed, no globbing), the request's
-// headers and its exact body. The Basic credentials of a known user
-// become its variables, in the Authorization header and inside the body
-// (a batch item's headers); any other credentials are redacted. curl -i
-// shows the reply's status line and headers.
-func curl(e exchange.Exchange, creds []Credential) string {
+// URL as sent (no dot segments removed, no globbing; an ephemeral
+// target's base as "$SPACEDOG_TARGET"), the request's headers and its
+// exact body. The Basic credentials of a known user become its variables,
+// in the Authorization header and inside the body (a batch item's
+// headers); any other credentials are redacted. curl -i shows the reply's
+// status line and headers.
+func curl(e exchange.Exchange, r Replay) string {
+	creds := r.Users
 	var opts []string
 	if e.Method == http.MethodHead {
 		opts = append(opts, "--head")
@@ -71,6 +87,9 @@ func curl(e exchange.Exchange, creds []Credential) string {
 		}
 	}
 	url := quote(e.URL)
+	if rest, ok := strings.CutPrefix(e.URL, r.Ephemeral); ok && r.Ephemeral != "" {
+		url = `"$` + TargetVar + `"` + quote(rest)
+	}
 	if e.ReqBody == nil {
 		return strings.Join(append(args, url), " \\\n  ")
 	}

@@ -82,7 +82,7 @@ func TestCurlReplaysTheRequestAsSent(t *testing.T) {
 			ReqHeader: as(fred, jsonType), ReqBody: []byte(`[{"method":"GET","path":"/1/data","headers":{"Authorization": "Basic ZXZlOmh1bnRlcjI="}}]`)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := curl(tc.ex, creds)
+			cmd := curl(tc.ex, Replay{Users: creds})
 			for _, secret := range []string{fred.Password, vince.Password, fred.token(), vince.token(), "hunter2", "ZXZlOmh1bnRlcjI="} {
 				if strings.Contains(cmd, secret) {
 					t.Fatalf("the replay shows credentials (%q):\n%s", secret, cmd)
@@ -135,7 +135,7 @@ func TestCurlFoldsLongRunsIntoAShortCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := curl(exchange.Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: body}, nil)
+	cmd := curl(exchange.Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: body}, Replay{})
 	if len(cmd) > 600 || !strings.Contains(cmd, "i<1048576") {
 		t.Errorf("a replay of %d bytes:\n%.1000s", len(cmd), cmd)
 	}
@@ -144,9 +144,33 @@ func TestCurlFoldsLongRunsIntoAShortCommand(t *testing.T) {
 	for len(irregular) < 64<<10 {
 		irregular = append(irregular, rand.Text()...)
 	}
-	cmd = curl(exchange.Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: irregular}, nil)
+	cmd = curl(exchange.Exchange{Method: "POST", URL: "http://h/1/batch", ReqBody: irregular}, Replay{})
 	if len(cmd) > 600 || !strings.Contains(cmd, "not replayable as shown") {
 		t.Errorf("a replay of %d bytes:\n%.1000s", len(cmd), cmd)
+	}
+}
+
+// A target that lived only as long as the run (a test's loopback port)
+// is gone when the report is read: the replay sends to SPACEDOG_TARGET.
+func TestCurlReplaysAnEphemeralTargetsRequestsWhereTold(t *testing.T) {
+	testtool.Paths(t, "bash", "curl")
+	got := make(chan received, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- received{method: r.Method, uri: r.RequestURI}
+	}))
+	defer srv.Close()
+	gone := "http://127.0.0.1:9"
+	cmd := curl(exchange.Exchange{Method: "GET", URL: gone + "/1/data/t/it's?size=2"}, Replay{Ephemeral: gone})
+	if strings.Contains(cmd, gone) || !strings.Contains(cmd, `"$SPACEDOG_TARGET"'/1/data/t/it'\''s?size=2'`) {
+		t.Fatalf("the replay names the gone target, or not the variable:\n%s", cmd)
+	}
+	sh := exec.CommandContext(t.Context(), "bash", "-c", cmd)
+	sh.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "SPACEDOG_TARGET=" + srv.URL}
+	if out, err := sh.CombinedOutput(); err != nil {
+		t.Fatalf("the replay failed: %v\n%s\n%s", err, out, cmd)
+	}
+	if r := receive(t, got); r.method != "GET" || r.uri != "/1/data/t/it's?size=2" {
+		t.Errorf("received %s %s", r.method, r.uri)
 	}
 }
 

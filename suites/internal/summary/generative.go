@@ -98,17 +98,17 @@ type SequenceStep struct {
 
 // NewSequence writes the steps as a POSIX shell script of curl commands,
 // each followed by the target's answer and the reference's, as comments;
-// creds' credentials are read from the environment, as in every replay.
-func NewSequence(seq Sequence, steps []SequenceStep, creds []Credential) Sequence {
+// r says what it reads from the environment, as every replay.
+func NewSequence(seq Sequence, steps []SequenceStep, r Replay) Sequence {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n# The target's answers and the reference's (the mock's), request by request.\n")
 	for i, s := range steps {
-		fmt.Fprintf(&b, "\n# %d/%d\n%s\n", i+1, len(steps), curl(s.Exchange, creds))
+		fmt.Fprintf(&b, "\n# %d/%d\n%s\n", i+1, len(steps), curl(s.Exchange, r))
 		fmt.Fprintf(&b, "# target:    %d %s\n", s.Exchange.Status, oneLine(s.Exchange.RespBody))
 		fmt.Fprintf(&b, "# reference: %d %s\n", s.RefStatus, oneLine(s.RefBody))
 	}
 	seq.Script = b.String()
-	seq.Problem = redactCredentials(seq.Problem, creds)
+	seq.Problem = redactCredentials(seq.Problem, r.Users)
 	return seq
 }
 

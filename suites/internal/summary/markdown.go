@@ -3,6 +3,7 @@ package summary
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -62,10 +63,9 @@ func (r Results) WriteMarkdown(w io.Writer, details bool) error {
 			}
 			if len(f.Exchanges) > 0 {
 				fmt.Fprintf(&b, "\nLast exchanges (credentials redacted):\n\n%s\n", block("", exchangeTexts(f.Exchanges)))
-				fmt.Fprintf(&b, "\nReplay, in order, with %s set:\n\n%s\n", Credentials, block("sh", replayScript(f, r.Target)))
+				fmt.Fprintf(&b, "\nReplay, in order, with %s set:\n\n%s\n", Credentials, block("sh", replayScript(f)))
 			}
-			fmt.Fprintf(&b, "\nRerun this spec alone, from the kit's folder or with the suites' binary:\n\n%s\n",
-				block("sh", f.Rerun.Ginkgo+"\n"+f.Rerun.Binary))
+			fmt.Fprintf(&b, "\nRerun this spec alone:\n\n%s\n", block("sh", f.Rerun.Script()))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -94,10 +94,10 @@ func exchangeTexts(exs []Exchange) string {
 
 // replayScript is the failure's exchanges as curl commands, each under a
 // comment that says what it got.
-func replayScript(f *Failure, target string) string {
+func replayScript(f *Failure) string {
 	var b strings.Builder
-	if target == InProcess {
-		b.WriteString("# the in-process mock stopped with the run: start spacedog-mock and use its address\n")
+	if slices.ContainsFunc(f.Exchanges, func(ex Exchange) bool { return strings.Contains(ex.Curl, `"$`+TargetVar+`"`) }) {
+		fmt.Fprintf(&b, "# %s: the base URL of a server to replay against; the run's target lived as long as the run\n", TargetVar)
 	}
 	if f.Earlier > 0 {
 		fmt.Fprintf(&b, "# the spec's first %d requests are not kept: these run without their effects\n", f.Earlier)

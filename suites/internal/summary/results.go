@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -39,9 +40,21 @@ type Run struct {
 	// Settings are the suites' flags that set the run up, for the rerun
 	// commands (--target=URL, --profile=P, ...); credentials excluded.
 	Settings []string
-	// Binary is how the rerun commands call the suites' binary.
+	// How the run was started, which decides the rerun commands: GoTest,
+	// the go test command of the Go API's calling test; else the suites'
+	// binary, called as Binary, and, when Kit says the run was started
+	// from the kit's folder (go test or ginkgo), go tool ginkgo ./suites.
+	GoTest string
 	Binary string
+	Kit    bool
+	// ReportDir is the run's report folder: a rerun writes into its rerun
+	// folder, never over the run's reports.
+	ReportDir string
 }
+
+// RerunDir is where a rerun writes its reports: a folder of the run's
+// report folder.
+func RerunDir(reportDir string) string { return filepath.Join(reportDir, "rerun") }
 
 // Results is one run's outcome, as results.json holds it and every
 // report shows it.
@@ -168,11 +181,29 @@ type Failure struct {
 }
 
 // Rerun holds the commands that rerun one spec, with the run's settings
-// and seed: with the ginkgo CLI from the kit's folder, and with the
-// suites' binary.
+// and seed, those that apply where the run was started: with the ginkgo
+// CLI from the kit's folder, with the suites' binary, or the Go API's
+// go test. One that does not apply is empty.
 type Rerun struct {
 	Ginkgo string `json:"ginkgo"`
 	Binary string `json:"binary"`
+	GoTest string `json:"goTest,omitempty"`
+}
+
+// Script is the rerun's commands that apply, each under a comment that
+// says where it runs.
+func (r Rerun) Script() string {
+	var lines []string
+	for _, c := range []struct{ where, cmd string }{
+		{"# from the test's module (its report goes to the rerun folder)", r.GoTest},
+		{"# from the kit's folder", r.Ginkgo},
+		{"# with the suites' binary", r.Binary},
+	} {
+		if c.cmd != "" {
+			lines = append(lines, c.where, c.cmd)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Build makes a run's results from its Ginkgo report; rules come from
@@ -194,9 +225,6 @@ func Build(run Run, rules []Rule, report types.Report, version string) Results {
 	}
 	if res.Target == "" {
 		res.Target = InProcess
-	}
-	if run.Binary == "" {
-		run.Binary = "bin/spacedog-conformance"
 	}
 	ended := endedEarly(report)
 	// Failures outside the rules: each one a problem, counted in Fail.
@@ -429,18 +457,7 @@ func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {
 	}
 	f.Timeline = entry(s, EntryTimeline)
 	if seq, ok := sequenceOf(s); ok {
-		// A generative finding reruns by its seed, in the generative mode.
-		binary := seq.Replay
-		_, args, _ := strings.Cut(binary, " ")
-		var flags, ginkgo []string
-		for _, a := range strings.Fields(args) {
-			if g, ok := strings.CutPrefix(a, "--ginkgo."); ok {
-				ginkgo = append(ginkgo, "--"+g)
-			} else {
-				flags = append(flags, a)
-			}
-		}
-		f.Rerun = Rerun{Ginkgo: strings.Join(slices.Concat([]string{"go tool ginkgo"}, ginkgo, []string{"./suites", "--"}, flags), " "), Binary: binary}
+		f.Rerun = sequenceRerun(run, seq.Replay)
 		return f
 	}
 	if ex, ok := exchangesOf(s); ok {
@@ -453,34 +470,103 @@ func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {
 		filter = append(filter, "focus="+regexp.QuoteMeta(s.FullText())+"$")
 	}
 	filter = append(filter, fmt.Sprintf("seed=%d", seed))
-	var ginkgo, binary []string
-	for _, fl := range filter {
-		name, value, _ := strings.Cut(fl, "=")
-		ginkgo = append(ginkgo, "--"+name+"="+shellWord(value))
-		binary = append(binary, "--ginkgo."+name+"="+shellWord(value))
+	f.Rerun = run.rerun(filter, strings.Fields(entry(s, EntryRerunFlags)))
+	return f
+}
+
+// rerun writes the commands that run the suites again with Ginkgo's
+// settings given (label-filter=ID, ...) and the suites' flags given
+// (--gen-seed=N, ...) over the run's own.
+func (run Run) rerun(ginkgoFlags, flags []string) Rerun {
+	word := func(fl string) string {
+		if name, value, ok := strings.Cut(fl, "="); ok {
+			return name + "=" + shellWord(value)
+		}
+		return fl
+	}
+	var r Rerun
+	if run.GoTest != "" {
+		// The settings are in the test's code; only the replay's own pass.
+		args := []string{run.GoTest, "-args"}
+		for _, g := range ginkgoFlags {
+			args = append(args, "-ginkgo."+word(g))
+		}
+		for _, fl := range flags {
+			for _, mode := range []string{"gen-", "conc-"} {
+				if name, ok := strings.CutPrefix(fl, "--"+mode); ok {
+					args = append(args, "-conformance."+mode+word(name))
+				}
+			}
+		}
+		r.GoTest = strings.Join(args, " ")
+		return r
 	}
 	// The spec's own settings, its seed say, win over the run's.
-	own := strings.Fields(entry(s, EntryRerunFlags))
 	var settings []string
-	for _, st := range slices.Concat(run.Settings, own) {
-		name, value, ok := strings.Cut(st, "=")
-		if ok && !slices.Contains(own, st) && slices.ContainsFunc(own, func(o string) bool { return strings.HasPrefix(o, name+"=") }) {
-			continue
+	for _, st := range run.Settings {
+		name, _, _ := strings.Cut(st, "=")
+		if !slices.ContainsFunc(flags, func(fl string) bool { return strings.HasPrefix(fl, name+"=") }) {
+			settings = append(settings, word(st))
 		}
-		if ok {
-			st = name + "=" + shellWord(value)
+	}
+	for _, fl := range flags {
+		settings = append(settings, word(fl))
+	}
+	if run.ReportDir != "" {
+		settings = append(settings, "--report-dir="+shellWord(RerunDir(run.ReportDir)))
+	}
+	var ginkgo, binary []string
+	for _, g := range ginkgoFlags {
+		ginkgo = append(ginkgo, "--"+word(g))
+		binary = append(binary, "--ginkgo."+word(g))
+	}
+	bin := run.Binary
+	if bin == "" {
+		bin = "bin/spacedog-conformance" // make conformance-bin, from the kit's folder
+	}
+	r.Binary = strings.Join(slices.Concat([]string{shellWord(bin)}, binary, settings), " ")
+	if run.Kit {
+		g := slices.Concat([]string{"go tool ginkgo"}, ginkgo, []string{"./suites"})
+		if len(settings) > 0 {
+			g = append(append(g, "--"), settings...)
 		}
-		settings = append(settings, st)
+		r.Ginkgo = strings.Join(g, " ")
 	}
-	g := append(append([]string{"go tool ginkgo"}, ginkgo...), "./suites")
-	if len(settings) > 0 {
-		g = append(append(g, "--"), settings...)
+	return r
+}
+
+// sequenceRerun is the rerun of a generative finding: its replay, which
+// the generative spec wrote for the binary or the Go API, and for the
+// ginkgo CLI too when that applies.
+func sequenceRerun(run Run, replay string) Rerun {
+	if run.GoTest != "" {
+		return Rerun{GoTest: replay}
 	}
-	f.Rerun = Rerun{
-		Ginkgo: strings.Join(g, " "),
-		Binary: strings.Join(append(append([]string{shellWord(run.Binary)}, binary...), settings...), " "),
+	r := Rerun{Binary: replay}
+	if run.Kit {
+		_, args, _ := strings.Cut(replay, " ")
+		var flags, ginkgo []string
+		for _, a := range strings.Fields(args) {
+			if g, ok := strings.CutPrefix(a, "--ginkgo."); ok {
+				ginkgo = append(ginkgo, "--"+g)
+			} else {
+				flags = append(flags, a)
+			}
+		}
+		r.Ginkgo = strings.Join(slices.Concat([]string{"go tool ginkgo"}, ginkgo, []string{"./suites", "--"}, flags), " ")
 	}
-	return f
+	return r
+}
+
+// Replay is the command that runs the specs of a label alone again (the
+// generative mode, the concurrency mode), with flags (its seed) over the
+// run's other settings.
+func (run Run) Replay(label string, flags ...string) string {
+	r := run.rerun([]string{"label-filter=" + label}, flags)
+	if r.GoTest != "" {
+		return r.GoTest
+	}
+	return r.Binary
 }
 
 // shellWord is s as one shell word: bare when it is safe so, else in

@@ -225,12 +225,11 @@ type Exchange struct {
 }
 
 // NewExchanges makes the entry from the last exchanges of a spec that sent
-// total requests; creds are the users whose credentials the replays read
-// from the environment.
-func NewExchanges(kept []exchange.Exchange, total int, creds []Credential) Exchanges {
+// total requests; r says what the replays read from the environment.
+func NewExchanges(kept []exchange.Exchange, total int, r Replay) Exchanges {
 	out := Exchanges{Earlier: max(total-len(kept), 0)}
 	for _, ex := range kept {
-		out.Kept = append(out.Kept, Exchange{Method: ex.Method, URL: ex.URL, Status: ex.Status, Text: ex.String(), Curl: curl(ex, creds)})
+		out.Kept = append(out.Kept, Exchange{Method: ex.Method, URL: ex.URL, Status: ex.Status, Text: ex.String(), Curl: curl(ex, r)})
 	}
 	return out
 }

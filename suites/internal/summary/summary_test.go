@@ -34,7 +34,7 @@ func exchanges(t *testing.T, parallel bool) types.ReportEntry {
 	h := http.Header{"Content-Type": {"application/json"}}
 	h.Set("Authorization", "Basic ZnJlZDpzM2NyZXQ=")
 	ex := NewExchanges([]exchange.Exchange{{Seq: 2, Method: "POST", URL: "http://h:1/1/batch?stopOnError=true", ReqHeader: h,
-		ReqBody: []byte(`[{"method":"GET","path":"/1/data/t/it's"}]`), Status: 200, RespBody: []byte(`[<script>alert(1)</script>]`)}}, 2, []Credential{fred})
+		ReqBody: []byte(`[{"method":"GET","path":"/1/data/t/it's"}]`), Status: 200, RespBody: []byte(`[<script>alert(1)</script>]`)}}, 2, Replay{Users: []Credential{fred}})
 	e := types.ReportEntry{Name: EntryExchanges, Value: types.WrapEntryValue(ex)}
 	if parallel {
 		b, err := json.Marshal(e)
@@ -78,7 +78,7 @@ func report(t *testing.T, parallel bool) ([]spec.Rule, types.Report) {
 
 func build(t *testing.T, parallel bool) Results {
 	rules, rep := report(t, parallel)
-	return Build(Run{Target: "http://h:1", Profile: spec.Doc, Settings: []string{"--target=http://h:1", "--max-batch=20"}}, Rules(rules, rep), rep, "v1.2.3")
+	return Build(Run{Target: "http://h:1", Profile: spec.Doc, Settings: []string{"--target=http://h:1", "--max-batch=20"}, Kit: true}, Rules(rules, rep), rep, "v1.2.3")
 }
 
 func TestRulesGetTheOutcomeOfTheirSpecs(t *testing.T) {
@@ -358,7 +358,7 @@ func TestAFailuresTimelineIsLinkedFromTheReports(t *testing.T) {
 	seed := types.ReportEntry{Name: EntryRerunFlags, Value: types.WrapEntryValue("--conc-seed=77")}
 	rep := types.Report{StartTime: time.Now(), SpecReports: []types.SpecReport{
 		it("take effect at one instant", types.SpecStateFailed, []string{"CONC-1", "must", "concurrency"}, timeline, seed)}}
-	res := Build(Run{Profile: spec.Doc, Settings: []string{"--conc-seed=5", "--target=http://h:1"}}, Rules(rules, rep), rep, "v1")
+	res := Build(Run{Profile: spec.Doc, Kit: true, Settings: []string{"--conc-seed=5", "--target=http://h:1"}}, Rules(rules, rep), rep, "v1")
 	rerun := res.Rules[0].Specs[0].Failure.Rerun
 	for _, cmd := range []string{rerun.Ginkgo, rerun.Binary} {
 		if !strings.HasSuffix(cmd, " --target=http://h:1 --conc-seed=77") {

@@ -73,7 +73,7 @@ func TestAGenerativeFindingFailsTheRulesItNames(t *testing.T) {
 		entryOf(EntrySequence, seq), entryOf(EntryGenerative, GenerativeRun{Seed: 9, Disagreements: 1, Replay: "x"}))
 	rep := types.Report{SpecReports: []types.SpecReport{it("one", types.SpecStatePassed, []string{"ORD-1", "must"}),
 		it("two", types.SpecStatePassed, []string{"STOP-2", "must"}), it("three", types.SpecStatePassed, []string{"SUB-3", "must"}), gen}}
-	r := Build(Run{Profile: spec.Doc}, Rules(twoRules, rep), rep, "v1")
+	r := Build(Run{Profile: spec.Doc, Kit: true}, Rules(twoRules, rep), rep, "v1")
 	if r.Verdict != VerdictFails || r.Counts.Fail != 1 || r.Counts.Outside != 0 {
 		t.Fatalf("verdict %q, counts %+v, problems %q", r.Verdict, r.Counts, r.Problems)
 	}

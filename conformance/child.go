@@ -1,0 +1,228 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spacedog-oss/batchkit/suites/specs"
+)
+
+// childEnv carries, to the child process, which call it runs and what the
+// parent decided of the run: where the reports go, and how to run the test
+// again. The settings themselves are the child's own: it runs the same
+// test code, which makes the same Config, and its own Handler.
+const childEnv = "BATCHKIT_CONFORMANCE_CHILD"
+
+// child is what childEnv holds.
+type child struct {
+	Test      string `json:"test"` // the calling test's name, t.Name()
+	Call      int    `json:"call"` // which call of Test in that test, from 1
+	ReportDir string `json:"reportDir"`
+	Rerun     string `json:"rerun"` // the go test command that runs the test alone
+}
+
+func childOf(env string) (child, bool, error) {
+	var c child
+	if env == "" {
+		return c, false, nil
+	}
+	if err := json.Unmarshal([]byte(env), &c); err != nil || c.Test == "" || c.Call < 1 || c.ReportDir == "" {
+		return c, false, fmt.Errorf("%s=%q is not what a parent test sets", childEnv, env)
+	}
+	return c, true, nil
+}
+
+// calls counts the calls of Test in each test, so that a child runs the
+// one call its parent made, and no other, when a test makes several.
+var calls = counter{n: map[string]int{}}
+
+type counter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *counter) next(test string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[test]++
+	return c.n[test]
+}
+
+// LogFile is the suites' full log, in the report folder.
+const LogFile = "conformance.log"
+
+// margin is the time a child takes beyond the run's own deadline: its
+// reports and its end.
+const margin = 2 * time.Minute
+
+// runChild is the parent's part: the child's run, waited for within the
+// run's bound, then the verdict.
+func runChild(t *testing.T, cfg Config, s specs.Settings, call int) {
+	t.Helper()
+	dir, temporary, err := reportFolder(cfg.ReportDir)
+	if err != nil {
+		t.Fatalf("conformance: %v", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatalf("conformance: the test binary: %v", err)
+	}
+	env, err := json.Marshal(child{Test: t.Name(), Call: call, ReportDir: dir, Rerun: rerunCommand(t.Name())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := s.RunTimeout + margin
+	if d, ok := t.Deadline(); ok && time.Until(d)-10*time.Second < bound {
+		bound = max(time.Until(d)-10*time.Second, time.Second)
+	}
+	log, err := os.Create(filepath.Join(dir, LogFile))
+	if err != nil {
+		t.Fatalf("conformance: %v", err)
+	}
+	defer log.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), bound+30*time.Second)
+	defer cancel()
+	args := append([]string{"-test.run=" + runPattern(t.Name()), "-test.timeout=" + bound.String(), "-ginkgo.no-color"}, passedOn(os.Args[1:])...)
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = append(os.Environ(), childEnv+"="+string(env))
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.WaitDelay = 10 * time.Second
+	runErr := cmd.Run()
+	if err := log.Close(); err != nil {
+		t.Errorf("conformance: the suites' log: %v", err)
+	}
+	logPath := filepath.Join(dir, LogFile)
+	conforms, brief, err := specs.Brief(dir)
+	switch {
+	case err != nil:
+		why := fmt.Sprint(runErr)
+		if ctx.Err() != nil {
+			why = fmt.Sprintf("still running after %s: stopped", bound)
+		}
+		t.Errorf("conformance: the suites wrote no results (%s); the end of their log, %s:\n%s", why, logPath, tail(logPath, 30))
+	case !conforms:
+		t.Errorf("conformance: %s\nthe reports: %s (conformance.html, results.json, junit.xml beside it)\nthe suites' full log: %s",
+			brief, filepath.Join(dir, "conformance.md"), logPath)
+	case runErr != nil:
+		t.Errorf("conformance: the target conforms, but the test process that ran the suites failed (%v); the end of its log, %s:\n%s", runErr, logPath, tail(logPath, 30))
+	default:
+		t.Logf("conformance: %s", brief)
+	}
+	if temporary && !t.Failed() {
+		os.RemoveAll(dir)
+	}
+}
+
+// reportFolder is where the child writes its reports and its log: the
+// Config's folder, its rerun folder for a run narrowed from the command
+// line, or a temporary one, kept when the run fails.
+func reportFolder(dir string) (string, bool, error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "conformance-")
+		return d, true, err
+	}
+	if narrowed() {
+		dir = filepath.Join(dir, "rerun")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false, err
+	}
+	return abs, false, os.MkdirAll(abs, 0o755)
+}
+
+// narrowed reports whether the command line picks some specs, or replays
+// the generative mode: a rerun, whose reports must not replace the run's.
+func narrowed() bool {
+	picked := false
+	flag.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "ginkgo.focus", "ginkgo.skip", "ginkgo.label-filter", "ginkgo.focus-file", "ginkgo.skip-file",
+			"conformance.gen-seed", "conformance.gen-sequences", "conformance.conc-seed":
+			picked = true
+		}
+	})
+	return picked
+}
+
+// runPattern is the -test.run pattern of exactly the test named, a
+// subtest's path included.
+func runPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+// passedOn are the command line's Ginkgo and conformance flags, with
+// their values, for the child.
+func passedOn(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(name, "ginkgo.") && !strings.HasPrefix(name, "conformance.") {
+			continue
+		}
+		out = append(out, a)
+		if f := flag.Lookup(name); f != nil && !hasValue && !isBool(f) && i+1 < len(args) {
+			i++
+			out = append(out, args[i])
+		}
+	}
+	return out
+}
+
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// rerunCommand is the go test command that runs the test alone, from the
+// root of the module of the test's package (go test runs a test in its
+// package's folder).
+func rerunCommand(test string) string {
+	pkg := "."
+	if wd, err := os.Getwd(); err == nil {
+		if root, ok := moduleRoot(wd); ok {
+			if rel, err := filepath.Rel(root, wd); err == nil && rel != "." {
+				pkg = "./" + filepath.ToSlash(rel)
+			}
+		}
+	}
+	return "go test -run '" + strings.ReplaceAll(runPattern(test), "'", `'\''`) + "' " + pkg
+}
+
+func moduleRoot(dir string) (string, bool) {
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, true
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", false
+		}
+		dir = up
+	}
+}
+
+// tail is the last n lines of a file.
+func tail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
+}
