@@ -100,13 +100,16 @@ func TestTheConcurrencyModeCatchesEachRace(t *testing.T) {
 			if !strings.Contains(md, "No order of the requests on object ") && !strings.Contains(md, " that no state of the object ") {
 				t.Errorf("conformance.md names no object:\n%s", md)
 			}
-			for _, says := range []string{"\ncurl -sS -i", "# answer: ", "from seed ", "--ginkgo.label-filter=concurrency --conc-seed=",
+			for _, says := range []string{"\ncurl -sS -i", "# answer: ", "from seed ", "Rerun the mode alone: ", "--ginkgo.label-filter=concurrency ", " --conc-seed=",
 				"[CONC-1-timeline.html](CONC-1-timeline.html)"} {
 				if !strings.Contains(md, says) {
 					t.Errorf("conformance.md does not say %q:\n%s", says, md)
 				}
 			}
-			page, _ := os.ReadFile(filepath.Join(reports, "conformance.html"))
+			page, err := os.ReadFile(filepath.Join(reports, "conformance.html"))
+			if err != nil {
+				t.Fatal(err)
+			}
 			timeline, err := os.ReadFile(filepath.Join(reports, "CONC-1-timeline.html"))
 			if !strings.Contains(string(page), `<a href="CONC-1-timeline.html">`) || err != nil || !strings.Contains(string(timeline), "<html") {
 				t.Errorf("no timeline beside conformance.html, linked from it (%v)", err)

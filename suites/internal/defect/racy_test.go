@@ -79,8 +79,14 @@ func runConcurrency(t *testing.T, wrap Middleware, profile string) *concurrency.
 func TestARacyServerAnswersOneClientAsTheMock(t *testing.T) {
 	for _, wrap := range []Middleware{LostUpdate, DuplicateCreate, VersionCheckApart, UpdateResurrects} {
 		for _, profile := range spec.Profiles() {
-			m, _ := mockserver.New(mockserver.Config{Profile: profile, NewID: mockserver.SeededIDs(1), Now: mockserver.FixedClock(time.Unix(0, 0), time.Second)})
-			ref, _ := mockserver.New(mockserver.Config{Profile: profile, NewID: mockserver.SeededIDs(1), Now: mockserver.FixedClock(time.Unix(0, 0), time.Second)})
+			m, err := mockserver.New(mockserver.Config{Profile: profile, NewID: mockserver.SeededIDs(1), Now: mockserver.FixedClock(time.Unix(0, 0), time.Second)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := mockserver.New(mockserver.Config{Profile: profile, NewID: mockserver.SeededIDs(1), Now: mockserver.FixedClock(time.Unix(0, 0), time.Second)})
+			if err != nil {
+				t.Fatal(err)
+			}
 			racy := wrap(m)
 			for _, r := range []struct{ method, target, body string }{
 				{"PUT", "/1/data/t/k", `{"a":1}`},
