@@ -153,20 +153,9 @@ func run(t *testing.T, bin, reports string, v variant) (report, out []byte, pass
 // code agreeing, and no rule "pass" none of whose specs passed.
 func checkReports(t *testing.T, reports string, md, out []byte, passed bool) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(reports, summary.JSONFile))
-	if err != nil {
-		t.Fatalf("no results.json: %v\n%s", err, harness.Tail(out))
-	}
-	defer f.Close()
-	res, err := summary.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := readResults(t, reports, md, out)
 	if err := res.Consistent(); err != nil {
 		t.Errorf("results.json: %v", err)
-	}
-	if !bytes.Contains(md, []byte("- verdict: "+res.VerdictLine()+"\n")) {
-		t.Errorf("conformance.md's verdict is not results.json's %q", res.VerdictLine())
 	}
 	if passed != res.Conforms {
 		t.Errorf("the run exited passed=%v, its verdict is %q", passed, res.Verdict)
@@ -176,6 +165,25 @@ func checkReports(t *testing.T, reports string, md, out []byte, passed bool) {
 			t.Errorf("%s is pass, and none of its specs passed", r.ID)
 		}
 	}
+}
+
+// readResults reads a run's results.json, and checks it tells the same
+// verdict as conformance.md.
+func readResults(t *testing.T, reports string, md, out []byte) summary.Results {
+	t.Helper()
+	f, err := os.Open(filepath.Join(reports, summary.JSONFile))
+	if err != nil {
+		t.Fatalf("no results.json: %v\n%s", err, harness.Tail(out))
+	}
+	defer f.Close()
+	res, err := summary.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(md, []byte("- verdict: "+res.VerdictLine()+"\n")) {
+		t.Errorf("conformance.md's verdict is not results.json's %q:\n%s", res.VerdictLine(), md)
+	}
+	return res
 }
 
 // outcomes reads each rule's outcome from conformance.md, whose table has

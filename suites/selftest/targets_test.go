@@ -122,25 +122,6 @@ func TestABrokenTargetFailsSpecsNeverTheRun(t *testing.T) {
 	}
 }
 
-// readResults reads a run's results.json, and checks it tells the same
-// as conformance.md.
-func readResults(t *testing.T, reports string, md, out []byte) summary.Results {
-	t.Helper()
-	f, err := os.Open(filepath.Join(reports, summary.JSONFile))
-	if err != nil {
-		t.Fatalf("no results.json: %v\n%s", err, harness.Tail(out))
-	}
-	defer f.Close()
-	res, err := summary.ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(md, []byte("- verdict: "+res.VerdictLine()+"\n")) {
-		t.Errorf("conformance.md's verdict is not results.json's %q:\n%s", res.VerdictLine(), md)
-	}
-	return res
-}
-
 // failedSaying reports whether a spec failed with a message that says it.
 func failedSaying(res summary.Results, says string) bool {
 	for _, r := range res.Rules {

@@ -1,7 +1,6 @@
 package selftest
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,15 +44,7 @@ func TestAnyNumberOfUsersRunsAndSaysWhatItCouldNotCheck(t *testing.T) {
 				if !passed {
 					t.Fatalf("the run failed\n%s\n%s", md, harness.Tail(out))
 				}
-				f, err := os.Open(filepath.Join(reports, summary.JSONFile))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer f.Close()
-				res, err := summary.ReadJSON(f)
-				if err != nil {
-					t.Fatal(err)
-				}
+				res := readResults(t, reports, md, out)
 				if res.Generative == nil || res.Generative.Outcome == summary.Fail || res.Generative.Seed == 0 {
 					t.Errorf("the generative mode: %+v", res.Generative)
 				}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 // A conforming variant that answers as the mock does proves nothing: each
@@ -19,122 +21,17 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 		byName[v.name] = v
 	}
 	checked := map[string]bool{}
-	for _, tc := range []struct {
+	type checkOf = struct {
 		variant string
 		check   func(t *testing.T, do doer)
-	}{
-		{"item errors in other words, the index and field in another notation, doc", func(t *testing.T, do doer) {
-			_, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data"},{"POST":"/v1/data/product"},{"path":"/1/data"}]`)
-			if strings.Contains(body, "batch item [") || !strings.Contains(body, `Item #1 cannot run without \"method\". Did you mean {\"method\":\"POST\",\"path\":\"/v1/data/product\"}?`) ||
-				!strings.Contains(body, `Item #2 cannot run`) {
-				t.Errorf("an item's refusal as the mock words it: %s", body)
-			}
-		}},
-		{"the query string read before the route, doc", func(t *testing.T, do doer) {
-			for _, path := range []string{"/1/nowhere?x=%zz", "/1/data/t/a/b?x=%zz"} {
-				if resp, body := do("GET", path, ""); resp.StatusCode != http.StatusBadRequest {
-					t.Errorf("GET %s: %d %s, want 400", path, resp.StatusCode, body)
-				}
-			}
-			if resp, body := do("PATCH", "/1/data/t?x=%zz", ""); resp.StatusCode != http.StatusBadRequest {
-				t.Errorf("PATCH with a bad query: %d %s, want 400", resp.StatusCode, body)
-			}
-			_, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/nowhere?x=%zz"},{"method":"GET","path":"/1/nowhere"}]`)
-			if strings.Count(body, `"status":400`) != 1 || strings.Count(body, `"status":404`) != 1 {
-				t.Errorf("in a batch: %s", body)
-			}
-		}},
-		{"ids of letters and digits only, doc", func(t *testing.T, do doer) {
-			for _, id := range []string{"k_1", "-dash", "x.y~z"} {
-				if resp, body := do("POST", "/1/data/t?id="+id, "{}"); resp.StatusCode != http.StatusBadRequest {
-					t.Errorf("created with id %s: %d %s", id, resp.StatusCode, body)
-				}
-				if resp, body := do("GET", "/1/data/t/"+id, ""); resp.StatusCode != http.StatusBadRequest {
-					t.Errorf("GET of id %s: %d %s", id, resp.StatusCode, body)
-				}
-			}
-			_, body := do("POST", "/1/data/t", "{}")
-			if !regexp.MustCompile(`"id":"[A-Za-z0-9]{20}"`).MatchString(body) {
-				t.Errorf("a generated id: %s", body)
-			}
-			if _, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t/k_1"},{"method":"POST","path":"/1/data/t","parameters":{"id":"k_1"},"content":{}}]`); strings.Count(body, `"status":400`) != 2 {
-				t.Errorf("in a batch: %s", body)
-			}
-		}},
-		{"ids of any characters but / and \\, doc", func(t *testing.T, do doer) {
-			resp, body := do("POST", "/1/data/t?id=.dot", `{"n":1}`)
-			if resp.StatusCode >= 300 || !strings.Contains(body, `"id":".dot"`) || !strings.Contains(body, `/1/data/t/.dot"`) {
-				t.Fatalf("created with id .dot: %d %s", resp.StatusCode, body)
-			}
-			if resp, body := do("GET", "/1/data/t/.dot", ""); resp.StatusCode != http.StatusOK || !strings.Contains(body, `".dot"`) || strings.Contains(body, "zzalias") {
-				t.Errorf("read back: %d %s", resp.StatusCode, body)
-			}
-			if resp, body := do("GET", "/1/data/t/%C3%A9", ""); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "zzalias") {
-				t.Errorf("a missing é: %d %s", resp.StatusCode, body)
-			}
-			if resp, body := do("GET", "/1/data/t/k%2F", ""); resp.StatusCode != http.StatusBadRequest {
-				t.Errorf("k/ is still no id (CONTRACT §9): %d %s", resp.StatusCode, body)
-			}
-			if _, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t/.dot"},{"method":"DELETE","path":"/1/data/t/.dot"}]`); !strings.Contains(body, `"id":".dot"`) || strings.Count(body, `"status":200`) < 1 || strings.Contains(body, "zzalias") {
-				t.Errorf("in a batch: %s", body)
-			}
-		}},
-		{"item errors in other words, the index and field in another notation, spacedog-2016", func(t *testing.T, do doer) {
-			_, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data"},{"POST":"/v1/data/product"},{"path":"/1/data"}]`)
-			if strings.Contains(body, "batch item [") || !strings.Contains(body, `Item #1 cannot run without \"method\". Did you mean {\"method\":\"POST\",\"path\":\"/v1/data/product\"}?`) ||
-				!strings.Contains(body, `Item #2 cannot run`) {
-				t.Errorf("an item's refusal as the mock words it: %s", body)
-			}
-		}},
-		{"the query string read before the route, spacedog-2016", func(t *testing.T, do doer) {
-			for _, path := range []string{"/1/nowhere?x=%zz", "/1/data/t/a/b?x=%zz"} {
-				if resp, body := do("GET", path, ""); resp.StatusCode != http.StatusBadRequest {
-					t.Errorf("GET %s: %d %s, want 400", path, resp.StatusCode, body)
-				}
-			}
-			if resp, body := do("PATCH", "/1/data/t?x=%zz", ""); resp.StatusCode != http.StatusBadRequest {
-				t.Errorf("PATCH with a bad query: %d %s, want 400", resp.StatusCode, body)
-			}
-			_, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/nowhere?x=%zz"},{"method":"GET","path":"/1/nowhere"}]`)
-			if strings.Count(body, `"status":400`) != 1 || strings.Count(body, `"status":404`) != 1 {
-				t.Errorf("in a batch: %s", body)
-			}
-		}},
-		{"ids of letters and digits only, spacedog-2016", func(t *testing.T, do doer) {
-			for _, id := range []string{"k_1", "-dash", "x.y~z"} {
-				if resp, body := do("POST", "/1/data/t?id="+id, "{}"); resp.StatusCode != http.StatusBadRequest {
-					t.Errorf("created with id %s: %d %s", id, resp.StatusCode, body)
-				}
-				if resp, body := do("GET", "/1/data/t/"+id, ""); resp.StatusCode != http.StatusBadRequest {
-					t.Errorf("GET of id %s: %d %s", id, resp.StatusCode, body)
-				}
-			}
-			_, body := do("POST", "/1/data/t", "{}")
-			if !regexp.MustCompile(`"id":"[A-Za-z0-9]{20}"`).MatchString(body) {
-				t.Errorf("a generated id: %s", body)
-			}
-			if _, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t/k_1"},{"method":"POST","path":"/1/data/t","parameters":{"id":"k_1"},"content":{}}]`); strings.Count(body, `"status":400`) != 2 {
-				t.Errorf("in a batch: %s", body)
-			}
-		}},
-		{"ids of any characters but / and \\, spacedog-2016", func(t *testing.T, do doer) {
-			resp, body := do("POST", "/1/data/t?id=.dot", `{"n":1}`)
-			if resp.StatusCode >= 300 || !strings.Contains(body, `"id":".dot"`) || !strings.Contains(body, `/1/data/t/.dot"`) {
-				t.Fatalf("created with id .dot: %d %s", resp.StatusCode, body)
-			}
-			if resp, body := do("GET", "/1/data/t/.dot", ""); resp.StatusCode != http.StatusOK || !strings.Contains(body, `".dot"`) || strings.Contains(body, "zzalias") {
-				t.Errorf("read back: %d %s", resp.StatusCode, body)
-			}
-			if resp, body := do("GET", "/1/data/t/%C3%A9", ""); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "zzalias") {
-				t.Errorf("a missing é: %d %s", resp.StatusCode, body)
-			}
-			if resp, body := do("GET", "/1/data/t/k%2F", ""); resp.StatusCode != http.StatusBadRequest {
-				t.Errorf("k/ is still no id (CONTRACT §9): %d %s", resp.StatusCode, body)
-			}
-			if _, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t/.dot"},{"method":"DELETE","path":"/1/data/t/.dot"}]`); !strings.Contains(body, `"id":".dot"`) || strings.Count(body, `"status":200`) < 1 || strings.Contains(body, "zzalias") {
-				t.Errorf("in a batch: %s", body)
-			}
-		}},
+	}
+	var checks []checkOf
+	for _, profile := range spec.Profiles() {
+		for _, c := range choiceChecks() {
+			checks = append(checks, checkOf{c.variant + ", " + profile, c.check})
+		}
+	}
+	for _, tc := range append(checks, []checkOf{
 		{"other error messages and types", func(t *testing.T, do doer) {
 			_, body := do("PATCH", "/1/data/t", "")
 			if strings.Contains(body, "io.spacedog") || !strings.Contains(body, "That did not work") {
@@ -250,7 +147,7 @@ func TestConformingVariantsChooseOtherwise(t *testing.T) {
 				t.Errorf("SUB-5 or DATA-6 met, or nesting not refused: %s", body)
 			}
 		}},
-	} {
+	}...) {
 		checked[tc.variant] = true
 		t.Run(tc.variant, func(t *testing.T) {
 			v, ok := byName[tc.variant]
@@ -295,3 +192,72 @@ var asTheMock = []string{"the mock", "the 2016 mock", "no SHOULD rule met, stric
 
 // doer sends a request to the variant; it returns the response and its body.
 type doer = func(method, path, body string) (*http.Response, string)
+
+// choiceChecks are the checks of the variants that make an open choice,
+// by their name before the profile they are served in.
+func choiceChecks() []struct {
+	variant string
+	check   func(t *testing.T, do doer)
+} {
+	return []struct {
+		variant string
+		check   func(t *testing.T, do doer)
+	}{
+		{"item errors in other words, the index and field in another notation", func(t *testing.T, do doer) {
+			_, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data"},{"POST":"/v1/data/product"},{"path":"/1/data"}]`)
+			if strings.Contains(body, "batch item [") || !strings.Contains(body, `Item #1 cannot run without \"method\". Did you mean {\"method\":\"POST\",\"path\":\"/v1/data/product\"}?`) ||
+				!strings.Contains(body, `Item #2 cannot run`) {
+				t.Errorf("an item's refusal as the mock words it: %s", body)
+			}
+		}},
+		{"the query string read before the route", func(t *testing.T, do doer) {
+			for _, path := range []string{"/1/nowhere?x=%zz", "/1/data/t/a/b?x=%zz"} {
+				if resp, body := do("GET", path, ""); resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("GET %s: %d %s, want 400", path, resp.StatusCode, body)
+				}
+			}
+			if resp, body := do("PATCH", "/1/data/t?x=%zz", ""); resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("PATCH with a bad query: %d %s, want 400", resp.StatusCode, body)
+			}
+			_, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/nowhere?x=%zz"},{"method":"GET","path":"/1/nowhere"}]`)
+			if strings.Count(body, `"status":400`) != 1 || strings.Count(body, `"status":404`) != 1 {
+				t.Errorf("in a batch: %s", body)
+			}
+		}},
+		{"ids of letters and digits only", func(t *testing.T, do doer) {
+			for _, id := range []string{"k_1", "-dash", "x.y~z"} {
+				if resp, body := do("POST", "/1/data/t?id="+id, "{}"); resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("created with id %s: %d %s", id, resp.StatusCode, body)
+				}
+				if resp, body := do("GET", "/1/data/t/"+id, ""); resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("GET of id %s: %d %s", id, resp.StatusCode, body)
+				}
+			}
+			_, body := do("POST", "/1/data/t", "{}")
+			if !regexp.MustCompile(`"id":"[A-Za-z0-9]{20}"`).MatchString(body) {
+				t.Errorf("a generated id: %s", body)
+			}
+			if _, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t/k_1"},{"method":"POST","path":"/1/data/t","parameters":{"id":"k_1"},"content":{}}]`); strings.Count(body, `"status":400`) != 2 {
+				t.Errorf("in a batch: %s", body)
+			}
+		}},
+		{"ids of any characters but / and \\", func(t *testing.T, do doer) {
+			resp, body := do("POST", "/1/data/t?id=.dot", `{"n":1}`)
+			if resp.StatusCode >= 300 || !strings.Contains(body, `"id":".dot"`) || !strings.Contains(body, `/1/data/t/.dot"`) {
+				t.Fatalf("created with id .dot: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := do("GET", "/1/data/t/.dot", ""); resp.StatusCode != http.StatusOK || !strings.Contains(body, `".dot"`) || strings.Contains(body, "zzalias") {
+				t.Errorf("read back: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := do("GET", "/1/data/t/%C3%A9", ""); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "zzalias") {
+				t.Errorf("a missing é: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := do("GET", "/1/data/t/k%2F", ""); resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("k/ is still no id (CONTRACT §9): %d %s", resp.StatusCode, body)
+			}
+			if _, body := do("POST", "/1/batch", `[{"method":"GET","path":"/1/data/t/.dot"},{"method":"DELETE","path":"/1/data/t/.dot"}]`); !strings.Contains(body, `"id":".dot"`) || strings.Count(body, `"status":200`) < 1 || strings.Contains(body, "zzalias") {
+				t.Errorf("in a batch: %s", body)
+			}
+		}},
+	}
+}
