@@ -44,7 +44,10 @@ func TestAdminRoutesAnswerEnvelopesAndServeTheSpec(t *testing.T) {
 	for _, profile := range spec.Profiles() {
 		m := newMock(t, mockserver.Config{Profile: profile})
 		r := m.do("GET", "/_mock/openapi.yaml", nil)
-		want, _ := spec.YAML(profile)
+		want, err := spec.YAML(profile)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r.status != 200 || !bytes.Equal(r.body, want) || !strings.Contains(r.header.Get("Content-Type"), "yaml") {
 			t.Errorf("%s: openapi.yaml %d %s", profile, r.status, r.header.Get("Content-Type"))
 		}

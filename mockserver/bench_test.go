@@ -2,7 +2,6 @@ package mockserver_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -50,7 +49,7 @@ func benchBatch10(b *testing.B, profile string) {
 	for i := range 5 {
 		items = append(items, subreq.Get(fmt.Sprintf("/1/data/product/p%d", i)))
 	}
-	body, _ := json.Marshal(items)
+	body := mustJSON(b, items)
 	b.ReportAllocs()
 	for b.Loop() {
 		serve(b, s, "POST", "/1/batch", body)

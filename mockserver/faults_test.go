@@ -2,7 +2,6 @@ package mockserver_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
@@ -53,7 +52,7 @@ func TestFaultRulesAnswerStatusesDelayAndDrop(t *testing.T) {
 
 func TestABatchCanBeDroppedAfterSomeSubRequests(t *testing.T) {
 	m := newMock(t, mockserver.Config{Faults: []mockserver.Fault{{Path: "/1/batch", DropAfter: ptr(2)}}})
-	items, _ := json.Marshal([]any{subreq.Post("/1/data/t?id=a", obj{}), subreq.Post("/1/data/t?id=b", obj{}), subreq.Post("/1/data/t?id=c", obj{})})
+	items := mustJSON(t, []any{subreq.Post("/1/data/t?id=a", obj{}), subreq.Post("/1/data/t?id=b", obj{}), subreq.Post("/1/data/t?id=c", obj{})})
 	resp, err := http.Post(m.url+"/1/batch", "application/json", bytes.NewReader(items))
 	if err == nil {
 		body, rerr := io.ReadAll(resp.Body)

@@ -2,7 +2,6 @@ package mockserver_test
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -64,8 +63,7 @@ func TestInChromiumAFrontendOnAnotherOriginSignsInWritesReadsAndBatches(t *testi
 			app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				switch r.URL.Path {
 				case "/report":
-					body, _ := io.ReadAll(r.Body)
-					reports <- string(body)
+					reports <- readReport(t, r)
 				case "/":
 					w.Header().Set("Content-Type", "text/html; charset=utf-8")
 					io.WriteString(w, strings.ReplaceAll(appPage, "MOCK", m.url))
@@ -74,7 +72,7 @@ func TestInChromiumAFrontendOnAnotherOriginSignsInWritesReadsAndBatches(t *testi
 				}
 			}))
 			defer app.Close()
-			_, port, _ := net.SplitHostPort(app.Listener.Addr().String())
+			port := portOf(t, app)
 			stop := startChromium(t, chromium, "http://app.localhost:"+port+"/") // another origin than the mock's 127.0.0.1
 			defer stop()
 			if got := waitReport(t, reports); got != want {

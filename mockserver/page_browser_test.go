@@ -73,8 +73,7 @@ func TestInChromiumThePageShowsABatchAndItsFailingItemAsItArrives(t *testing.T) 
 		case "/favicon.ico": // the probe's: not the app's request
 			w.WriteHeader(http.StatusNoContent)
 		case "/report":
-			body, _ := io.ReadAll(r.Body)
-			reports <- string(body)
+			reports <- readReport(t, r)
 		default:
 			srv.ServeHTTP(w, r)
 		}
