@@ -16,7 +16,7 @@ CONTAINER   ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev
 IMAGE       ?= spacedog-batchkit:$(VERSION)
 IMAGE_STAGE ?= bin/image
 
-.PHONY: mock test vet fmt-check unit walk suites-2016 suites-binary bench bench-http soak soak-short build spec-check lint-spec conformance-bin dist image
+.PHONY: mock test vet fmt-check staticcheck unit walk suites-2016 suites-binary bench bench-http soak soak-short build spec-check lint-spec conformance-bin dist image
 
 ## mock: build the mock into $(MOCK_BIN) and serve it on localhost:8080
 ## (flags in ARGS="--max-batch 20"). make runs the binary itself, not
@@ -30,7 +30,7 @@ mock:
 ## them), the suites in-process in the spacedog-2016 profile, then the
 ## suites against the built mock over TCP in both profiles, and a 5-second
 ## soak
-test: vet fmt-check unit walk suites-2016 suites-binary soak-short
+test: vet fmt-check staticcheck unit walk suites-2016 suites-binary soak-short
 
 vet:
 	$(GO) vet ./...
@@ -38,6 +38,11 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## staticcheck: the pinned staticcheck, its default checks (staticcheck.conf
+## lets Ginkgo and Gomega be dot-imported); the Go proxy serves it
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 unit:
 	$(GO) test -race -count=1 ./...

@@ -91,8 +91,18 @@ type Config struct {
 	GenSteps     int
 	GenBudget    time.Duration
 
+	// The concurrency specs: clients (default 8), requests at most
+	// (default 4000), no request sent past ConcBudget (default 3 s), the
+	// clients' seed (default from the clock), the longest the check may
+	// take (default 1 min).
+	ConcClients      int
+	ConcOps          int
+	ConcBudget       time.Duration
+	ConcSeed         uint64
+	ConcCheckTimeout time.Duration
+
 	// LabelFilter selects specs by their labels, in Ginkgo's syntax:
-	// "ORD-1 || STOP-2", "must", "!generative". Empty: every spec.
+	// "ORD-1 || STOP-2", "must", "!generative", "concurrency". Empty: every spec.
 	LabelFilter string
 
 	// ReportDir, when set, receives conformance.md, results.json,
@@ -150,6 +160,11 @@ func settings(cfg Config) (specs.Settings, error) {
 	set(&s.GenSequences, cfg.GenSequences)
 	set(&s.GenSteps, cfg.GenSteps)
 	set(&s.GenBudget, cfg.GenBudget)
+	set(&s.ConcClients, cfg.ConcClients)
+	set(&s.ConcOps, cfg.ConcOps)
+	set(&s.ConcBudget, cfg.ConcBudget)
+	set(&s.ConcSeed, cfg.ConcSeed)
+	set(&s.ConcCheckTimeout, cfg.ConcCheckTimeout)
 	s.ReportDir = cfg.ReportDir
 	if err := s.Check(); err != nil {
 		// The suites name a bad setting by its flag: --max-batch is MaxBatch.

@@ -26,7 +26,8 @@ func TestEachFieldReachesItsSetting(t *testing.T) {
 		Username: "u", Password: "p", Username2: "u2", Password2: "p2", UsersEnforced: true,
 		MaxBatch: 20, MaxBody: 2048, Strict: true, RequireAll: true, Destructive: true,
 		RequestTimeout: time.Second, MaxReply: 4096, RunTimeout: time.Minute,
-		GenSeed: 7, GenSequences: 3, GenSteps: 4, GenBudget: 2 * time.Second, ReportDir: "r"})
+		GenSeed: 7, GenSequences: 3, GenSteps: 4, GenBudget: 2 * time.Second,
+		ConcClients: 3, ConcOps: 50, ConcBudget: time.Second, ConcSeed: 9, ConcCheckTimeout: 5 * time.Second, ReportDir: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,8 @@ func TestEachFieldReachesItsSetting(t *testing.T) {
 		Username: "u", Password: "p", Username2: "u2", Password2: "p2", UsersEnforced: true,
 		MaxBatch: 20, MaxBody: 2048, Strict: true, RequireAll: true, Destructive: true,
 		RequestTimeout: time.Second, MaxReply: 4096, RunTimeout: time.Minute,
-		GenSeed: 7, GenSequences: 3, GenSteps: 4, GenBudget: 2 * time.Second, ReportDir: "r"}
+		GenSeed: 7, GenSequences: 3, GenSteps: 4, GenBudget: 2 * time.Second,
+		ConcClients: 3, ConcOps: 50, ConcBudget: time.Second, ConcSeed: 9, ConcCheckTimeout: 5 * time.Second, ReportDir: "r"}
 	if s != want {
 		t.Errorf("settings = %+v, want %+v", s, want)
 	}

@@ -49,7 +49,7 @@ func (s *Server) list(c *call, typ string) response {
 }
 
 func (s *Server) createObject(c *call) response {
-	o, err := s.store.Backend(c.backend).Create(c.params["type"], c.query.Get("id"), c.payload, c.user, s.now(), s.dialect.overwrite)
+	o, err := s.store.Backend(c.backend).Create(c.params["type"], c.query.Get("id"), c.payload, c.user, s.now, s.dialect.overwrite)
 	if err != nil {
 		return s.storeFailure(err)
 	}
@@ -74,7 +74,7 @@ func (s *Server) updateObject(c *call) response {
 	}
 	strict, _ := strconv.ParseBool(c.query.Get("strict")) // validated: absent means false
 	o, err := s.store.Backend(c.backend).Update(c.params["type"], c.params["id"], c.payload,
-		strict, version, c.user, s.now())
+		strict, version, c.user, s.now)
 	if err != nil {
 		return s.storeFailure(err)
 	}

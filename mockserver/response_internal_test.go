@@ -41,7 +41,7 @@ func TestAppendedBodiesAreEncodingJSONs(t *testing.T) {
 		t.Errorf("saved = %s, want %s", got, want)
 	}
 	s := store.New(func() string { return "x" })
-	o, err := s.Backend("b").Create("t", "k", []byte(`{"a":"<1>"}`), "fréd\"", at, false)
+	o, err := s.Backend("b").Create("t", "k", []byte(`{"a":"<1>"}`), "fréd\"", func() time.Time { return at }, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,7 +138,7 @@ func run(t *testing.T, bin, reports string, v variant) (report, out []byte, pass
 	}
 	args := slices.Concat([]string{"--ginkgo.no-color", "--target=" + srv.URL, "--destructive"}, users,
 		[]string{"--report-dir=" + reports, "--strict=" + fmt.Sprint(v.strict), "--profile=" + cmp.Or(v.profile, spec.Doc),
-			"--ginkgo.label-filter=!generative"}, v.args) // the generative mode's own test runs it
+			"--ginkgo.label-filter=!generative && !concurrency"}, v.args) // each mode has its own test
 	out, passed = harness.Run(t, bin, "", harness.WithoutStepSummary(os.Environ()), args...) // a variant's report is not the kit's
 	report, err := os.ReadFile(filepath.Join(reports, "conformance.md"))
 	if err != nil { // every run writes it, a passed one too

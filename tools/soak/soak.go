@@ -3,12 +3,16 @@
 // Clients send mixed batches and direct calls, each keeps an exact model
 // (internal/model, the data rules in the server's profile) of its own
 // types, judges every reply by it as it goes, and at the end checks every
-// object. Any 5xx, transport error, lost or phantom write, or mismatch is
+// object. A part of their requests go to objects all of them share, whose
+// history is checked for linearizability (CONC-1) with the suites'
+// concurrency checker (internal/concurrency). Any 5xx, transport error,
+// lost or phantom write, mismatch, or shared object no order explains is
 // counted and reported.
 package soak
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/concurrency"
 	"github.com/spacedog-oss/batchkit/internal/model"
 )
 
@@ -33,6 +38,9 @@ type Config struct {
 	Seed     uint64
 	Prefix   string // starts every type name, so that runs never meet
 	Profile  string // the server's wire profile (spec.Profiles); "" is the doc profile
+	// SharedEvery sends one step in so many to the objects the clients
+	// share; 0 is one in four.
+	SharedEvery int
 }
 
 // Report is what a run saw.
@@ -41,8 +49,12 @@ type Report struct {
 	Status5xx, Transport  int
 	Lost, Phantom         int // acknowledged writes missing at the end; objects never acknowledged
 	Mismatches            int // replies that differ from the model
-	Examples              []string
-	latencies             []time.Duration
+	// Shared counts the requests on the objects the clients share, and
+	// NotLinearizable the shared objects whose history no order explains
+	// (or whose check did not end: not shown to hold).
+	Shared, NotLinearizable int
+	Examples                []string
+	latencies               []time.Duration
 	// Acknowledged is what the clients' models hold at the end: type → id
 	// → version, every write the server acknowledged, for a check of the
 	// server's files after it stops.
@@ -58,7 +70,7 @@ func (r *Report) fail(example string) {
 
 // Failed reports whether the run saw anything wrong.
 func (r *Report) Failed() bool {
-	return r.Status5xx+r.Transport+r.Lost+r.Phantom+r.Mismatches > 0
+	return r.Status5xx+r.Transport+r.Lost+r.Phantom+r.Mismatches+r.NotLinearizable > 0
 }
 
 // Percentile is a request latency percentile, p from 0 to 1.
@@ -85,6 +97,8 @@ func (r *Report) add(o *Report) {
 	r.Lost += o.Lost
 	r.Phantom += o.Phantom
 	r.Mismatches += o.Mismatches
+	r.Shared += o.Shared
+	r.NotLinearizable += o.NotLinearizable
 	r.latencies = append(r.latencies, o.latencies...)
 	for typ, objs := range o.Acknowledged {
 		if r.Acknowledged == nil {
@@ -112,9 +126,12 @@ func Run(ctx context.Context, cfg Config) *Report {
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	every := cmp.Or(cfg.SharedEvery, sharedEvery)
+	sh := &shared{cfg: concurrency.Config{Target: cfg.URL, Profile: cfg.Profile, Ops: sharedEpoch, Seed: cfg.Seed,
+		HTTP: httpc, CheckTimeout: time.Minute}, prefix: cfg.Prefix, rep: &Report{}}
 	for i := range cfg.Clients {
 		wg.Go(func() {
-			c := &client{http: httpc, base: cfg.URL, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i))),
+			c := &client{http: httpc, base: cfg.URL, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i))), id: i, shared: sh, sharedEvery: every,
 				types: []string{fmt.Sprintf("%s_c%d_a", cfg.Prefix, i), fmt.Sprintf("%s_c%d_b", cfg.Prefix, i)},
 				host:  model.Host{Name: u.Host, Backend: "soak"}, rep: &Report{}}
 			var err error
@@ -138,6 +155,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 		})
 	}
 	wg.Wait()
+	total.add(sh.finish())
 	slices.Sort(total.latencies)
 	return total
 }
@@ -146,11 +164,17 @@ type client struct {
 	http  *http.Client
 	base  string
 	rng   *rand.Rand
+	id    int
 	types []string
 	host  model.Host
 	model *model.Model // of this client's types only: no other client touches them
 	ids   int
 	rep   *Report
+
+	shared      *shared
+	sharedEvery int
+	epoch       int                 // of the shared objects, which its concurrency client is of
+	conc        *concurrency.Client // nil until its first shared request
 }
 
 // maxReply bounds a reply the soak reads: its batches' replies are a few
@@ -207,6 +231,10 @@ type op struct {
 // step sends a few operations, one by one or as a batch, and has the model
 // judge the replies.
 func (c *client) step() {
+	if c.rng.IntN(c.sharedEvery) == 0 {
+		c.shareStep()
+		return
+	}
 	n := 1 + c.rng.IntN(8)
 	ops := make([]op, n)
 	for i := range ops {
@@ -380,10 +408,10 @@ func (c *client) final() {
 func (r *Report) String() string {
 	var b strings.Builder
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	fmt.Fprintln(&b, "| requests | sub-requests | 5xx | transport errors | lost | phantom | mismatches | p50 | p99 | p99.9 | max |")
-	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|---|---|")
-	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d | %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms |\n", r.Requests, r.SubRequests, r.Status5xx, r.Transport,
-		r.Lost, r.Phantom, r.Mismatches, ms(r.Percentile(0.5)), ms(r.Percentile(0.99)), ms(r.Percentile(0.999)), ms(r.Max()))
+	fmt.Fprintln(&b, "| requests | sub-requests | shared | 5xx | transport errors | lost | phantom | mismatches | not linearizable | p50 | p99 | p99.9 | max |")
+	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d | %d | %d | %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms |\n", r.Requests, r.SubRequests, r.Shared, r.Status5xx, r.Transport,
+		r.Lost, r.Phantom, r.Mismatches, r.NotLinearizable, ms(r.Percentile(0.5)), ms(r.Percentile(0.99)), ms(r.Percentile(0.999)), ms(r.Max()))
 	for _, e := range r.Examples {
 		fmt.Fprintln(&b, "- "+e)
 	}

@@ -206,7 +206,7 @@ func typeNotFound(typ string) error {
 // overwrite the object is replaced whole: new fields and meta, the next
 // version (the 2016 server indexed over it).
 // The payload is a valid JSON object.
-func (b *Backend) Create(typ, id string, payload []byte, by string, at time.Time, overwrite bool) (*Object, error) {
+func (b *Backend) Create(typ, id string, payload []byte, by string, now func() time.Time, overwrite bool) (*Object, error) {
 	fields := storedFields(payload) // outside the lock
 	if b.types == nil {             // a backend without data, which only this caller holds
 		b = b.store.register(b)
@@ -233,6 +233,7 @@ func (b *Backend) Create(typ, id string, payload []byte, by string, at time.Time
 		version = old.Version + 1
 	}
 	b.seq++
+	at := now() // under the lock: no later write of the backend is stamped earlier
 	o := &Object{ID: id, Type: typ, Version: version, CreatedBy: by, UpdatedBy: by,
 		CreatedAt: At(at), UpdatedAt: At(at), Fields: fields, seq: b.seq}
 	objs[id] = o
@@ -258,7 +259,7 @@ func (b *Backend) Get(typ, id string) (*Object, error) {
 // Update sets the payload's top-level fields and keeps the others, or with
 // strict replaces them all. A version other than 0 must be the current
 // one. The payload is a valid JSON object.
-func (b *Backend) Update(typ, id string, payload []byte, strict bool, version int64, by string, at time.Time) (*Object, error) {
+func (b *Backend) Update(typ, id string, payload []byte, strict bool, version int64, by string, now func() time.Time) (*Object, error) {
 	var fields []byte
 	if strict {
 		fields = storedFields(payload) // outside the lock
@@ -281,7 +282,7 @@ func (b *Backend) Update(typ, id string, payload []byte, strict bool, version in
 		fields = merged(old.Fields, payload)
 	}
 	o := *old
-	o.Fields, o.Version, o.UpdatedBy, o.UpdatedAt = fields, old.Version+1, b.intern(by), At(at)
+	o.Fields, o.Version, o.UpdatedBy, o.UpdatedAt = fields, old.Version+1, b.intern(by), At(now()) // under the lock
 	objs[id] = &o
 	b.store.changed(Change{Op: Put, Backend: b.name, Type: typ, ID: id, Object: &o})
 	return &o, nil

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -19,7 +21,7 @@ func TestConcurrentFirstWritesToABackend(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range 8 {
 			wg.Go(func() {
-				if _, err := s.Backend("new").Create("t", fmt.Sprint(i), []byte(`{}`), "u", time.Time{}, false); err != nil {
+				if _, err := s.Backend("new").Create("t", fmt.Sprint(i), []byte(`{}`), "u", fixed(time.Time{}), false); err != nil {
 					t.Error(err)
 				}
 			})
@@ -54,7 +56,7 @@ func TestGeneratedIDsNeverCollide(t *testing.T) {
 	s := New(func() string { id := ids[0]; ids = ids[1:]; return id })
 	b := s.Backend("x")
 	for _, want := range []string{"a", "b"} {
-		o, err := b.Create("t", "", []byte(`{}`), "u", time.Time{}, false)
+		o, err := b.Create("t", "", []byte(`{}`), "u", fixed(time.Time{}), false)
 		if err != nil || o.ID != want {
 			t.Fatalf("Create: %v %v, want id %s", o, err, want)
 		}
@@ -64,13 +66,13 @@ func TestGeneratedIDsNeverCollide(t *testing.T) {
 func TestCreateOverAnExistingIDConflictsOrReplaces(t *testing.T) {
 	b := New(func() string { return "gen" }).Backend("b")
 	t0, t1 := time.Unix(0, 0), time.Unix(60, 0)
-	if _, err := b.Create("t", "k", []byte(`{"a":1,"b":2}`), "fred", t0, false); err != nil {
+	if _, err := b.Create("t", "k", []byte(`{"a":1,"b":2}`), "fred", fixed(t0), false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Create("t", "k", []byte(`{"c":3}`), "vince", t1, false); !errors.Is(err, ErrConflict) {
+	if _, err := b.Create("t", "k", []byte(`{"c":3}`), "vince", fixed(t1), false); !errors.Is(err, ErrConflict) {
 		t.Errorf("create over k: %v, want a conflict", err)
 	}
-	o, err := b.Create("t", "k", []byte(`{"c":3}`), "vince", t1, true)
+	o, err := b.Create("t", "k", []byte(`{"c":3}`), "vince", fixed(t1), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,18 +103,18 @@ func TestChangesReplayToTheSameStore(t *testing.T) {
 	}
 	at := time.Unix(1, 0)
 	b1 := a.Backend("one")
-	made(b1.Create("t", "x", []byte(`{"a":1}`), "u", at, false))
-	made(b1.Create("t", "y", []byte(`{"a":2}`), "u", at, false))
-	made(b1.Update("t", "x", []byte(`{"b":3}`), false, 0, "v", at))
+	made(b1.Create("t", "x", []byte(`{"a":1}`), "u", fixed(at), false))
+	made(b1.Create("t", "y", []byte(`{"a":2}`), "u", fixed(at), false))
+	made(b1.Update("t", "x", []byte(`{"b":3}`), false, 0, "v", fixed(at)))
 	made(nil, b1.Delete("t", "y"))
-	made(a.Backend("two").Create("s", "z", []byte(`{}`), "u", at, false))
+	made(a.Backend("two").Create("s", "z", []byte(`{}`), "u", fixed(at), false))
 	made(a.Backend("two").DeleteType("s"))
-	made(a.Backend("two").Create("s", "w", []byte(`{"c":[1]}`), "u", at, false))
-	made(a.Backend("three").Create("r", "q", []byte(`{}`), "u", at, false))
+	made(a.Backend("two").Create("s", "w", []byte(`{"c":[1]}`), "u", fixed(at), false))
+	made(a.Backend("three").Create("r", "q", []byte(`{}`), "u", fixed(at), false))
 	a.Reset("three")
-	made(b1.Create("u", "k", []byte(`{}`), "u", at, false))
+	made(b1.Create("u", "k", []byte(`{}`), "u", fixed(at), false))
 	b1.DeleteAll()
-	made(b1.Create("u", "k", []byte(`{"again":true}`), "u", at, false))
+	made(b1.Create("u", "k", []byte(`{"again":true}`), "u", fixed(at), false))
 	want := a.Export()
 	for _, replay := range [][]Change{log, append(append([]Change{}, log[:5]...), log...)} {
 		b := New(nil)
@@ -145,3 +147,45 @@ func dumpString(d Dump) string {
 }
 
 func equalDumps(a, b Dump) bool { return dumpString(a) == dumpString(b) }
+
+// fixed is a clock stopped at t.
+func fixed(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+// The clock is read under the backend's lock: updates racing on one object
+// are stamped in the order they take effect, so a later version is never
+// stamped earlier (a clock read before the lock let version 2 read back
+// as updated before its creation).
+func TestWritesAreStampedInTheOrderTheyTakeEffect(t *testing.T) {
+	b := New(nil).Backend("b")
+	var tick atomic.Int64
+	clock := func() time.Time {
+		runtime.Gosched() // let another writer in between the reading and the write, if it can
+		return time.UnixMilli(tick.Add(1))
+	}
+	if _, err := b.Create("t", "k", []byte(`{}`), "u", clock, false); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	stamps := map[int64]time.Time{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				o, err := b.Update("t", "k", []byte(`{"n":1}`), false, 0, "u", clock)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				stamps[o.Version] = o.UpdatedAt.Time()
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for v := int64(3); v <= 401; v++ {
+		if stamps[v].Before(stamps[v-1]) {
+			t.Fatalf("version %d stamped %s, before version %d's %s", v, stamps[v], v-1, stamps[v-1])
+		}
+	}
+}

@@ -50,6 +50,14 @@ type Config struct {
 	GenSteps     int           // steps per sequence
 	GenBudget    time.Duration // no sequence starts past it
 
+	// The concurrency mode (the specs labelled concurrency): concurrent
+	// clients, their history checked for linearizability (CONC-1).
+	ConcClients      int
+	ConcOps          int           // requests at most
+	ConcBudget       time.Duration // no request is sent past it
+	ConcSeed         uint64        // the clients' draws; 0: one from the clock
+	ConcCheckTimeout time.Duration // the check of every object's history
+
 	// UsersEnforced says the target refuses a wrong password, as SpaceDog
 	// does and the mock started with --users: the specs that send one run.
 	UsersEnforced bool
@@ -92,6 +100,11 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.GenSequences, "gen-sequences", 40, "generative mode: sequences at most")
 	fs.IntVar(&c.GenSteps, "gen-steps", 30, "generative mode: steps per sequence")
 	fs.DurationVar(&c.GenBudget, "gen-budget", 5*time.Second, "generative mode: no sequence starts past this `duration`")
+	fs.IntVar(&c.ConcClients, "conc-clients", 8, "concurrency mode: concurrent clients")
+	fs.IntVar(&c.ConcOps, "conc-ops", 4000, "concurrency mode: requests sent at most, a batch counting one")
+	fs.DurationVar(&c.ConcBudget, "conc-budget", 3*time.Second, "concurrency mode: no request is sent past this `duration`")
+	fs.Uint64Var(&c.ConcSeed, "conc-seed", 0, "concurrency mode: the clients' `seed` (default: from the clock; the report gives it)")
+	fs.DurationVar(&c.ConcCheckTimeout, "conc-check-timeout", time.Minute, "concurrency mode: the longest the linearizability check may take; past it, CONC-1 fails as not shown")
 	fs.BoolVar(&c.UsersEnforced, "users-enforced", false, "the target refuses a wrong password (SpaceDog, or a mock started with --users): send one to GET /1/login")
 	fs.StringVar(&c.BackendHosts, "backend-hosts", "", "the target's backends beside its own host, for the checks of isolation: a `template` holding {backend} ({backend}.staging.example.com), or a comma-separated list of hosts (default: {backend}.localhost on a loopback target, else none)")
 	fs.BoolVar(&c.Destructive, "destructive", false, "send the --target DELETE /1/data, which may delete all of its backend's data (the in-process mock always gets it)")
@@ -129,6 +142,9 @@ func (c *Config) Check() error {
 	}
 	if c.GenSequences < 0 || c.GenSteps < 1 || c.GenBudget < 0 {
 		return fmt.Errorf("--gen-sequences must be at least 0, --gen-steps at least 1 and --gen-budget not negative")
+	}
+	if c.ConcClients < 2 || c.ConcOps < 1 || c.ConcBudget <= 0 || c.ConcCheckTimeout <= 0 {
+		return fmt.Errorf("--conc-clients must be at least 2, --conc-ops at least 1, --conc-budget and --conc-check-timeout positive")
 	}
 	if c.MaxBody < 1 {
 		return fmt.Errorf("--max-body must be at least 1, not %d", c.MaxBody)

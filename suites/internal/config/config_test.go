@@ -43,6 +43,8 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{[]string{"--request-timeout=0s"}, nil, "--request-timeout"},
 		{nil, map[string]string{"SPACEDOG_RUN_TIMEOUT": "soon"}, "SPACEDOG_RUN_TIMEOUT"},
 		{[]string{"--max-reply=0"}, nil, "--max-reply"},
+		{[]string{"--conc-clients=1"}, nil, "--conc-clients"},
+		{nil, map[string]string{"SPACEDOG_CONC_BUDGET": "0s"}, "--conc-budget"},
 	} {
 		if _, err := parse(tc.args, tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v %v: error %v, want one naming %s", tc.args, tc.env, err, tc.want)

@@ -41,6 +41,10 @@ const (
 	maxUnit   = 256 // the longest repeated unit looked for
 )
 
+// Curl is the exchange's request as a curl command, as every replay of
+// the reports writes it.
+func Curl(e exchange.Exchange, creds []Credential) string { return curl(e, creds) }
+
 // curl writes the exchange's request as a curl command for a POSIX shell
 // (with awk and base64 for the bodies that need them): the method, the
 // URL as sent (no dot segments removed, no globbing), the request's

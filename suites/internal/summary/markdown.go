@@ -57,6 +57,9 @@ func (r Results) WriteMarkdown(w io.Writer, details bool) error {
 			if !details {
 				continue
 			}
+			if f.Timeline != "" {
+				fmt.Fprintf(&b, "\nThe history as a timeline, beside this report: [%s](%s)\n", f.Timeline, f.Timeline)
+			}
 			if len(f.Exchanges) > 0 {
 				fmt.Fprintf(&b, "\nLast exchanges (credentials redacted):\n\n%s\n", block("", exchangeTexts(f.Exchanges)))
 				fmt.Fprintf(&b, "\nReplay, in order, with %s set:\n\n%s\n", Credentials, block("sh", replayScript(f, r.Target)))

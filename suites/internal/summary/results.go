@@ -162,6 +162,9 @@ type Failure struct {
 	Exchanges []Exchange `json:"exchanges"`
 	Earlier   int        `json:"earlierExchanges"` // the spec's exchanges before these, not kept
 	Rerun     Rerun      `json:"rerun"`
+	// Timeline is a page beside the reports that draws the spec's history
+	// (the concurrency mode's), by its file name.
+	Timeline string `json:"timeline,omitempty"`
 }
 
 // Rerun holds the commands that rerun one spec, with the run's settings
@@ -424,6 +427,7 @@ func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {
 	if nm := entry(s, EntryShouldNotMet); nm != "" {
 		f.Message = strings.TrimSpace(nm)
 	}
+	f.Timeline = entry(s, EntryTimeline)
 	if seq, ok := sequenceOf(s); ok {
 		// A generative finding reruns by its seed, in the generative mode.
 		binary := seq.Replay
@@ -455,9 +459,14 @@ func failure(run Run, seed int64, r Rule, s types.SpecReport) *Failure {
 		ginkgo = append(ginkgo, "--"+name+"="+shellWord(value))
 		binary = append(binary, "--ginkgo."+name+"="+shellWord(value))
 	}
+	// The spec's own settings, its seed say, win over the run's.
+	own := strings.Fields(entry(s, EntryRerunFlags))
 	var settings []string
-	for _, st := range run.Settings {
+	for _, st := range slices.Concat(run.Settings, own) {
 		name, value, ok := strings.Cut(st, "=")
+		if ok && !slices.Contains(own, st) && slices.ContainsFunc(own, func(o string) bool { return strings.HasPrefix(o, name+"=") }) {
+			continue
+		}
 		if ok {
 			st = name + "=" + shellWord(value)
 		}

@@ -23,6 +23,13 @@ const (
 	EntryShouldNotMet = "should-not-met" // a SHOULD rule failed, not fatally
 	EntryExchanges    = "exchanges"      // the last exchanges of a failed spec: an Exchanges
 	EntryRequests     = "requests"       // requests the spec sent
+	// EntryTimeline names the file, in the report folder, that draws a
+	// failed spec's history as a timeline (the concurrency mode's).
+	EntryTimeline = "timeline"
+	// EntryRerunFlags are flags, space-separated, that the commands
+	// rerunning a failed spec add to the run's settings (the concurrency
+	// mode's seed).
+	EntryRerunFlags = "rerun-flags"
 )
 
 // Outcome is a rule's or a spec's verdict, as results.json writes it.
@@ -134,6 +141,7 @@ func Areas() []Area {
 		{"ORD", "Order and effects"},
 		{"SUB", "Sub-requests"},
 		{"STOP", "stopOnError"},
+		{"CONC", "Concurrent clients"},
 		{"LIM", "Whole-batch outcomes"},
 		{"ERR", "Errors"},
 		{"SEC", "Security"},

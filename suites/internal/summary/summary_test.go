@@ -347,3 +347,46 @@ func TestARunThatEndedEarlyIsIncomplete(t *testing.T) {
 		t.Errorf("problems %q do not say why specs did not run", res.Problems)
 	}
 }
+
+// A failure drawn as a timeline beside the reports (the concurrency
+// mode's) names its file in results.json, within the schema, and both
+// reports link it; a timeline file that is a path is refused by the
+// schema. Its rerun commands carry its seed.
+func TestAFailuresTimelineIsLinkedFromTheReports(t *testing.T) {
+	rules := []spec.Rule{{ID: "CONC-1", Level: "MUST"}}
+	timeline := types.ReportEntry{Name: EntryTimeline, Value: types.WrapEntryValue("CONC-1-timeline.html")}
+	seed := types.ReportEntry{Name: EntryRerunFlags, Value: types.WrapEntryValue("--conc-seed=77")}
+	rep := types.Report{StartTime: time.Now(), SpecReports: []types.SpecReport{
+		it("take effect at one instant", types.SpecStateFailed, []string{"CONC-1", "must", "concurrency"}, timeline, seed)}}
+	res := Build(Run{Profile: spec.Doc, Settings: []string{"--conc-seed=5", "--target=http://h:1"}}, Rules(rules, rep), rep, "v1")
+	rerun := res.Rules[0].Specs[0].Failure.Rerun
+	for _, cmd := range []string{rerun.Ginkgo, rerun.Binary} {
+		if !strings.HasSuffix(cmd, " --target=http://h:1 --conc-seed=77") {
+			t.Errorf("the rerun does not take the spec's seed over the run's: %s", cmd)
+		}
+	}
+	var md, page, js bytes.Buffer
+	if err := res.WriteMarkdown(&md, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := res.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	if err := res.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "[CONC-1-timeline.html](CONC-1-timeline.html)") {
+		t.Errorf("conformance.md does not link the timeline:\n%s", md.String())
+	}
+	if !strings.Contains(page.String(), `<a href="CONC-1-timeline.html">`) || !strings.Contains(page.String(), `id="area-CONC"`) {
+		t.Errorf("conformance.html does not link the timeline, or has no CONC area")
+	}
+	sch := compileSchema(t)
+	if err := validate(sch, js.Bytes()); err != nil || !strings.Contains(js.String(), `"timeline": "CONC-1-timeline.html"`) {
+		t.Fatalf("results.json: %v\n%s", err, js.String())
+	}
+	bad := strings.Replace(js.String(), `"timeline": "CONC-1-timeline.html"`, `"timeline": "../../etc/x.html"`, 1)
+	if validate(sch, []byte(bad)) == nil {
+		t.Error("a timeline outside the report folder is valid against the schema")
+	}
+}
