@@ -24,11 +24,12 @@ const AdminPrefix = "/_mock/"
 // admin serves the admin routes: health, reset, the request journal, the
 // stored state, the spec, the fault rules and the proxy's violations. It
 // answers the paths under AdminPrefix, and them only, but for a browser
-// opening the mock's root or /_mock, which it leads to the page. A HEAD
-// is answered as its GET.
+// opening the mock's root or /_mock, which it leads to the page; a tool's
+// GET / stays the API's 404, as SpaceDog answered it. A HEAD is answered
+// as its GET.
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 	if !isAdmin(r) {
-		if (r.URL.Path == "/" || r.URL.Path+"/" == AdminPrefix) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if (r.URL.Path == "/" || r.URL.Path+"/" == AdminPrefix) && (r.Method == http.MethodGet || r.Method == http.MethodHead) && navigation(r) {
 			http.Redirect(w, r, AdminPrefix, http.StatusFound)
 			return true
 		}
@@ -69,6 +70,12 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 	}
 	handle(w, r)
 	return true
+}
+
+// navigation reports whether a browser is opening the URL as a page: it
+// asks for HTML, or says it loads a document.
+func navigation(r *http.Request) bool {
+	return r.Header.Get("Sec-Fetch-Dest") == "document" || strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -185,26 +185,40 @@ func TestHEADAnswersWhereverGETDoes(t *testing.T) {
 	}
 }
 
-// A browser opening the mock's address, or /_mock, finds the page.
-func TestTheRootAndMockLeadToThePage(t *testing.T) {
+// A browser opening the mock's address, or /_mock, finds the page; a
+// tool's GET / is the API's 404, as SpaceDog answered it.
+func TestTheRootAndMockLeadABrowserToThePage(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	browsers := [][]string{
+		{"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+		{"Sec-Fetch-Dest", "document"},
+	}
 	for _, path := range []string{"/", "/_mock"} {
-		resp, err := client.Get(m.url + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/_mock/" {
-			t.Errorf("GET %s: %d %v", path, resp.StatusCode, resp.Header)
+		for _, h := range browsers {
+			req, err := http.NewRequest("GET", m.url+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set(h[0], h[1])
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/_mock/" {
+				t.Errorf("GET %s with %s: %d %v", path, h, resp.StatusCode, resp.Header)
+			}
 		}
 	}
-	if r := m.do("GET", "/", nil); r.status != 200 || !strings.Contains(string(r.body), "<title>spacedog-mock</title>") {
-		t.Errorf("GET /, followed: %d %.200s", r.status, r.body)
+	if r := m.do("GET", "/", nil, browsers[0]...); r.status != 200 || !strings.Contains(string(r.body), "<title>spacedog-mock</title>") {
+		t.Errorf("GET / in a browser, followed: %d %.200s", r.status, r.body)
 	}
-	if r := m.do("POST", "/", "{}"); r.status != http.StatusNotFound {
-		t.Errorf("POST / is the API's: %d %s", r.status, r.body)
-	} else {
-		assertEnvelope(t, r.json(t), http.StatusNotFound)
+	for _, method := range []string{"GET", "POST"} {
+		if r := m.do(method, "/", nil, "Accept", "application/json"); r.status != http.StatusNotFound {
+			t.Errorf("a tool's %s / is the API's: %d %s", method, r.status, r.body)
+		} else {
+			assertEnvelope(t, r.json(t), http.StatusNotFound)
+		}
 	}
 }
