@@ -5,6 +5,7 @@ REPORTS ?= reports
 BASE    ?= HEAD
 OASDIFF_FLAGS   ?=
 CONFORMANCE_BIN ?= bin/spacedog-conformance
+MOCK_BIN        ?= bin/spacedog-mock
 # make dist and make image: the release's version, its folder, its platforms
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 DIST      ?= dist
@@ -17,9 +18,13 @@ IMAGE_STAGE ?= bin/image
 
 .PHONY: mock test vet fmt-check staticcheck unit walk suites-2016 suites-binary bench bench-http soak soak-short build spec-check lint-spec conformance-bin dist image
 
-## mock: serve the mock on localhost:8080 (flags in ARGS="--max-batch 20")
+## mock: build the mock into $(MOCK_BIN) and serve it on localhost:8080
+## (flags in ARGS="--max-batch 20"). make runs the binary itself, not
+## through go run, which passes no signal on (golang/go#40467): Ctrl-C,
+## or SIGTERM to make or to the mock, stops it
 mock:
-	$(GO) run ./mockserver/cmd/spacedog-mock $(ARGS)
+	$(GO) build -o $(MOCK_BIN) ./mockserver/cmd/spacedog-mock
+	exec $(MOCK_BIN) $(ARGS)
 
 ## test: vet, format, every test under -race (the suites in-process among
 ## them), the suites in-process in the spacedog-2016 profile, then the

@@ -2,20 +2,52 @@ package mockserver
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Access: who may reach what, the stages before the admin routes and the
 // API. The Host check (DNS rebinding), CORS for the pages of allowed
 // origins, the guard of the admin routes (no other origin; the token), and
-// the refusal of writes from pages CORS does not allow.
+// the refusal of writes from pages CORS does not allow. Every refusal is
+// journaled and logged, with what would allow it: a developer whose page
+// meets "Failed to fetch" finds why in the log and on the page.
+
+// Refusal is why the mock refused a request, or why the browser will hide
+// its reply from the page that sent it, and what would allow it.
+type Refusal struct {
+	Reason string `json:"reason"`           // what was refused, and why
+	Allow  string `json:"allow"`            // the flag, variable or header that would allow it, or why nothing does
+	Origin string `json:"origin,omitempty"` // the origin of the page that sent it
+	Host   string `json:"host,omitempty"`   // the Host refused
+}
+
+// refused journals and logs a request the mock refused, then answers it.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, res response, why Refusal) {
+	start := time.Now()
+	e := newEntry(r, start, s.cfg.Backend)
+	if why.Host != "" {
+		e.Backend = "" // a Host refused names no backend of the mock's
+	}
+	e.Status, e.Response, e.Refused = res.status, journalBody(res.body, true), &why
+	e.DurationMs = millis(time.Since(start))
+	s.journal.add(e)
+	s.log(r.Context(), e)
+	res.write(w)
+}
 
 // hostFlag names the setting that allows more hosts, in the refusal.
 const hostFlag = "--allowed-hosts (SPACEDOG_MOCK_ALLOWED_HOSTS)"
+
+// corsAllow says how to allow an origin, in a refusal.
+func corsAllow(origin string) string {
+	return fmt.Sprintf("--cors-origins %s (SPACEDOG_MOCK_CORS_ORIGINS=%s; comma-separated, or '*' for any)", origin, origin)
+}
 
 // checkHost refuses a request whose Host is not a name of this machine nor
 // one allowed: a page of a domain its owner points at 127.0.0.1 would be of
@@ -25,20 +57,31 @@ func (s *Server) checkHost(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.AllowedHosts == nil || hostAllowed(r.Host, s.cfg.AllowedHosts) {
 		return false
 	}
-	s.refuse(r, http.StatusForbidden, "host [%s] is not allowed: the mock answers IP addresses, localhost and *.localhost names, "+
-		"and the hosts of %s", r.Host, hostFlag).write(w)
+	name := hostName(r.Host)
+	res := s.refuse(r, http.StatusForbidden, "host [%s] is not allowed: the mock answers IP addresses, localhost and *.localhost names, "+
+		"and the hosts of %s: allow this one with --allowed-hosts %s", r.Host, hostFlag, name)
+	s.refused(w, r, res, Refusal{
+		Reason: fmt.Sprintf("host [%s] is not a name of this machine nor an allowed one (a guard against DNS rebinding)", r.Host),
+		Allow:  fmt.Sprintf("--allowed-hosts %s (SPACEDOG_MOCK_ALLOWED_HOSTS=%s; comma-separated, .%s for it and its subdomains)", name, name, name),
+		Host:   r.Host,
+	})
 	return true
+}
+
+// hostName is a Host header's name, without its port, in lower case.
+func hostName(hostport string) string {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	return strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
 }
 
 // hostAllowed reports whether a Host header names this machine (an IP
 // address, localhost, *.localhost) or a host of the list: a name, ".name"
 // for it and its subdomains, "*" for any.
 func hostAllowed(hostport string, allowed []string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	host := hostName(hostport)
 	if host == "" || net.ParseIP(host) != nil || loopbackName(host) {
 		return true // no Host is HTTP/1.0, never a browser's
 	}
@@ -72,11 +115,8 @@ type cors struct {
 	origins []string // "*" for any; none: local pages (localOrigin)
 }
 
-// corsMethods and the headers SpaceDog clients send.
-const (
-	corsMethods = "GET, POST, PUT, DELETE, OPTIONS"
-	corsMaxAge  = "600"
-)
+// corsMaxAge is how long a browser may keep a preflight's answer.
+const corsMaxAge = "600"
 
 // allowed is the Access-Control-Allow-Origin answered to origin, or "".
 func (c cors) allowed(origin string) string {
@@ -114,41 +154,71 @@ func loopbackName(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// allowedHeader is a request header a page may send: Authorization,
-// Content-Type and SpaceDog's own x-spacedog-*.
-func allowedHeader(h string) bool {
-	h = strings.ToLower(strings.TrimSpace(h))
-	return h == "authorization" || h == "content-type" || strings.HasPrefix(h, "x-spacedog-")
-}
-
 // preflight answers a CORS preflight, for any route, and reports whether it
-// did. The admin routes answer no page of another origin: their preflight
-// is refused.
-func (c cors) preflight(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+// did. A page of an allowed origin may send any method and any header: the
+// origin is the guard, and a header or a method a preflight left out would
+// fail in the browser, unseen, where the mock's own answer (a 405, an
+// error naming the field) says what is wrong. The admin routes answer no
+// page of another origin: their preflight is refused, as is every one from
+// an origin CORS does not allow.
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request) bool {
+	method := r.Header.Get("Access-Control-Request-Method")
+	if r.Method != http.MethodOptions || method == "" {
 		return false
 	}
 	h := w.Header()
 	h.Add("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
-	origin := c.allowed(r.Header.Get("Origin"))
-	if origin == "" || isAdmin(r) {
-		w.WriteHeader(http.StatusForbidden)
+	origin := r.Header.Get("Origin")
+	allowed := s.cors.allowed(origin)
+	switch {
+	case isAdmin(r):
+		res := failure(http.StatusForbidden, "the admin routes answer no page of another origin, and [%s] is one", origin)
+		s.refused(w, r, res, Refusal{
+			Reason: fmt.Sprintf("the preflight of a %s from a page of origin [%s] to an admin route: the admin routes answer no page of another origin", method, origin),
+			Allow:  "nothing: the admin routes answer tools (no Origin) and the mock's own page, " + AdminPrefix, Origin: origin,
+		})
+		return true
+	case allowed == "":
+		res := s.dialect.failure(http.StatusForbidden, "a page of origin [%s] may not call the API: its origin is not allowed by --cors-origins (SPACEDOG_MOCK_CORS_ORIGINS)", origin)
+		s.checkEnvelope(res)
+		s.refused(w, r, res, Refusal{
+			Reason: fmt.Sprintf("the preflight of a %s from a page of origin [%s]: CORS does not allow that origin, so the browser will not send the request", method, origin),
+			Allow:  corsAllow(origin), Origin: origin,
+		})
 		return true
 	}
 	var headers []string
 	for _, line := range r.Header.Values("Access-Control-Request-Headers") {
 		for _, name := range strings.Split(line, ",") {
-			if name = strings.TrimSpace(name); name != "" && allowedHeader(name) {
+			if name = strings.TrimSpace(name); isToken(name) {
 				headers = append(headers, name)
 			}
 		}
 	}
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Allow-Methods", corsMethods)
+	h.Set("Access-Control-Allow-Origin", allowed)
+	h.Set("Access-Control-Allow-Methods", strings.ToUpper(method))
 	h.Set("Access-Control-Allow-Headers", strings.Join(append([]string{"Authorization", "Content-Type"}, headers...), ", "))
 	h.Set("Access-Control-Max-Age", corsMaxAge)
 	w.WriteHeader(http.StatusNoContent)
 	return true
+}
+
+// unreadable is the refusal of a reply the browser will hide: the mock
+// answers an API read from a page of an origin CORS does not allow, and
+// the page sees "Failed to fetch". A page that asked for no reply
+// (Sec-Fetch-Mode no-cors, a navigation) is not refused anything.
+func (s *Server) unreadable(r *http.Request) *Refusal {
+	origin := r.Header.Get("Origin")
+	if origin == "" || s.cors.allowed(origin) != "" || sameOrigin(origin, r) {
+		return nil
+	}
+	if mode := r.Header.Get("Sec-Fetch-Mode"); mode == "no-cors" || mode == "navigate" {
+		return nil
+	}
+	return &Refusal{
+		Reason: fmt.Sprintf("a page of origin [%s] sent it, and CORS does not allow that origin: the mock answered, the browser hides the reply from the page", origin),
+		Allow:  corsAllow(origin), Origin: origin,
+	}
 }
 
 // decorate marks an API response as readable by the request's origin; it
@@ -191,18 +261,26 @@ func (s *Server) guardAdmin(w http.ResponseWriter, r *http.Request) bool {
 	if !isAdmin(r) {
 		return false
 	}
-	if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(origin, r) {
-		failure(http.StatusForbidden, "the admin routes answer no page of another origin, and [%s] is one", origin).write(w)
+	ownOnly := "nothing: the admin routes answer tools (no Origin) and the mock's own page, " + AdminPrefix
+	origin := r.Header.Get("Origin")
+	if origin != "" && !sameOrigin(origin, r) {
+		res := failure(http.StatusForbidden, "the admin routes answer no page of another origin, and [%s] is one", origin)
+		s.refused(w, r, res, Refusal{Reason: fmt.Sprintf("an admin request from a page of origin [%s]", origin), Allow: ownOnly, Origin: origin})
 		return true
 	}
 	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
-		failure(http.StatusForbidden, "the admin routes answer no page of another origin, and this request is %s", site).write(w)
+		res := failure(http.StatusForbidden, "the admin routes answer no page of another origin, and this request is %s", site)
+		s.refused(w, r, res, Refusal{Reason: "an admin request from a page of another site (Sec-Fetch-Site: " + site + ")", Allow: ownOnly, Origin: origin})
 		return true
 	}
 	if s.cfg.AdminToken != "" && !pageShell(r) && !tokenGiven(r.Header, s.cfg.AdminToken) {
 		res := failure(http.StatusUnauthorized, "the admin routes need the token of --admin-token: send the header %s: Bearer TOKEN, or %s: TOKEN", "Authorization", TokenHeader)
 		res.header = http.Header{"Www-Authenticate": {`Bearer realm="spacedog-mock"`}}
-		res.write(w)
+		reason := "an admin request without the token"
+		if r.Header.Get(TokenHeader) != "" || strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+			reason = "an admin request with a wrong token"
+		}
+		s.refused(w, r, res, Refusal{Reason: reason, Allow: "the token of --admin-token (SPACEDOG_MOCK_ADMIN_TOKEN), as Authorization: Bearer TOKEN or " + TokenHeader + ": TOKEN; the page asks for it", Origin: origin})
 		return true
 	}
 	return false
@@ -239,7 +317,10 @@ func (s *Server) refuseForeignWrites(w http.ResponseWriter, r *http.Request) boo
 	res := s.dialect.failure(http.StatusForbidden, "a page of origin [%s] may not change the mock's data: "+
 		"its origin is not allowed by --cors-origins (SPACEDOG_MOCK_CORS_ORIGINS)", origin)
 	s.checkEnvelope(res)
-	res.write(w)
+	s.refused(w, r, res, Refusal{
+		Reason: fmt.Sprintf("a %s from a page of origin [%s], which CORS does not allow: refused before it ran, so that no foreign page changes the data", r.Method, origin),
+		Allow:  corsAllow(origin), Origin: origin,
+	})
 	return true
 }
 

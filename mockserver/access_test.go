@@ -1,8 +1,11 @@
 package mockserver_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/mockserver"
@@ -13,18 +16,26 @@ import (
 // browser beside it: the Host check, CORS for local pages, the admin
 // routes for no other origin, no write from a foreign page, the token.
 
+// A page of an allowed origin may send any method and header: a header
+// left out of a preflight fails in the browser, unseen (a test's own
+// X-Test-Id, a tracing header), where the mock's answer says what is wrong.
 func TestCORSPreflightIsAnsweredOnEveryRoute(t *testing.T) {
 	m := newMock(t, mockserver.Config{CORSOrigins: []string{"*"}})
 	for _, path := range []string{"/1/batch", "/1/data/product/x", "/v1/data"} {
 		r := m.do("OPTIONS", path, nil, "Origin", "http://localhost:3000", "Access-Control-Request-Method", "POST",
-			"Access-Control-Request-Headers", "authorization, content-type, x-spacedog-app, x-evil")
+			"Access-Control-Request-Headers", "authorization, content-type, x-spacedog-app, x-test-id, traceparent")
 		h := r.header
 		if r.status != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "*" ||
 			!strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
 			!strings.Contains(h.Get("Access-Control-Allow-Headers"), "x-spacedog-app") ||
-			strings.Contains(h.Get("Access-Control-Allow-Headers"), "x-evil") {
+			!strings.Contains(h.Get("Access-Control-Allow-Headers"), "x-test-id") ||
+			!strings.Contains(h.Get("Access-Control-Allow-Headers"), "traceparent") {
 			t.Errorf("preflight of %s: %d %v", path, r.status, h)
 		}
+	}
+	if r := m.do("OPTIONS", "/1/data", nil, "Origin", "http://localhost:3000", "Access-Control-Request-Method", "PATCH"); r.status != http.StatusNoContent ||
+		r.header.Get("Access-Control-Allow-Methods") != "PATCH" {
+		t.Errorf("a preflight of a PATCH, which the mock answers 405 with its envelope: %d %v", r.status, r.header)
 	}
 	r := m.do("POST", "/1/batch", "[]", "Origin", "http://localhost:3000")
 	if r.header.Get("Access-Control-Allow-Origin") != "*" {
@@ -244,5 +255,83 @@ func TestTheProxyIsGuardedAndItsJournalKeepsNoCredentials(t *testing.T) {
 	}
 	if !strings.Contains(journal, `"user":"fred"`) {
 		t.Errorf("the journal names no user: %s", journal)
+	}
+}
+
+// Every refusal leaves a trace where a developer looks: a warning in the
+// log and an entry in the journal (and so on the page), each saying what
+// was refused, why, and the flag or variable that would allow it.
+func TestEveryRefusalIsLoggedAndJournaledWithWhatWouldAllowIt(t *testing.T) {
+	var mu sync.Mutex
+	var logged bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &logged}, nil))
+	m := newMock(t, mockserver.Config{AllowedHosts: []string{}, AdminToken: "s3cret", Logger: logger})
+	lan := "http://192.168.1.5:3000" // a page on the LAN: not a local origin
+	refusals := []struct {
+		send   func() reply
+		status int
+		reason string // in the journal's reason
+		allow  string // in the journal's allow
+	}{
+		{func() reply { return m.doHost("spacedog:8080", "GET", "/1/data", nil) }, 403,
+			"host [spacedog:8080] is not a name of this machine", "--allowed-hosts spacedog (SPACEDOG_MOCK_ALLOWED_HOSTS=spacedog"},
+		{func() reply { return m.do("POST", "/1/batch", "[]", "Origin", lan) }, 403,
+			"a POST from a page of origin [" + lan + "]", "--cors-origins " + lan + " (SPACEDOG_MOCK_CORS_ORIGINS=" + lan},
+		{func() reply {
+			return m.do("OPTIONS", "/1/batch", nil, "Origin", lan, "Access-Control-Request-Method", "POST")
+		}, 403, "the preflight of a POST from a page of origin [" + lan + "]", "SPACEDOG_MOCK_CORS_ORIGINS=" + lan},
+		{func() reply { return m.do("GET", "/1/data", nil, "Origin", lan, "Sec-Fetch-Mode", "cors") }, 200,
+			"the browser hides the reply from the page", "SPACEDOG_MOCK_CORS_ORIGINS=" + lan},
+		{func() reply { return m.do("GET", "/_mock/state", nil, "Origin", lan, mockserver.TokenHeader, "s3cret") }, 403,
+			"an admin request from a page of origin [" + lan + "]", "the mock's own page, /_mock/"},
+		{func() reply { return m.do("GET", "/_mock/state", nil, "Sec-Fetch-Site", "cross-site") }, 403,
+			"an admin request from a page of another site", "the mock's own page"},
+		{func() reply { return m.do("GET", "/_mock/state", nil) }, 401,
+			"an admin request without the token", "--admin-token (SPACEDOG_MOCK_ADMIN_TOKEN)"},
+		{func() reply { return m.do("GET", "/_mock/state", nil, "Authorization", "Bearer guess") }, 401,
+			"an admin request with a wrong token", "X-Mock-Token: TOKEN"},
+	}
+	for i, want := range refusals {
+		if r := want.send(); r.status != want.status {
+			t.Fatalf("refusal %d: %d %s, want %d", i, r.status, r.body, want.status)
+		}
+	}
+	var entries []mockserver.Entry
+	decode(t, m.do("GET", "/_mock/requests", nil, mockserver.TokenHeader, "s3cret").body, &entries)
+	if len(entries) != len(refusals) {
+		t.Fatalf("the journal holds %d entries, want the %d refusals: %+v", len(entries), len(refusals), entries)
+	}
+	mu.Lock()
+	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+	mu.Unlock()
+	if len(lines) != len(refusals) {
+		t.Fatalf("%d log lines, want one for each of the %d refusals:\n%s", len(lines), len(refusals), strings.Join(lines, "\n"))
+	}
+	for i, want := range refusals {
+		e := entries[len(entries)-1-i]
+		if e.Refused == nil || e.Status != want.status || !strings.Contains(e.Refused.Reason, want.reason) || !strings.Contains(e.Refused.Allow, want.allow) {
+			t.Errorf("refusal %d in the journal: %+v %+v, want %q and %q", i, e, e.Refused, want.reason, want.allow)
+			continue
+		}
+		var line map[string]any
+		decode(t, []byte(lines[i]), &line)
+		if line["level"] != "WARN" || line["msg"] != "refused" || line["reason"] != e.Refused.Reason || line["allow"] != e.Refused.Allow ||
+			line["status"] != float64(want.status) || line["path"] != e.Path {
+			t.Errorf("refusal %d in the log: %s", i, lines[i])
+		}
+	}
+	// The page shows them, standing out, with what would allow each.
+	page := string(m.do("GET", "/_mock/", nil, mockserver.TokenHeader, "s3cret").body)
+	for _, want := range []string{`<tbody class="entry fail refused" id="r1">`, `<b class="tag-refused">refused</b>`,
+		`To allow it: --allowed-hosts spacedog (SPACEDOG_MOCK_ALLOWED_HOSTS=spacedog`, `<tbody class="entry refused" id="r4">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	// A test finds them by status or by text.
+	var count struct{ Count int }
+	decode(t, m.do("GET", "/_mock/requests/count?text=SPACEDOG_MOCK_CORS_ORIGINS", nil, mockserver.TokenHeader, "s3cret").body, &count)
+	if count.Count != 3 {
+		t.Errorf("refusals naming SPACEDOG_MOCK_CORS_ORIGINS: %d, want 3", count.Count)
 	}
 }

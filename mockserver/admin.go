@@ -23,22 +23,34 @@ const AdminPrefix = "/_mock/"
 
 // admin serves the admin routes: health, reset, the request journal, the
 // stored state, the spec, the fault rules and the proxy's violations. It
-// answers the paths under AdminPrefix, and them only.
+// answers the paths under AdminPrefix, and them only, but for a browser
+// opening the mock's root or /_mock, which it leads to the page; a tool's
+// GET / stays the API's 404, as SpaceDog answered it. A HEAD is answered
+// as its GET.
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 	if !isAdmin(r) {
+		if (r.URL.Path == "/" || r.URL.Path+"/" == AdminPrefix) && (r.Method == http.MethodGet || r.Method == http.MethodHead) && navigation(r) {
+			http.Redirect(w, r, AdminPrefix, http.StatusFound)
+			return true
+		}
 		return false
 	}
 	routes := map[string]map[string]func(http.ResponseWriter, *http.Request){
-		"health":       {"GET": s.health},
-		"reset":        {"POST": s.reset},
-		"requests":     {"GET": s.requests, "DELETE": s.clearRequests},
-		"state":        {"GET": s.state},
-		"openapi.yaml": {"GET": s.openapi},
-		"faults":       {"GET": s.getFaults, "PUT": s.putFaults, "DELETE": s.clearFaults},
-		"violations":   {"GET": s.listViolations, "DELETE": s.clearViolations},
-		"":             {"GET": s.page}, "page.js": {"GET": s.pageAsset}, "page.css": {"GET": s.pageAsset}, // below
+		"health":         {"GET": s.health},
+		"reset":          {"POST": s.reset},
+		"requests":       {"GET": s.requests, "DELETE": s.clearRequests},
+		"requests/count": {"GET": s.countRequests},
+		"state":          {"GET": s.state},
+		"openapi.yaml":   {"GET": s.openapi},
+		"faults":         {"GET": s.getFaults, "PUT": s.putFaults, "POST": s.postFaults, "DELETE": s.clearFaults},
+		"faults/{id}":    {"GET": s.getFault, "DELETE": s.deleteFault},
+		"violations":     {"GET": s.listViolations, "DELETE": s.clearViolations},
+		"":               {"GET": s.page}, "page.js": {"GET": s.pageAsset}, "page.css": {"GET": s.pageAsset}, // below
 	}
 	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
+	if id, ok := strings.CutPrefix(name, "faults/"); ok && id != "" && !strings.Contains(id, "/") {
+		name = "faults/{id}"
+	}
 	methods, ok := routes[name]
 	if !ok {
 		failure(http.StatusNotFound, "no admin route [%s]; the admin routes are %s%s", r.URL.Path, AdminPrefix,
@@ -46,6 +58,9 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	handle, ok := methods[r.Method]
+	if !ok && r.Method == http.MethodHead {
+		handle, ok = methods[http.MethodGet]
+	}
 	if !ok {
 		allow := slices.Sorted(maps.Keys(methods))
 		res := failure(http.StatusMethodNotAllowed, "method [%s] not allowed on path [%s]; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))
@@ -55,6 +70,12 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 	}
 	handle(w, r)
 	return true
+}
+
+// navigation reports whether a browser is opening the URL as a page: it
+// asks for HTML, or says it loads a document.
+func navigation(r *http.Request) bool {
+	return r.Header.Get("Sec-Fetch-Dest") == "document" || strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -101,25 +122,80 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getFaults(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.faults.list()) }
 
-// putFaults replaces the fault rules with the body's.
+// putFaults replaces the fault rules with the body's, an array, and lists
+// them numbered.
 func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
+	if rules, ok := s.readRules(w, r, false); ok {
+		writeJSON(w, s.faults.set(rules))
+	}
+}
+
+// postFaults adds the body's rule, or array of rules, after those in
+// force, and answers 201 with them numbered: a test adds its own rules
+// and removes them by number, beside other tests' (DELETE /_mock/faults/ID).
+func (s *Server) postFaults(w http.ResponseWriter, r *http.Request) {
+	if rules, ok := s.readRules(w, r, true); ok {
+		response{status: http.StatusCreated, body: encode(s.faults.add(rules))}.write(w)
+	}
+}
+
+// readRules reads the body's rules, or answers why not.
+func (s *Server) readRules(w http.ResponseWriter, r *http.Request, one bool) ([]Fault, bool) {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
 		s.dialect.bodyFailure(err).write(w)
-		return
+		return nil, false
 	}
-	rules, err := ParseFaults(body)
+	rules, err := parseRules(body, one)
 	if err != nil {
 		failure(http.StatusBadRequest, "body: %v", err).write(w)
-		return
+		return nil, false
 	}
-	s.faults.set(rules)
-	writeJSON(w, rules)
+	return rules, true
 }
 
 func (s *Server) clearFaults(w http.ResponseWriter, r *http.Request) {
 	s.faults.set(nil)
 	done().write(w)
+}
+
+// getFault answers the rule of /_mock/faults/ID, with its counts.
+func (s *Server) getFault(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.faultID(w, r)
+	if !ok {
+		return
+	}
+	for _, f := range s.faults.list() {
+		if f.ID == id {
+			writeJSON(w, f)
+			return
+		}
+	}
+	noFault(w, r)
+}
+
+// deleteFault removes the rule of /_mock/faults/ID.
+func (s *Server) deleteFault(w http.ResponseWriter, r *http.Request) {
+	if id, ok := s.faultID(w, r); ok {
+		if !s.faults.remove(id) {
+			noFault(w, r)
+			return
+		}
+		done().write(w)
+	}
+}
+
+func (s *Server) faultID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix+"faults/"), "/"), 10, 64)
+	if err != nil || id < 1 {
+		noFault(w, r)
+		return 0, false
+	}
+	return id, true
+}
+
+func noFault(w http.ResponseWriter, r *http.Request) {
+	failure(http.StatusNotFound, "no fault rule [%s] in force; GET %sfaults lists them with their ids", r.URL.Path, AdminPrefix).write(w)
 }
 
 // The page of the mock at /_mock/: the journal as it grows, the stored
@@ -150,7 +226,7 @@ const pageShown = 200
 // opens a URL. Every data route they call needs the token.
 func pageShell(r *http.Request) bool {
 	name := strings.TrimPrefix(r.URL.Path, AdminPrefix)
-	return r.Method == http.MethodGet && (r.URL.Path == AdminPrefix || pageAssets[name] != "")
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && (r.URL.Path == AdminPrefix || pageAssets[name] != "")
 }
 
 func pageHeaders(h http.Header, contentType string) {
@@ -182,7 +258,7 @@ type pageView struct {
 	More      int // requests in the journal beyond those shown
 	Backends  []pageBackend
 	Objects   *pageObjects // of ?backend=&type=
-	Faults    []string
+	Faults    []pageFault
 	Selected  [2]string // backend, type
 	Proxy     string
 	MaxBatch  int
@@ -198,18 +274,29 @@ type pageEntry struct {
 	Ms                 string
 	Fail               bool // the request, or one of its items, failed
 	Failed             int  // items that failed
-	Dropped            bool
+	Dropped, Fault     bool
+	FaultRule          int64
+	Refused            *Refusal
 	Request, Response  string
 	Items              []pageItem
+	NotRun             int // items the batch did not run
 }
 
 type pageItem struct {
 	Index           int
-	Method, Path    string
+	Method, Path    string // a malformed item's Path is the item as written
 	Status          int
 	Class           string
 	Fail, Fault     bool
+	FaultRule       int64
+	Malformed       bool
+	NotRun          string // why the batch did not run it
 	Request, Result string
+}
+
+type pageFault struct {
+	JSON  string
+	Spent bool // it has applied its times
 }
 
 type pageBackend struct {
@@ -272,36 +359,59 @@ func (s *Server) fillPage(v *pageView, backend, typ string) {
 		}
 	}
 	for _, f := range s.faults.list() {
-		v.Faults = append(v.Faults, string(encode(f)))
+		v.Faults = append(v.Faults, pageFault{JSON: string(encode(f)), Spent: f.Times > 0 && f.Applied >= int64(f.Times)})
 	}
 }
 
 func newPageEntry(e Entry) pageEntry {
 	p := pageEntry{ID: e.ID, Time: clock(e.Time), Method: e.Method, Path: e.Path, Backend: e.Backend, User: e.User,
 		Status: e.Status, Class: statusClass(e.Status), Ms: strconv.FormatFloat(e.DurationMs, 'f', 1, 64),
-		Dropped: e.Dropped, Request: pretty(e.Request), Response: pretty(e.Response)}
+		Dropped: e.Dropped, Fault: e.Fault, FaultRule: e.FaultRule, Refused: e.Refused, Request: pretty(e.Request), Response: pretty(e.Response)}
 	if e.Query != "" {
 		p.Path += "?" + e.Query
 	}
 	var items []json.RawMessage // the batch's items as sent, when the journal kept them whole
-	json.Unmarshal(e.Request, &items)
+	if json.Unmarshal(e.Request, &items) != nil {
+		items = nil // not a batch's, or cut: each item shows what the journal kept of it
+	}
 	for _, sub := range e.SubRequests {
 		it := pageItem{Index: sub.Index, Method: sub.Method, Path: sub.Path, Status: sub.Status, Class: statusClass(sub.Status),
-			Fail: sub.Status >= 400 || sub.Fault, Fault: sub.Fault, Result: pretty(sub.Result)}
-		if sub.Index >= 0 && sub.Index < len(items) {
+			Fail: sub.Status >= 400 || sub.Fault, Fault: sub.Fault, FaultRule: sub.FaultRule, Malformed: sub.Malformed, NotRun: sub.NotRun,
+			Result: pretty(sub.Result)}
+		if sub.Query != "" {
+			it.Path += "?" + sub.Query
+		}
+		switch {
+		case sub.Request != nil:
+			it.Request = pretty(sub.Request)
+		case sub.Index >= 0 && sub.Index < len(items):
 			it.Request = pretty(items[sub.Index])
-			var sent struct{ Path string } // with its query, which the journal's item lacks
-			if json.Unmarshal(items[sub.Index], &sent) == nil && sent.Path != "" {
-				it.Path = sent.Path
-			}
+		}
+		if sub.Malformed {
+			it.Method, it.Path = "", compact(sub.Request) // as written
+		}
+		if sub.NotRun != "" {
+			it.Class = "notrun"
 		}
 		if it.Fail {
 			p.Failed++
+		}
+		if it.NotRun != "" {
+			p.NotRun++
 		}
 		p.Items = append(p.Items, it)
 	}
 	p.Fail = e.Status >= 400 || e.Dropped || p.Failed > 0
 	return p
+}
+
+// compact is a JSON value on one line, or as it is when it is not JSON.
+func compact(b []byte) string {
+	var out bytes.Buffer
+	if json.Compact(&out, b) != nil {
+		return string(b)
+	}
+	return out.String()
 }
 
 // clock is the time of day of a journal time, to the millisecond.

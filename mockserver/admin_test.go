@@ -44,7 +44,10 @@ func TestAdminRoutesAnswerEnvelopesAndServeTheSpec(t *testing.T) {
 	for _, profile := range spec.Profiles() {
 		m := newMock(t, mockserver.Config{Profile: profile})
 		r := m.do("GET", "/_mock/openapi.yaml", nil)
-		want, _ := spec.YAML(profile)
+		want, err := spec.YAML(profile)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r.status != 200 || !bytes.Equal(r.body, want) || !strings.Contains(r.header.Get("Content-Type"), "yaml") {
 			t.Errorf("%s: openapi.yaml %d %s", profile, r.status, r.header.Get("Content-Type"))
 		}
@@ -75,6 +78,7 @@ func TestThePageRendersTheJournalDataAndFaultsWithoutJavaScript(t *testing.T) {
 	m := newMock(t, mockserver.Config{Faults: []mockserver.Fault{{Method: "GET", Path: "/1/data/slow/*", Status: 503}}})
 	m.do("POST", "/1/data/product?id=p1", obj{"name": "Thunder Buzz"})
 	m.batch("", obj{"method": "GET", "path": "/1/data/product/p1"}, obj{"method": "GET", "path": "/1/data/product/none"})
+	m.batch("stopOnError=true", obj{"POST": "/v1/data/product"}, obj{"method": "DELETE", "path": "/1/data/product/p1?x=1"})
 	r := m.do("GET", "/_mock/?backend=default&type=product", nil)
 	if r.status != 200 || r.header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("the page: %d %v", r.status, r.header)
@@ -89,6 +93,12 @@ func TestThePageRendersTheJournalDataAndFaultsWithoutJavaScript(t *testing.T) {
 		`data-type="product">product</a> <span class="count">1</span>`, // a type and its count
 		`&#34;name&#34;: &#34;Thunder Buzz&#34;`,                       // the objects of the type chosen
 		`/1/data/slow/*`,                                               // the fault rule in force
+		`<tr class="item fail malformed"><td></td><td colspan="3">item 0 <b>malformed</b></td><td class="method"></td>`,
+		`<summary>{&#34;POST&#34;:&#34;/v1/data/product&#34;}</summary>`, // as written
+		`<tr class="item notrun"><td></td><td colspan="3">item 1 <b>not run</b></td><td class="method">DELETE</td>`,
+		`<summary>/1/data/product/p1?x=1</summary><p class="note">stopOnError: item [0] failed, and the batch stopped there</p>`,
+		`<td class="status notrun">—</td>`,
+		`2 items, <b>1 failed</b>, <b class="notrun">1 not run</b>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %s:\n%s", want, page)
@@ -151,5 +161,64 @@ func TestWithATokenThePageShowsNoDataUntilGivenIt(t *testing.T) {
 	}
 	if r := m.do("GET", "/_mock/", nil, mockserver.TokenHeader, "s3cret"); !strings.Contains(string(r.body), "/1/data/thing") {
 		t.Errorf("the page with the token:\n%s", r.body)
+	}
+}
+
+// HEAD answers wherever GET does, with GET's status and headers and no
+// body: a health check or a link checker sees what a browser would.
+func TestHEADAnswersWhereverGETDoes(t *testing.T) {
+	m := newMock(t, mockserver.Config{Faults: []mockserver.Fault{{Method: "GET", Path: "/1/data/flaky", Status: 503}}})
+	m.do("POST", "/1/data/thing?id=x", obj{"n": 1})
+	for _, path := range []string{"/1/data", "/1/data/thing", "/1/data/thing/x", "/1/data/thing/none", "/v1/data/thing/x/", "/1/data/flaky",
+		"/1/batch", "/1/login", "/_mock/", "/_mock/page.js", "/_mock/page.css", "/_mock/health", "/_mock/requests", "/_mock/requests/count",
+		"/_mock/state", "/_mock/faults", "/_mock/faults/1", "/_mock/openapi.yaml", "/_mock/violations", "/_mock/nothing", "/"} {
+		get, head := m.do("GET", path, nil), m.do("HEAD", path, nil)
+		if head.status != get.status || len(head.body) != 0 || head.header.Get("Content-Type") != get.header.Get("Content-Type") ||
+			head.header.Get("Location") != get.header.Get("Location") {
+			t.Errorf("HEAD %s: %d %v %q; GET: %d %v", path, head.status, head.header, head.body, get.status, get.header)
+		}
+	}
+	var entries []mockserver.Entry
+	decode(t, m.do("GET", "/_mock/requests?path=/1/data/thing/x", nil).body, &entries)
+	if len(entries) != 4 || entries[0].Method != "HEAD" || entries[0].Status != 200 || entries[1].Method != "GET" { // /1/ and /v1/
+		t.Errorf("the journal of a HEAD: %+v", entries)
+	}
+}
+
+// A browser opening the mock's address, or /_mock, finds the page; a
+// tool's GET / is the API's 404, as SpaceDog answered it.
+func TestTheRootAndMockLeadABrowserToThePage(t *testing.T) {
+	m := newMock(t, mockserver.Config{})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	browsers := [][]string{
+		{"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+		{"Sec-Fetch-Dest", "document"},
+	}
+	for _, path := range []string{"/", "/_mock"} {
+		for _, h := range browsers {
+			req, err := http.NewRequest("GET", m.url+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set(h[0], h[1])
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/_mock/" {
+				t.Errorf("GET %s with %s: %d %v", path, h, resp.StatusCode, resp.Header)
+			}
+		}
+	}
+	if r := m.do("GET", "/", nil, browsers[0]...); r.status != 200 || !strings.Contains(string(r.body), "<title>spacedog-mock</title>") {
+		t.Errorf("GET / in a browser, followed: %d %.200s", r.status, r.body)
+	}
+	for _, method := range []string{"GET", "POST"} {
+		if r := m.do(method, "/", nil, "Accept", "application/json"); r.status != http.StatusNotFound {
+			t.Errorf("a tool's %s / is the API's: %d %s", method, r.status, r.body)
+		} else {
+			assertEnvelope(t, r.json(t), http.StatusNotFound)
+		}
 	}
 }

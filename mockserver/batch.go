@@ -32,18 +32,62 @@ func (s *Server) batch(c *call) response {
 	}
 	for i, raw := range items {
 		if c.dropAfter >= 0 && i >= c.dropAfter {
-			break // a fault drops the connection here
+			c.noteUnrun(items[i:], i, fmt.Sprintf("a fault rule dropped the connection after %d items", i))
+			break
 		}
 		if raw[0] != '{' && s.dialect.notObject != nil {
+			c.noteUnrun(items[i:], i, fmt.Sprintf("item [%d] is not an object, which ends the batch in this profile", i))
 			return s.dialect.notObject(raw) // what ran before stays done (ORD-3)
 		}
 		status, result := s.item(c, i, raw)
 		results = append(results, result)
 		if stop && status >= http.StatusBadRequest {
+			c.noteUnrun(items[i+1:], i+1, fmt.Sprintf("stopOnError: item [%d] failed, and the batch stopped there", i))
 			break
 		}
 	}
 	return response{status: http.StatusOK, body: s.spec.Wire.Reply(results)}
+}
+
+// unrun is the journal's record of a batch none of whose items ran,
+// because of why, as the items were written; none for a body that is not
+// a batch the mock would run.
+func (s *Server) unrun(body []byte, why string) []SubEntry {
+	items, _ := s.items(body) // nil, and no record, for a batch refused whole
+	c := &call{entry: &Entry{}}
+	c.noteUnrun(items, 0, why)
+	return c.entry.SubRequests
+}
+
+// noteUnrun records batch items that did not run, from index from, as
+// written: their method and path when they are strings, and the item.
+func (c *call) noteUnrun(items [][]byte, from int, why string) {
+	if c.entry == nil {
+		return
+	}
+	for i, raw := range items {
+		sub := written(raw)
+		sub.Index, sub.NotRun = from+i, why
+		c.note(sub)
+	}
+}
+
+// written is a batch item as the journal keeps one that did not run: its
+// method and path when it has them as strings, and the item itself, a copy
+// so that the journal never holds the batch's body.
+func written(raw []byte) SubEntry {
+	var sub SubEntry
+	rawjson.Visit(raw, func(name, value []byte) {
+		switch {
+		case rawjson.NameIs(name, "method"):
+			sub.Method, _ = rawjson.String(value)
+		case rawjson.NameIs(name, "path"):
+			p, _ := rawjson.String(value)
+			sub.Path, sub.Query, _ = strings.Cut(p, "?")
+		}
+	})
+	sub.Request = journalBody(bytes.Clone(raw), true)
+	return sub
 }
 
 // items splits a batch body into its items, or says why the whole batch is
@@ -77,13 +121,18 @@ func (s *Server) item(batch *call, i int, raw []byte) (int, []byte) {
 	if err != nil {
 		res := s.dialect.failure(http.StatusBadRequest, "batch item [%d]: %v", i, err)
 		s.checkEnvelope(res)
-		batch.note(SubEntry{Index: i, Status: res.status, Result: journalBody(res.body, true)})
+		if batch.entry != nil {
+			malformed := written(raw)
+			malformed.Index, malformed.Status, malformed.Malformed, malformed.Result = i, res.status, true, journalBody(res.body, true)
+			batch.note(malformed)
+		}
 		return res.status, res.body
 	}
 	method := strings.ToUpper(sub.method)
 	res := s.dispatch(sub)
 	result := s.spec.Wire.Result(method, res.status, res.body)
-	batch.note(SubEntry{Index: i, Method: method, Path: sub.rawPath, Status: res.status, Fault: res.fault, Result: journalBody(result, true)})
+	batch.note(SubEntry{Index: i, Method: method, Path: sub.rawPath, Query: sub.rawQuery, Status: res.status, Fault: res.fault, FaultRule: sub.faultRule,
+		Result: journalBody(result, true)})
 	return res.status, result
 }
 

@@ -2,7 +2,6 @@ package mockserver_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -40,8 +39,49 @@ func BenchmarkBatch10(b *testing.B) { benchBatch10(b, spec.Doc) }
 // profile, whose reply is an envelope and whose reads are wrapped.
 func BenchmarkBatch10Profile2016(b *testing.B) { benchBatch10(b, spec.SpaceDog2016) }
 
-func benchBatch10(b *testing.B, profile string) {
-	s := benchServer(b, profile)
+// BenchmarkBatch10AimedRules is the batch with ten fault rules in force,
+// each aimed at another test's requests by a header: what a team's
+// parallel end-to-end tests cost the requests none of their rules applies to.
+func BenchmarkBatch10AimedRules(b *testing.B) {
+	var rules []mockserver.Fault
+	for i := range 10 {
+		rules = append(rules, mockserver.Fault{Method: "POST", Path: "/1/data/*", Status: 503, Times: 1,
+			Headers: map[string]string{"X-Test-Id": fmt.Sprintf("test-%d", i)}})
+	}
+	s, err := mockserver.New(mockserver.Config{Faults: rules})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchBatch10On(b, s)
+}
+
+// BenchmarkJournalCount counts a full journal's requests that match a
+// query (1000 batches of 10 items): what a test's assertion costs.
+func BenchmarkJournalCount(b *testing.B) {
+	s := benchServer(b, spec.Doc)
+	body := batch10Body(b, s)
+	for range mockserver.DefaultJournalSize {
+		serve(b, s, "POST", "/1/batch", body)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, s, "GET", "/_mock/requests/count?method=POST&path=/1/data/product&status=2xx", nil)
+	}
+}
+
+func benchBatch10(b *testing.B, profile string) { benchBatch10On(b, benchServer(b, profile)) }
+
+func benchBatch10On(b *testing.B, s *mockserver.Server) {
+	body := batch10Body(b, s)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, s, "POST", "/1/batch", body)
+	}
+}
+
+// batch10Body stores five products and returns a batch of five creates and
+// five reads of them.
+func batch10Body(b *testing.B, s *mockserver.Server) []byte {
 	var items []any
 	for i := range 5 {
 		serve(b, s, "POST", fmt.Sprintf("/1/data/product?id=p%d", i), []byte(`{"name":"Teddy Bear","price":"$23.45","tags":["toy","bear"]}`))
@@ -50,11 +90,7 @@ func benchBatch10(b *testing.B, profile string) {
 	for i := range 5 {
 		items = append(items, subreq.Get(fmt.Sprintf("/1/data/product/p%d", i)))
 	}
-	body, _ := json.Marshal(items)
-	b.ReportAllocs()
-	for b.Loop() {
-		serve(b, s, "POST", "/1/batch", body)
-	}
+	return mustJSON(b, items)
 }
 
 // BenchmarkCreate is one direct create.

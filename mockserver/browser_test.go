@@ -61,8 +61,7 @@ const out = [];
 	reports := make(chan string, 2)
 	pages := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/report" {
-			body, _ := io.ReadAll(r.Body)
-			reports <- string(body)
+			reports <- readReport(t, r)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -73,7 +72,7 @@ const out = [];
 		fmt.Fprint(w, strings.ReplaceAll(page, "MOCK", m.url))
 	}))
 	defer pages.Close()
-	_, port, _ := net.SplitHostPort(pages.Listener.Addr().String())
+	port := portOf(t, pages)
 
 	got := runPage(t, chromium, "http://evil.test:"+port+"/", reports)
 	if !strings.Contains(got, "state blocked") || !strings.Contains(got, "form sent") {
@@ -96,6 +95,26 @@ const out = [];
 func chromiumPath(t *testing.T) string {
 	t.Helper()
 	return testtool.Path(t, testtool.Chromium...)
+}
+
+// readReport is the body a page's script posted to /report; a body cut
+// short fails the test rather than passing as a report.
+func readReport(t *testing.T, r *http.Request) string {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Errorf("reading the page's report: %v", err)
+	}
+	return string(body)
+}
+
+// portOf is the port a test server listens on.
+func portOf(t *testing.T, ts *httptest.Server) string {
+	t.Helper()
+	_, port, err := net.SplitHostPort(ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
 
 // runPage opens a page in headless Chromium, evil.test resolving to this

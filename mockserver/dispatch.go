@@ -34,6 +34,7 @@ type call struct {
 	origin    *http.Request // the direct request this call is or belongs to
 	entry     *Entry        // its journal entry, where a batch notes its items
 	dropAfter int           // a fault: the items a batch runs before its connection drops; -1: none
+	faultRule int64         // the fault rule that applied to the call, for the journal
 
 	// Set by dispatch for the operation.
 	query   url.Values
@@ -46,10 +47,15 @@ type call struct {
 	identity http.Header
 }
 
-// directCall is the call of a direct request, whose body is read.
+// directCall is the call of a direct request, whose body is read. A HEAD
+// runs as the GET it stands for; net/http's server sends no body to it.
 func directCall(r *http.Request, body []byte, e *Entry) *call {
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
 	return &call{
-		method:    r.Method,
+		method:    method,
 		rawPath:   r.URL.EscapedPath(),
 		shown:     r.URL.Path,
 		rawQuery:  r.URL.RawQuery,

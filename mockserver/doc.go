@@ -9,15 +9,16 @@
 // A request's way is one pipeline, listed in serve.go, through a few rooms:
 //
 //   - access.go: the Host check, CORS, the admin routes' guard and the
-//     refusal of writes from foreign pages;
+//     refusal of writes from foreign pages, each refusal journaled and
+//     logged with what would allow it;
 //   - admin.go: the admin routes under /_mock/ and the page;
 //   - serve.go: the API's stage, around the answer: the body, the durable
 //     wait, the latency and the log;
-//   - faults.go: the fault rules, then dispatch.go: dispatch by operationId,
+//   - faults.go: the fault rules, aimed and counted, then dispatch.go: dispatch by operationId,
 //     with the request's identity (backend, user), to batch.go (the batch
 //     engine), data.go (the data operations) or login.go (signing in and
 //     credentials); or proxy.go, the proxy to a real backend;
-//   - journal.go: the journal, its news and the page's long poll;
+//   - journal.go: the journal, its news, its queries and the page's long poll;
 //   - response.go: the response, its envelope, and the bodies written by hand.
 //
 // dialect.go holds how each profile's server spoke and behaved where the

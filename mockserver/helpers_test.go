@@ -203,11 +203,12 @@ func checkEnvelope(t testing.TB, v any, status int, typed bool) string {
 
 func jsonNumber(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 
-// equalJSON compares two decoded JSON values.
+// equalJSON compares two decoded JSON values; a value that cannot be
+// encoded equals none.
 func equalJSON(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return bytes.Equal(x, y)
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(x, y)
 }
 
 func mustJSON(t testing.TB, v any) []byte {

@@ -53,8 +53,11 @@ func TestTheProxyPassesAConformingBackendsRepliesOnUnchanged(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := io.ReadAll(direct.Body)
+		want, err := io.ReadAll(direct.Body)
 		direct.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if string(r.body) != string(want) || r.status != direct.StatusCode {
 			t.Errorf("%s: through the proxy %d %s\nfrom the backend %d %s", profile, r.status, r.body, direct.StatusCode, want)
 		}
@@ -81,7 +84,11 @@ func breakResult(next http.Handler, index int) http.Handler {
 			if meta, ok := results[index]["meta"].(map[string]any); ok {
 				meta["version"] = "one"
 			}
-			body, _ = json.Marshal(results)
+			var err error
+			if body, err = json.Marshal(results); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(rec.Code)
@@ -147,9 +154,15 @@ func TestTheProxyNeverFollowsAURLInABatch(t *testing.T) {
 	canary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer canary.Close()
 	var seen atomic.Value
-	backend, _ := mockserver.New(mockserver.Config{})
+	backend, err := mockserver.New(mockserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	m, _ := proxied(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Errorf("the backend reading the batch: %v", err)
+		}
 		seen.Store(string(body))
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
 		backend.ServeHTTP(w, r)
@@ -165,7 +178,10 @@ func TestTheProxyNeverFollowsAURLInABatch(t *testing.T) {
 }
 
 func TestTheProxyKeepsFaultsCORSAndAnswers502WhenTheBackendIsDown(t *testing.T) {
-	backend, _ := mockserver.New(mockserver.Config{})
+	backend, err := mockserver.New(mockserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	m, _ := proxied(t, backend, mockserver.Config{CORSOrigins: []string{"*"},
 		Faults: []mockserver.Fault{{Method: "GET", Path: "/1/data/slow", Status: 503}}})
 	if r := m.do("GET", "/1/data/slow", nil); r.status != 503 {
@@ -175,8 +191,11 @@ func TestTheProxyKeepsFaultsCORSAndAnswers502WhenTheBackendIsDown(t *testing.T) 
 		t.Errorf("CORS in front of the backend: %v", r.header)
 	}
 	gone := httptest.NewServer(http.NotFoundHandler())
-	target, _ := mockserver.ParseProxy(gone.URL)
+	target, err := mockserver.ParseProxy(gone.URL)
 	gone.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	down := newMock(t, mockserver.Config{Proxy: target})
 	r := down.do("GET", "/1/data", nil)
 	if msg := assertEnvelope(t, r.json(t), 502); !strings.Contains(msg, "did not answer") {

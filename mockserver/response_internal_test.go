@@ -14,7 +14,10 @@ func FuzzAppendStringIsEncodingJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		want, _ := json.Marshal(s)
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got := appendString(nil, s); string(got) != string(want) {
 			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
 		}
@@ -23,7 +26,7 @@ func FuzzAppendStringIsEncodingJSON(f *testing.F) {
 
 func TestAppendedBodiesAreEncodingJSONs(t *testing.T) {
 	at := time.Date(2016, 5, 24, 19, 5, 53, 68e6, time.UTC)
-	want, _ := json.Marshal(struct {
+	want, err := json.Marshal(struct {
 		Success  bool   `json:"success"`
 		Status   int    `json:"status"`
 		ID       string `json:"id"`
@@ -31,6 +34,9 @@ func TestAppendedBodiesAreEncodingJSONs(t *testing.T) {
 		Location string `json:"location"`
 		Version  int64  `json:"version"`
 	}{true, 201, "k<1>", "t", "http://h/1/data/t/k<1>", 3})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := appendSaved(nil, 201, "k<1>", "t", "http://h/1/data/t/k<1>", 3); string(got) != string(want) {
 		t.Errorf("saved = %s, want %s", got, want)
 	}
@@ -39,7 +45,7 @@ func TestAppendedBodiesAreEncodingJSONs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta, _ := json.Marshal(struct {
+	meta, err := json.Marshal(struct {
 		ID        string `json:"id"`
 		Type      string `json:"type"`
 		Version   int64  `json:"version"`
@@ -48,6 +54,9 @@ func TestAppendedBodiesAreEncodingJSONs(t *testing.T) {
 		CreatedAt string `json:"createdAt"`
 		UpdatedAt string `json:"updatedAt"`
 	}{"k", "t", 1, "fréd\"", "fréd\"", "2016-05-24T19:05:53.068Z", "2016-05-24T19:05:53.068Z"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	want = []byte(`{"a":"<1>","meta":` + string(meta) + `}`)
 	if got := appendObject(nil, o); string(got) != string(want) {
 		t.Errorf("object = %s, want %s", got, want)

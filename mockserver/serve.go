@@ -30,7 +30,7 @@ type stage func(w http.ResponseWriter, r *http.Request) (answered bool)
 func (s *Server) pipeline() []stage {
 	return []stage{
 		s.checkHost,           // access.go: a Host of this machine or allowed (DNS rebinding)
-		s.cors.preflight,      // access.go: a CORS preflight answered; never for the admin routes
+		s.preflight,           // access.go: a CORS preflight answered; never for the admin routes
 		s.cors.decorate,       // access.go: an API reply marked readable by an allowed origin
 		s.guardAdmin,          // access.go: the admin routes for no other origin; the token
 		s.admin,               // admin.go: the /_mock/ routes and the page
@@ -55,6 +55,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) api(w http.ResponseWriter, r *http.Request) bool {
 	start := time.Now()
 	e := newEntry(r, start, s.cfg.Backend) // journal.go
+	e.Refused = s.unreadable(r)            // access.go: a reply the browser will hide
 	before := s.store.Changes()
 	res := s.answer(r, &e)
 	res = s.durable(before, res) // on disk before the reply leaves
@@ -222,10 +223,15 @@ func sleep(r *http.Request, d time.Duration) {
 	}
 }
 
-// log writes one line for the request, with a batch's sub-request statuses.
+// log writes one line for the request, with a batch's sub-request statuses;
+// a refusal is a warning that says why, and what would allow it.
 func (s *Server) log(ctx context.Context, e Entry) {
 	if s.cfg.Logger == nil {
 		return
+	}
+	level, msg := slog.LevelInfo, "request"
+	if e.Refused != nil {
+		level, msg = slog.LevelWarn, "refused"
 	}
 	attrs := []slog.Attr{
 		slog.String("method", e.Method), slog.String("path", e.Path), slog.Int("status", e.Status),
@@ -244,5 +250,17 @@ func (s *Server) log(ctx context.Context, e Entry) {
 	if e.Dropped {
 		attrs = append(attrs, slog.Bool("dropped", true))
 	}
-	s.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+	if e.FaultRule != 0 {
+		attrs = append(attrs, slog.Int64("faultRule", e.FaultRule))
+	}
+	if why := e.Refused; why != nil {
+		if why.Origin != "" {
+			attrs = append(attrs, slog.String("origin", why.Origin))
+		}
+		if why.Host != "" {
+			attrs = append(attrs, slog.String("host", why.Host))
+		}
+		attrs = append(attrs, slog.String("reason", why.Reason), slog.String("allow", why.Allow))
+	}
+	s.cfg.Logger.LogAttrs(ctx, level, msg, attrs...)
 }

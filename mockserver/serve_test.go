@@ -45,8 +45,11 @@ func TestBodiesOfEverySizeAreReadWholeUpToTheLimit(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				reply, _ := io.ReadAll(resp.Body)
+				reply, err := io.ReadAll(resp.Body)
 				resp.Body.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
 				if size > limit {
 					if resp.StatusCode != http.StatusRequestEntityTooLarge {
 						t.Errorf("%d bytes over a limit of %d: %d %s", size, limit, resp.StatusCode, reply)
@@ -91,13 +94,19 @@ func TestSlowBodiesHoldWhatTheySentNotWhatTheyAnnounced(t *testing.T) {
 			t.Fatal(err)
 		}
 		conns = append(conns, c)
-		c.SetDeadline(time.Now().Add(time.Minute)) // bounds the test should the mock not answer
-		fmt.Fprintf(c, "POST /1/batch HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", 1<<20)
+		if err := c.SetDeadline(time.Now().Add(time.Minute)); err != nil { // bounds the test should the mock not answer
+			t.Fatal(err)
+		}
+		if _, err := fmt.Fprintf(c, "POST /1/batch HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", 1<<20); err != nil {
+			t.Fatal(err)
+		}
 		// 100 Continue: the mock is reading the body.
 		if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil || resp.StatusCode != http.StatusContinue {
 			t.Fatalf("no 100 Continue: %v %v", resp, err)
 		}
-		c.Write([]byte("[" + strings.Repeat(" ", 1<<10-1)))
+		if _, err := c.Write([]byte("[" + strings.Repeat(" ", 1<<10-1))); err != nil {
+			t.Fatalf("the first KiB of a slow body: %v", err)
+		}
 	}
 	if r := m.batch("", subreq.Get("/1/data")); r.status != 200 {
 		t.Errorf("a batch beside 300 slow bodies: %d %s", r.status, r.body)
@@ -118,7 +127,10 @@ func TestARequestWithoutABodyIsServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("GET", "/1/data", nil)
+	req, err := http.NewRequest("GET", "/1/data", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
@@ -141,7 +153,9 @@ func TestALoggedMockReplaysToTheSameData(t *testing.T) {
 	m.do("PUT", "/1/data/t/a?strict=true", obj{"only": true})
 	m.do("POST", "/_mock/reset?backend=shop", nil)
 	m.doHost("shop.localhost", "POST", "/1/data/s?id=d", obj{})
-	log.Close()
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	_, records, _, err := wal.Open(path)
 	if err != nil {

@@ -81,7 +81,7 @@ func TestTheStreamedStateIsTheWholeDocumentByteForByte(t *testing.T) {
 		if filled && len(b) < 500 {
 			t.Errorf("the state file holds too little: %s", b)
 		}
-		if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		if entries := must(os.ReadDir(dir)); len(entries) != 2 {
 			t.Errorf("the folder holds %d files: a temporary file left behind", len(entries))
 		}
 	}
@@ -97,9 +97,13 @@ func TestTheMocksOwnSaveLeftoversAloneAreListed(t *testing.T) {
 	ours := []string{".state.json.save-1", ".state.json.save-4294967295"}
 	others := []string{".state.json.save-", ".state.json.save-12x", ".state.json.123", ".other.json.save-1", "state.json.save-1", "notes.txt"}
 	for _, name := range append(ours, others...) {
-		os.WriteFile(filepath.Join(dir, name), nil, 0o644)
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	os.Mkdir(filepath.Join(dir, ".state.json.save-7"), 0o755) // not a file
+	if err := os.Mkdir(filepath.Join(dir, ".state.json.save-7"), 0o755); err != nil { // not a file
+		t.Fatal(err)
+	}
 	left, err := mockserver.StateFileLeftovers(path)
 	if err != nil {
 		t.Fatal(err)

@@ -105,7 +105,7 @@ func TestStateFilesAreWrittenWhole(t *testing.T) {
 	if err := mockserver.WriteStateFile(path, st); err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := os.ReadDir(dir)
+	entries := must(os.ReadDir(dir))
 	if len(entries) != 1 {
 		t.Errorf("the folder holds %d files: temporary files left behind", len(entries))
 	}

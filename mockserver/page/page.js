@@ -33,10 +33,12 @@
     return r;
   }
 
+  // locked shows the token's form, and why it is asked again.
   function locked(why) {
     $("unlock").hidden = false;
     $("unlock-error").textContent = why;
-    live("locked", false);
+    live("locked: give the admin token", false);
+    $("token").focus();
   }
 
   function live(text, on) {
@@ -58,6 +60,7 @@
 
   const statusClass = (s) => (s >= 500 ? "s5" : s >= 400 ? "s4" : s >= 300 ? "s3" : "s2");
   const itemFailed = (it) => it.status >= 400 || !!it.fault;
+  const itemPath = (it) => (it.malformed ? JSON.stringify(it.request) : (it.path || "") + (it.query ? "?" + it.query : ""));
   const failedItems = (e) => (e.subRequests || []).filter(itemFailed).length;
   const failed = (e) => e.status >= 400 || !!e.dropped || failedItems(e) > 0;
   const typeOf = (p) => ((p || "").match(/^\/1\/data\/([^/?]+)/) || [])[1] || "";
@@ -73,28 +76,40 @@
   // entryBody builds a request's rows, as the server renders them.
   function entryBody(e) {
     const items = e.subRequests || [];
-    const nFailed = failedItems(e);
+    const nFailed = failedItems(e), nNotRun = items.filter((it) => it.notRun).length;
     const summary = el("summary", { text: e.path + (e.query ? "?" + e.query : "") });
     if (items.length) {
       const count = el("span", { class: "count", text: " " + items.length + " items" });
       if (nFailed) count.append(", ", el("b", { text: nFailed + " failed" }));
+      if (nNotRun) count.append(", ", el("b", { class: "notrun", text: nNotRun + " not run" }));
       summary.append(" ", count);
     }
+    if (e.refused) summary.append(" ", el("b", { class: "tag-refused", text: "refused" }));
+    if (e.fault) summary.append(" ", el("b", { text: "fault rule " + e.faultRule }));
     if (e.dropped) summary.append(" ", el("b", { text: "connection dropped" }));
-    const tb = el("tbody", { class: "entry" + (failed(e) ? " fail" : ""), id: "r" + e.id },
+    const tb = el("tbody", { class: "entry" + (failed(e) ? " fail" : "") + (e.refused ? " refused" : ""), id: "r" + e.id },
       el("tr", { class: "head" },
         el("td", { text: e.id }), el("td", { text: clock(e.time) }), el("td", { text: e.backend }), el("td", { text: e.user }),
         el("td", { class: "method", text: e.method }),
         el("td", { class: "path" }, el("details", {}, summary, bodies("request", e.request, "response", e.response))),
         el("td", { class: "status " + statusClass(e.status), text: e.status }), el("td", { text: (e.durationMs || 0).toFixed(1) })));
+    if (e.refused) {
+      tb.append(el("tr", { class: "refusal" }, el("td"), el("td", { colspan: "7" },
+        el("span", { class: "why", text: e.refused.reason }), " ", el("span", { class: "allow", text: "To allow it: " + e.refused.allow }))));
+    }
     const sent = Array.isArray(e.request) ? e.request : [];
     for (const it of items) {
       const label = el("td", { colspan: "3", text: "item " + it.index });
-      if (it.fault) label.append(" ", el("b", { text: "fault rule" }));
-      tb.append(el("tr", { class: "item" + (itemFailed(it) ? " fail" : "") },
-        el("td"), label, el("td", { class: "method", text: it.method }),
-        el("td", { class: "path" }, el("details", {}, el("summary", { text: (sent[it.index] && typeof sent[it.index].path === "string" && sent[it.index].path) || it.path }), bodies("request", sent[it.index], "result", it.result))),
-        el("td", { class: "status " + statusClass(it.status), text: it.status }), el("td")));
+      if (it.fault) label.append(" ", el("b", { text: "fault rule " + it.faultRule }));
+      if (it.malformed) label.append(" ", el("b", { text: "malformed" }));
+      if (it.notRun) label.append(" ", el("b", { text: "not run" }));
+      const details = el("details", {}, el("summary", { text: itemPath(it) }));
+      if (it.notRun) details.append(el("p", { class: "note", text: it.notRun }));
+      details.append(bodies("request", it.request !== undefined ? it.request : sent[it.index], "result", it.result));
+      tb.append(el("tr", { class: "item" + (itemFailed(it) ? " fail" : "") + (it.notRun ? " notrun" : "") + (it.malformed ? " malformed" : "") },
+        el("td"), label, el("td", { class: "method", text: it.malformed ? "" : it.method }),
+        el("td", { class: "path" }, details),
+        el("td", { class: "status " + (it.notRun ? "notrun" : statusClass(it.status)), text: it.notRun ? "—" : it.status }), el("td")));
     }
     return tb;
   }
@@ -107,7 +122,8 @@
     if (backend && e.backend !== backend) return false;
     if (type && !all.some((x) => typeOf(x.path) === type)) return false;
     if (status === "fail" && !failed(e)) return false;
-    if (status && status !== "fail" && !all.some((x) => statusClass(x.status) === status)) return false;
+    if (status === "refused" && !e.refused) return false;
+    if (status && status !== "fail" && status !== "refused" && !all.some((x) => x.status && statusClass(x.status) === status)) return false;
     if (text && !JSON.stringify(e).toLowerCase().includes(text)) return false;
     return true;
   }
@@ -163,7 +179,8 @@
     if (!box.children.length) box.append(el("p", { class: "note", text: "Nothing stored." }));
     if (chosen) objects(chosen[0], chosen[1]);
     const list = $("fault-list");
-    list.replaceChildren(...(faults || []).map((f) => el("pre", { text: JSON.stringify(f) })));
+    const spent = (f) => f.times > 0 && f.applied >= f.times;
+    list.replaceChildren(...(faults || []).map((f) => el("pre", { class: spent(f) ? "spent" : "", text: JSON.stringify(f) })));
     if (!(faults || []).length) list.append(el("p", { class: "note", text: "None in force." }));
     $("clear-faults").disabled = !(faults || []).length;
   }
@@ -218,8 +235,8 @@
       return;
     }
     for (const id of ["filters", "reset", "clear-faults", "clear-requests"]) $(id).hidden = false;
-    const locked = $("locked");
-    if (locked) locked.hidden = true;
+    const note = $("locked"); // the server's, for a page it rendered without the token
+    if (note) note.hidden = true;
     live("live", true);
     if (!polling) { polling = true; poll().finally(() => { polling = false; }); }
   }
@@ -228,6 +245,7 @@
     $("unlock").addEventListener("submit", (ev) => {
       ev.preventDefault();
       sessionStorage.setItem(tokenKey, $("token").value);
+      $("token").value = "";
       start();
     });
     $("filters").addEventListener("input", filter);

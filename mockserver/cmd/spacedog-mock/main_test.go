@@ -6,11 +6,15 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/testtool"
 	"github.com/spacedog-oss/batchkit/mockserver"
 )
 
@@ -109,5 +113,106 @@ func TestAnAddressThatCannotBeListenedOnIsAnError(t *testing.T) {
 	err := run(context.Background(), []string{"--addr", "256.0.0.1:1"}, env(nil), io.Discard, io.Discard)
 	if err == nil {
 		t.Fatal("no error for an address that cannot be listened on")
+	}
+}
+
+// The start tells a newcomer where everything is: the URL alone on stdout,
+// for scripts; on stderr the API, the page and the spec, at an address a
+// browser opens, and how to stop it.
+func TestTheStartNamesTheAPIThePageAndTheSpec(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		base string // "": the URL of stdout
+		page string
+	}{
+		{[]string{"--addr", "127.0.0.1:0"}, "", "(the requests as they arrive"},
+		{[]string{"--addr", ":0", "--admin-token", "t0k"}, "http://localhost:", "(it asks for the token of --admin-token)"},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var stderr syncBuffer
+		r, w := io.Pipe()
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, c.args, env(nil), w, &stderr) }()
+		line, err := bufio.NewReader(r).ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		url, ok := strings.CutPrefix(strings.TrimSpace(line), "spacedog-mock serving on ")
+		if !ok {
+			t.Fatalf("stdout's line: %q", line)
+		}
+		base := url
+		if c.base != "" {
+			base = c.base + url[strings.LastIndex(url, ":")+1:]
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		for _, want := range []string{"  API   " + base + "/1/batch and " + base + "/1/data\n", "  page  " + base + "/_mock/ " + c.page,
+			"  spec  " + base + "/_mock/openapi.yaml\n", "  stop  Ctrl-C, or SIGTERM"} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", c.args, want, stderr.String())
+			}
+		}
+	}
+}
+
+// make mock stops with make: it runs the binary itself, which gets the
+// SIGTERM make passes on to its child (go run would pass nothing on, and
+// leave the mock serving).
+func TestMakeMockStopsWithMake(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the command with make")
+	}
+	mk := testtool.Path(t, "make")
+	bin := filepath.Join(t.TempDir(), "spacedog-mock")
+	cmd := exec.Command(mk, "-s", "-C", filepath.Join("..", "..", ".."), "mock", "MOCK_BIN="+bin, "ARGS=--addr 127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		pids, err := exec.Command("pgrep", "-f", bin).Output() // the binary's path is this test's own
+		if err != nil {
+			return // none left
+		}
+		for _, pid := range strings.Fields(string(pids)) {
+			t.Errorf("the mock (pid %s) outlived make", pid)
+			if n, err := strconv.Atoi(pid); err == nil {
+				syscall.Kill(n, syscall.SIGKILL) // by its pid: cleanup
+			}
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("make mock printed no URL: %v; stderr: %s", err, stderr.String())
+	}
+	url := strings.TrimSpace(strings.TrimPrefix(line, "spacedog-mock serving on "))
+	resp, err := http.Get(url + "/1/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil { // to make, as a test runner or an IDE sends it
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("make mock did not end after SIGTERM")
+	}
+	client := http.Client{Timeout: 2 * time.Second}
+	if resp, err := client.Get(url + "/1/data"); err == nil {
+		resp.Body.Close()
+		t.Errorf("the mock still serves after make ended: %d", resp.StatusCode)
 	}
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -125,5 +128,86 @@ func TestTheStartLinesSayWhatCORSAllowsAndWarnWhenExposed(t *testing.T) {
 	}
 	if w := exposed(&net.TCPAddr{IP: net.IPv6loopback, Port: 8080}, ""); w != "" {
 		t.Errorf("on loopback: %q", w)
+	}
+}
+
+// imageEnv is the environment the Containerfile gives the mock.
+func imageEnv(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "Containerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	inEnv := false
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(line)
+		if rest, ok := strings.CutPrefix(line, "ENV "); ok {
+			inEnv, line = true, rest
+		} else if !inEnv || strings.HasPrefix(line, "#") {
+			inEnv = false
+			continue
+		}
+		more := strings.HasSuffix(line, `\`)
+		for _, pair := range strings.Fields(strings.TrimSuffix(line, `\`)) {
+			if k, v, ok := strings.Cut(pair, "="); ok {
+				vars[k] = v
+			}
+		}
+		inEnv = more
+	}
+	if vars["SPACEDOG_MOCK_ADDR"] == "" {
+		t.Fatalf("no ENV SPACEDOG_MOCK_ADDR in the Containerfile: %v", vars)
+	}
+	return vars
+}
+
+// In a compose file, another container reaches the mock by its service
+// name: the image answers the names docs/install.md gives it, and a
+// refused one is logged with the variable that allows it.
+func TestTheImagesEnvironmentAnswersItsServiceNames(t *testing.T) {
+	for _, c := range []struct {
+		env   map[string]string // over the image's
+		hosts map[string]int
+	}{
+		{nil, map[string]int{"spacedog:8080": 200, "mock": 200, "localhost:8080": 200, "api:8080": 403, "evil.example:8080": 403}},
+		{map[string]string{"SPACEDOG_MOCK_ALLOWED_HOSTS": "api"}, map[string]int{"api:8080": 200, "spacedog:8080": 403}},
+	} {
+		vars := imageEnv(t)
+		maps.Copy(vars, c.env)
+		var stdout, stderr syncBuffer
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0"}, env(vars), &stdout, &stderr) }()
+		for !strings.Contains(stdout.String(), "\n") {
+			select {
+			case err := <-done:
+				t.Fatalf("run ended: %v; %s", err, stderr.String())
+			case <-time.After(10 * time.Millisecond): // polling for the line, not timing it
+			}
+		}
+		url := strings.TrimSpace(strings.TrimPrefix(stdout.String(), "spacedog-mock serving on "))
+		for host, want := range c.hosts {
+			req, err := http.NewRequest("GET", url+"/1/data", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("%v: Host %s: %d, want %d", c.env, host, resp.StatusCode, want)
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if c.env == nil && !strings.Contains(stderr.String(), "SPACEDOG_MOCK_ALLOWED_HOSTS=api") {
+			t.Errorf("the log of a refused service name does not say how to allow it:\n%s", stderr.String())
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/spacedog-oss/batchkit/internal/buildinfo"
@@ -62,6 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv.RegisterOnShutdown(mock.StopWaiting) // the page's long polls must not hold a stop
 	fmt.Fprintf(stdout, "spacedog-mock serving on http://%s\n", ln.Addr())
 	// stdout's one line is the URL, which scripts read; the rest is said on stderr.
+	fmt.Fprint(stderr, startLines(ln.Addr(), o.cfg.AdminToken != ""))
 	fmt.Fprintf(stderr, "spacedog-mock: CORS allows %s\n", mockserver.DescribeCORS(o.cfg.CORSOrigins))
 	if warning := exposed(ln.Addr(), o.cfg.AdminToken); warning != "" {
 		fmt.Fprintln(stderr, "spacedog-mock: warning:", warning)
@@ -106,6 +108,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
+}
+
+// startLines say where the API, the page and the spec are, at a URL a
+// browser on this machine opens (localhost for an address of any
+// interface), and how to stop the mock.
+func startLines(addr net.Addr, token bool) string {
+	base := "http://" + addr.String()
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		base = "http://" + net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
+	}
+	page := "the requests as they arrive, the data, the fault rules"
+	if token {
+		page = "it asks for the token of --admin-token"
+	}
+	return fmt.Sprintf("  API   %s/1/batch and %s/1/data\n  page  %s%s (%s)\n  spec  %s%sopenapi.yaml\n  stop  Ctrl-C, or SIGTERM to its process\n",
+		base, base, base, mockserver.AdminPrefix, page, base, mockserver.AdminPrefix)
 }
 
 // exposed warns when the mock listens beyond this machine with no admin
