@@ -35,6 +35,7 @@ func (d disagreement) String() string {
 // pins them, and the choices the contract leaves open accepted (unless
 // strict).
 type comparer struct {
+	profile  string
 	strict   bool
 	maxBatch int
 	times    map[string]*seen // type/id → the times each server showed last
@@ -106,16 +107,33 @@ func (c *comparer) allowed(a at, ts, rs int) bool {
 }
 
 // envelope judges an error the target chose otherwise than the reference,
-// on its own: the envelope of its status with a message (ERR-3), or the
-// spacedog-2016 profile's bare one.
+// on its own: the envelope of its status, with an error member holding a
+// message (and a type, when it has one, a string), or the spacedog-2016
+// profile's bare 404 (CONTRACT §7).
 func (c *comparer) envelope(a at, ts int, got any) []disagreement {
+	bad := func(format string, args ...any) []disagreement {
+		return []disagreement{{Rules: []string{"ERR-3"}, Text: a.where + ": " + fmt.Sprintf(format, args...)}}
+	}
 	g, _ := got.(map[string]any)
 	if g == nil || g["success"] != false || !isNumber(g["status"], ts) {
-		return []disagreement{{Rules: []string{"ERR-3"}, Text: fmt.Sprintf("%s: not the error envelope of a %d: %s", a.where, ts, compact(got))}}
+		return bad("not the error envelope of a %d: %s", ts, compact(got))
 	}
 	e, present := g["error"]
-	if msg, _ := e.(map[string]any)["message"].(string); present && msg == "" {
-		return []disagreement{{Rules: []string{"ERR-3"}, Text: fmt.Sprintf("%s: no error message: %s", a.where, compact(got))}}
+	if !present {
+		if c.profile == spec.SpaceDog2016 && ts == 404 {
+			return nil
+		}
+		return bad("no error member: %s", compact(got))
+	}
+	em, ok := e.(map[string]any)
+	msg, _ := em["message"].(string)
+	if !ok || msg == "" {
+		return bad("no error message: %s", compact(got))
+	}
+	if t, typed := em["type"]; typed {
+		if _, ok := t.(string); !ok {
+			return bad("an error type that is no string: %s", compact(got))
+		}
 	}
 	return nil
 }

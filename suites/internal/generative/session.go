@@ -75,7 +75,7 @@ func newSession(ctx context.Context, cfg Config, client *http.Client, stats *Sta
 	if err != nil {
 		return nil, err
 	}
-	s := &session{ctx: ctx, cfg: cfg, client: client, stats: stats, wire: sp.Wire, cmp: &comparer{strict: cfg.Strict, maxBatch: cfg.MaxBatch, times: map[string]*seen{}}}
+	s := &session{ctx: ctx, cfg: cfg, client: client, stats: stats, wire: sp.Wire, cmp: &comparer{profile: cfg.Profile, strict: cfg.Strict, maxBatch: cfg.MaxBatch, times: map[string]*seen{}}}
 	s.prefix = sessionPrefix(cfg.Prefix)
 	for _, t := range typeNames {
 		s.types = append(s.types, s.prefix+t)
@@ -505,10 +505,15 @@ func generates(r model.Request) bool {
 	return !q.Has("id") && !inParams
 }
 
+// savedID is a saved answer's id, read by its exact member name (a struct
+// would take "ID" or "Id" too); "" when it has none.
 func savedID(body []byte) string {
-	var saved struct{ ID string }
-	json.Unmarshal(body, &saved)
-	return saved.ID
+	var saved map[string]json.RawMessage
+	var id string
+	if json.Unmarshal(body, &saved) != nil || json.Unmarshal(saved["id"], &id) != nil {
+		return ""
+	}
+	return id
 }
 
 func isBatchPath(p string) bool {
