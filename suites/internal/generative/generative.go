@@ -124,6 +124,7 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	start := time.Now()
 	client := boundedClient(cfg.RequestTimeout)
 	ch, err := probe(ctx, cfg, client)
+	stats.Requests += len(ch.sent)
 	var nr *noReply
 	if errors.As(err, &nr) { // the target hung on a probe: that is the finding
 		stats.Disagreements++
@@ -195,7 +196,8 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 		}
 		if problems != nil {
 			stats.Disagreements++
-			f, err := shrink(ctx, cfg, client, &stats, canonical(steps, prefix))
+			drawn := &Finding{Steps: steps, Sent: s.log, Problems: problems}
+			f, err := shrink(ctx, cfg, client, &stats, canonical(steps, prefix), drawn, tell)
 			if err != nil {
 				return nil, stats, err
 			}

@@ -2,9 +2,11 @@ package generative
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,8 +98,64 @@ func TestAnExchangeWithNoReplyIsAFindingWithinTheBound(t *testing.T) {
 	if last := f.Sent[len(f.Sent)-1]; last.Method != "POST" || last.Path != "/1/batch" {
 		t.Errorf("the last exchange is %s %s, not the batch that got no reply", last.Method, last.Path)
 	}
-	if took := time.Since(start); took > 30*time.Second || stats.Disagreements != 1 {
-		t.Errorf("took %s, %d disagreements", took, stats.Disagreements)
+	if took := time.Since(start); took > 30*time.Second || stats.Disagreements != 1 || stats.Requests == 0 {
+		t.Errorf("took %s, %d disagreements, %d requests", took, stats.Disagreements, stats.Requests)
+	}
+}
+
+// A target that hangs on the probe's first request is a finding too, not
+// an error of the kit.
+func TestAHangOnTheFirstRequestIsAFinding(t *testing.T) {
+	hang := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && !defect.IsBatch(r.URL.Path) {
+				io.Copy(io.Discard, r.Body) // so that net/http sees the client go
+				<-r.Context().Done()
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(hang(mustMock(t, spec.Doc)))
+	defer srv.Close()
+	f, stats, err := Run(context.Background(), Config{Target: srv.URL, Profile: spec.Doc, MaxBatch: 10,
+		Auths: []model.Auth{{User: "anonymous"}}, Prefix: "f", Seed: 1, Sequences: 1, Steps: 5, Budget: time.Minute,
+		RequestTimeout: 200 * time.Millisecond})
+	if err != nil || f == nil || !strings.Contains(f.Problem(), "no reply") || len(f.Sent) != 1 || stats.Requests != 1 {
+		t.Fatalf("finding %+v, stats %+v, error %v", f, stats, err)
+	}
+}
+
+// A disagreement that does not show again on a replay is reported as it
+// was first seen: what disagreed, and the exchanges that showed it.
+func TestADisagreementThatDoesNotReplayKeepsWhatShowedIt(t *testing.T) {
+	var once sync.Once
+	flaky := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/1/data/") && strings.Count(r.URL.Path, "/") == 3 {
+				answered := false
+				once.Do(func() {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusOK)
+					io.WriteString(w, `{"total":999,"results":[]}`)
+					answered = true
+				})
+				if answered {
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(flaky(mustMock(t, spec.Doc)))
+	defer srv.Close()
+	f, _, err := Run(context.Background(), Config{Target: srv.URL, Profile: spec.Doc, MaxBatch: 10,
+		Auths: []model.Auth{{User: "anonymous"}}, Prefix: "r", Seed: 1, Sequences: 3, Steps: 30, Budget: time.Minute, Every: 5})
+	if err != nil || f == nil {
+		t.Fatalf("finding %+v, error %v", f, err)
+	}
+	if !strings.Contains(f.Problem(), "999") || !strings.Contains(f.Problem(), "did not show again") || len(f.Sent) == 0 {
+		t.Errorf("the report lost what disagreed: %s (%d exchanges)", f.Problem(), len(f.Sent))
 	}
 }
 

@@ -41,11 +41,14 @@ func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error
 		}
 	}
 	ch.auths = cfg.Auths
-	if status, body, err := p.do(cfg.Target, "POST", "/1/data/"+p.typ+"?id=p", "{}", ""); err != nil || status >= 300 {
-		if err == nil && p.auth == "" && (status == http.StatusUnauthorized || status == http.StatusForbidden) {
-			return ch, ErrNoCaller
-		}
-		return ch, fmt.Errorf("probing the target: a creation answered %d %s (%v)", status, body, err)
+	status, body, err := p.do(cfg.Target, "POST", "/1/data/"+p.typ+"?id=p", "{}", "")
+	switch {
+	case err != nil:
+		return ch, err // no reply: a finding of its own
+	case status >= 300 && p.auth == "" && (status == http.StatusUnauthorized || status == http.StatusForbidden):
+		return ch, ErrNoCaller
+	case status >= 300:
+		return ch, fmt.Errorf("probing the target: a creation answered %d %s", status, body)
 	}
 	defer p.do(cfg.Target, "DELETE", "/1/data/"+p.typ, "", "")
 	if p.auth != "" {
@@ -60,11 +63,18 @@ func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error
 		return ch, nil
 	}
 	for _, path := range []string{"/v1/data/" + p.typ + "/p", "/1/data/" + p.typ + "/p/"} {
-		if status, _, err := p.do(cfg.Target, "GET", path, "", ""); err != nil || status != 200 {
+		status, _, err := p.do(cfg.Target, "GET", path, "", "")
+		if err != nil {
+			return ch, err
+		}
+		if status != 200 {
 			ch.gen.NoAliases = true
 		}
 	}
-	status, body, err := p.do(cfg.Target, "POST", "/1/batch", `[{"method":"get","path":"/1/data/`+p.typ+`/p"}]`, "")
+	status, body, err = p.do(cfg.Target, "POST", "/1/batch", `[{"method":"get","path":"/1/data/`+p.typ+`/p"}]`, "")
+	if err != nil {
+		return ch, err
+	}
 	sp, perr := spec.LoadProfile(cfg.Profile)
 	if perr != nil {
 		return ch, perr
@@ -72,7 +82,11 @@ func probe(ctx context.Context, cfg Config, client *http.Client) (choices, error
 	if results, _ := sp.Wire.Results(body); err != nil || status != 200 || len(results) != 1 || spec.ResultStatus(results[0]) != 200 {
 		ch.gen.NoAliases = true
 	}
-	if status, _, err := p.do(cfg.Target, "POST", "/1/batch?stopOnError=maybe", "[]", ""); err != nil || status != 400 {
+	status, _, err = p.do(cfg.Target, "POST", "/1/batch?stopOnError=maybe", "[]", "")
+	if err != nil {
+		return ch, err
+	}
+	if status != 400 {
 		ch.gen.StopOnErrorTrueFalse = true
 	}
 	return ch, nil

@@ -27,6 +27,7 @@ type shrinker struct {
 	ctx      context.Context
 	cfg      Config
 	client   *http.Client
+	tell     func() // the run's progress
 	stats    *Stats
 	deadline time.Time
 	tries    int
@@ -37,16 +38,18 @@ type shrinker struct {
 // shrink reduces a sequence that disagreed: drops steps, then batch items,
 // then payload fields, as long as what is left still disagrees; it replays
 // the result once more for its exchanges.
-func shrink(ctx context.Context, cfg Config, client *http.Client, stats *Stats, steps []*model.Step) (*Finding, error) {
-	sh := &shrinker{ctx: ctx, cfg: cfg, client: client, stats: stats, deadline: time.Now().Add(max(cfg.Budget, 10*time.Second))}
+// drawn is the disagreement as the sequence first showed it, reported
+// as it is when no replay shows it again; tell is the run's progress.
+func shrink(ctx context.Context, cfg Config, client *http.Client, stats *Stats, steps []*model.Step, drawn *Finding, tell func()) (*Finding, error) {
+	sh := &shrinker{ctx: ctx, cfg: cfg, client: client, stats: stats, tell: tell, deadline: time.Now().Add(max(cfg.Budget, 10*time.Second))}
 	ok, err := sh.try(steps)
 	if err != nil {
 		return nil, err
 	}
 	if !ok { // a disagreement that does not replay: report the sequence as drawn
-		sh.best = steps
-		sh.found = &Finding{Steps: steps, Problems: []disagreement{{Text: "the disagreement did not show again on a replay of the sequence: it depends on timing or on the target's earlier state"}}}
-		return sh.found, nil
+		f := *drawn
+		f.Problems = append(slices.Clone(drawn.Problems), disagreement{Text: "this did not show again on a replay of the sequence: it depends on timing or on the target's earlier state"})
+		return &f, nil
 	}
 	for _, pass := range []func() error{sh.dropSteps, sh.dropItems, sh.dropFields, sh.dropSteps} {
 		if err := pass(); err != nil {
@@ -64,6 +67,7 @@ func (sh *shrinker) try(steps []*model.Step) (bool, error) {
 		return false, nil
 	}
 	sh.tries++
+	sh.tell()
 	s, err := newSession(sh.ctx, sh.cfg, sh.client, sh.stats)
 	if err != nil {
 		return false, err
