@@ -1,6 +1,7 @@
 package summary
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -112,6 +113,12 @@ func Build(run Run, rules []Rule, report types.Report, version string) Results {
 		res.Verdict = VerdictIncomplete
 	case res.Counts.Fail > 0:
 		res.Verdict = VerdictFails
+	case res.nothingChecked():
+		// No rule's spec ran, nor did the generative mode pass: a run that
+		// judged nothing is no pass (a label filter of a mode that was
+		// skipped, every spec waiting for a setting).
+		res.Verdict = VerdictIncomplete
+		res.Problems = append(res.Problems, "no rule was checked: "+cmp.Or(res.uncheckedList(false), "every spec was left out"))
 	default:
 		res.Verdict = VerdictConforms
 	}
@@ -128,6 +135,15 @@ func carried(s types.SpecReport, rules []Rule) bool {
 		}
 	}
 	return false
+}
+
+// nothingChecked reports whether no rule had a spec that ran, and the
+// generative mode passed no sequence either.
+func (r Results) nothingChecked() bool {
+	if r.Generative != nil && r.Generative.Outcome == Pass {
+		return false
+	}
+	return r.Counts.Pass+r.Counts.Fail+r.Counts.NotMet == 0
 }
 
 // checked counts the MUST rules some spec checked.
@@ -228,6 +244,13 @@ func (r Results) VerdictLine() string {
 	var line string
 	switch r.Verdict {
 	case VerdictIncomplete:
+		if r.NotRun == 0 && r.nothingChecked() {
+			line = "**incomplete**: no rule was checked"
+			if l := r.uncheckedList(false); l != "" {
+				line += "; not checked: " + l
+			}
+			return line
+		}
 		line = fmt.Sprintf("**incomplete**: %d specs not run", r.NotRun)
 		if r.Counts.Fail > 0 {
 			line += fmt.Sprintf("; %d FAIL among those checked", r.Counts.Fail)

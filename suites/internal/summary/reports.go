@@ -97,6 +97,8 @@ func (r Results) Consistent() error {
 		return fmt.Errorf("summary: the verdict %q with %d failures", r.Verdict, c.Fail)
 	case c.Outside > len(r.Problems):
 		return fmt.Errorf("summary: %d failures outside the rules, %d problems listed", c.Outside, len(r.Problems))
+	case r.Verdict == VerdictConforms && r.nothingChecked():
+		return fmt.Errorf("summary: the verdict %q, and no rule was checked", r.Verdict)
 	case r.Conforms != (r.Verdict == VerdictConforms):
 		return fmt.Errorf("summary: conforms %v beside the verdict %q", r.Conforms, r.Verdict)
 	}

@@ -185,3 +185,27 @@ func TestEveryRunsReportsAgreeWithTheirCounts(t *testing.T) {
 		}
 	}
 }
+
+// A run that checked nothing (every spec waited for a setting, or was
+// left out, and the generative mode was skipped) is no pass: it says so,
+// and fails the gate.
+func TestARunThatCheckedNothingIsNoPass(t *testing.T) {
+	var specs []types.SpecReport
+	for _, r := range twoRules {
+		s := it("spec of "+r.ID, types.SpecStateSkipped, []string{r.ID, "must"})
+		s.Failure.Message = "needs the caller's credentials: set --username and --password"
+		specs = append(specs, s)
+	}
+	gen := it("are answered as the reference answers them", types.SpecStateSkipped, []string{"generative"},
+		entryOf(EntryGenerative, GenerativeRun{Seed: 5, Replay: "x"}))
+	gen.Failure.Message = "needs the caller's credentials: set --username and --password"
+	rep := types.Report{SuiteSucceeded: true, SpecReports: append(specs, gen)}
+	r := Build(Run{Profile: spec.Doc}, Rules(twoRules, rep), rep, "v1")
+	if r.Conforms || r.Verdict != VerdictIncomplete || !strings.Contains(r.PlainVerdict(), "no rule was checked") ||
+		!strings.Contains(r.PlainVerdict(), "give --username, --password") {
+		t.Errorf("%q: %s", r.Verdict, r.PlainVerdict())
+	}
+	if err := r.Consistent(); err != nil {
+		t.Error(err)
+	}
+}
