@@ -52,18 +52,21 @@ func newClient(base string, cfg config.Config) (*client, error) {
 		base: strings.TrimSuffix(base, "/"),
 		cfg:  cfg,
 	}
-	c.checker = &exchange.Checker{Spec: sp, Next: boundedTransport(cfg.RequestTimeout),
+	c.checker = &exchange.Checker{Spec: sp, Next: boundedTransport(cfg.RequestTimeout, base),
 		Timeout: cfg.RequestTimeout, MaxReply: cfg.MaxReply, Judge: c.findings.judge}
 	c.http = &http.Client{Transport: c.checker, CheckRedirect: sameHostRedirects}
 	c.health.deadline = time.Now().Add(cfg.RunTimeout)
+	if u, err := url.Parse(c.base); err == nil {
+		c.health.own = u.Host
+	}
 	return c, nil
 }
 
 // boundedTransport is the default transport with each step bounded too,
 // so that a step that hangs says which it was.
-func boundedTransport(timeout time.Duration) *http.Transport {
+func boundedTransport(timeout time.Duration, target string) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = backends.Dial(&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}) // *.localhost on loopback
+	t.DialContext = backends.Dial(&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}, target) // *.localhost where the target is
 	t.TLSHandshakeTimeout = timeout
 	t.ResponseHeaderTimeout = timeout
 	t.ExpectContinueTimeout = time.Second
@@ -152,8 +155,7 @@ func (c *client) exchange(req *http.Request) reply {
 // do1 sends one request, unless the target is taken as down, and reads
 // the reply, which the checker has already read whole within its bounds.
 func (c *client) do1(req *http.Request) (reply, error) {
-	route := routeOf(req)
-	if down := c.health.down(route); down != "" {
+	if down := c.health.down(req); down != "" {
 		return reply{}, errNotSent{down}
 	}
 	ctx, cancel := context.WithDeadline(req.Context(), c.health.deadline)
@@ -163,10 +165,10 @@ func (c *client) do1(req *http.Request) (reply, error) {
 		if time.Now().After(c.health.deadline) {
 			err = fmt.Errorf("%s %s: the run's deadline (--run-timeout=%s) passed while waiting for the reply", req.Method, req.URL.RequestURI(), c.cfg.RunTimeout)
 		}
-		c.health.note(route, err)
+		c.health.note(req, err)
 		return reply{}, unwrapURLError(err)
 	}
-	c.health.note(route, nil)
+	c.health.note(req, nil)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, err

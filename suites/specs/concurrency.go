@@ -83,7 +83,7 @@ func concurrencyConfig(name string) (concurrency.Config, uint64) {
 			auths = append(auths, model.Auth{Header: credentials.Basic(u[0], u[1]), User: u[0]})
 		}
 	}
-	transport := boundedTransport(cfg.RequestTimeout)
+	transport := boundedTransport(cfg.RequestTimeout, target.base)
 	transport.MaxIdleConnsPerHost = cfg.ConcClients
 	return concurrency.Config{Target: target.base, Profile: cfg.Profile, Clients: cfg.ConcClients, Ops: cfg.ConcOps,
 		Budget: min(cfg.ConcBudget, time.Until(target.health.deadline)), Seed: seed, Types: []string{target.freshType(name), target.freshType(name)}, Auths: auths,

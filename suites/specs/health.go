@@ -26,36 +26,47 @@ const maxNoReply = 5
 // /1/batch, /1/data, ...) that gave no reply maxNoReply times in a row:
 // the requests to it are not sent, and a spec that would send one is not
 // run. An answer in between ends a row: a proxy that never answers one
-// kind of body fails the specs that send it, and no others.
+// kind of body fails the specs that send it, and no others. A backend's
+// host beside the target's own (--backend-hosts) is judged apart: one that
+// cannot be reached is down alone, and says which setting names it.
 type health struct {
 	deadline time.Time // the run's: past it, the specs left are not run
+	own      string    // the target's own host
 
 	mu      sync.Mutex
-	inRow   int               // exchanges in a row with no reply, any route
+	inRow   int               // exchanges in a row with no reply to the target's own host
 	byRoute map[string]int    // the same, per route
-	routes  map[string]string // why each route down is taken as down
+	routes  map[string]string // why each route, or backend host, down is taken as down
 	why     string            // why the target is taken as down; "" while it is not
 }
 
 // note counts an exchange's failure to get a reply on its route; a reply,
 // or a reply that breaks the spec, is an answer, which ends a row of
 // failures.
-func (h *health) note(route string, err error) {
+func (h *health) note(req *http.Request, err error) {
 	var v *exchange.SpecError
+	route, backend := h.routeOf(req)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.byRoute == nil {
 		h.byRoute, h.routes = map[string]int{}, map[string]string{}
 	}
 	if err == nil || errors.As(err, &v) {
-		h.inRow, h.byRoute[route] = 0, 0
+		h.byRoute[route] = 0
+		if backend == "" {
+			h.inRow = 0
+		}
 		return
 	}
-	h.inRow++
 	h.byRoute[route]++
+	if backend == "" {
+		h.inRow++
+	}
 	var nr *exchange.NoReply
 	switch {
 	case h.why != "":
+	case errors.As(err, &nr) && nr.Unreachable && backend != "":
+		h.routes[backend] = fmt.Sprintf("the backend host %s cannot be reached (check --backend-hosts): %s", backend, unwrapURLError(err))
 	case errors.As(err, &nr) && nr.Unreachable:
 		h.why = fmt.Sprintf("the target is down: %s", unwrapURLError(err))
 	case h.inRow >= maxNoReply:
@@ -65,34 +76,44 @@ func (h *health) note(route string, err error) {
 	}
 }
 
-// down says why the target, or the route, is taken as down, or "".
-func (h *health) down(route string) string {
+// down says why the target, the request's route, or its backend host, is
+// taken as down, or "".
+func (h *health) down(req *http.Request) string {
+	route, backend := h.routeOf(req)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return cmp.Or(h.why, h.routes[route])
+	return cmp.Or(h.why, h.routes[route], h.routes[backend])
+}
+
+// routeOf names a request's route for health: its method and its path's
+// first two segments ("POST /1/batch", "PUT /1/data"), after the host when
+// it is a backend's beside the target's own; backend is that host, or "".
+func (h *health) routeOf(req *http.Request) (route, backend string) {
+	p := req.URL.Opaque
+	if p == "" {
+		p = req.URL.Path
+	}
+	segs := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 3)
+	route = req.Method + " /" + strings.Join(segs[:min(2, len(segs))], "/")
+	if host := req.URL.Host; host != "" && !strings.EqualFold(host, h.own) {
+		return host + " " + route, host
+	}
+	return route, ""
 }
 
 // notRun says why the running spec is not to run: the target is down,
 // or the run's time is up; "" when it may run.
 func (h *health) notRun(runTimeout time.Duration) string {
-	if why := h.down(""); why != "" {
+	h.mu.Lock()
+	why := h.why
+	h.mu.Unlock()
+	if why != "" {
 		return summary.NotRunPrefix + why
 	}
 	if time.Now().After(h.deadline) {
 		return fmt.Sprintf("%sthe run's deadline passed (--run-timeout=%s)", summary.NotRunPrefix, runTimeout)
 	}
 	return ""
-}
-
-// routeOf names a request's route for health: its method and its path's
-// first two segments ("POST /1/batch", "PUT /1/data").
-func routeOf(req *http.Request) string {
-	p := req.URL.Opaque
-	if p == "" {
-		p = req.URL.Path
-	}
-	segs := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 3)
-	return req.Method + " /" + strings.Join(segs[:min(2, len(segs))], "/")
 }
 
 // errNotSent is a request not sent, its route or the target being down: the

@@ -2,6 +2,8 @@ package specs
 
 import (
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,27 +29,59 @@ func TestTheDefaultsBoundAHungTargetWithinFiveMinutes(t *testing.T) {
 // it, and takes nothing down.
 func TestARowOfUnansweredExchangesTakesItsRouteDown(t *testing.T) {
 	hung := &exchange.NoReply{Err: errors.New("no reply within 1s")}
-	var h health
-	for range 3 * maxNoReply {
-		h.note("POST /1/batch", hung)
-		h.note("POST /1/batch", nil)
+	req := func(method, url string) *http.Request {
+		r, err := http.NewRequest(method, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
 	}
-	if why := h.down("POST /1/batch"); why != "" {
+	batch, data, put := req("POST", "http://t:1/1/batch"), req("GET", "http://t:1/1/data/x"), req("PUT", "http://t:1/1/data/x/y")
+	h := health{own: "t:1"}
+	for range 3 * maxNoReply {
+		h.note(batch, hung)
+		h.note(batch, nil)
+	}
+	if why := h.down(batch); why != "" {
 		t.Fatalf("answers between the failures, yet the batch route is down: %s", why)
 	}
 	for range maxNoReply {
-		h.note("POST /1/batch", hung)
-		h.note("GET /1/data", nil)
+		h.note(batch, hung)
+		h.note(data, nil)
 	}
-	if h.down("POST /1/batch") == "" || h.down("GET /1/data") != "" || h.down("") != "" {
+	if h.down(batch) == "" || h.down(data) != "" || h.why != "" {
 		t.Fatalf("after %d failures in a row on the batch route, others answering: batch %q, data %q, target %q",
-			maxNoReply, h.down("POST /1/batch"), h.down("GET /1/data"), h.down(""))
+			maxNoReply, h.down(batch), h.down(data), h.why)
 	}
-	var g health
+	g := health{own: "t:1"}
 	for i := range maxNoReply {
-		g.note([]string{"GET /1/data", "PUT /1/data"}[i%2], hung)
+		g.note([]*http.Request{data, put}[i%2], hung)
 	}
-	if g.down("") == "" || g.down("DELETE /1/data") == "" {
+	if g.why == "" || g.down(req("DELETE", "http://t:1/1/data/x")) == "" {
 		t.Fatal("no reply to anything, and the target is not taken as down")
+	}
+}
+
+// A backend's host that cannot be reached (a wrong --backend-hosts, no
+// wildcard DNS) is down alone, saying which setting names it; the target's
+// own host and the other backends go on.
+func TestAnUnreachableBackendHostIsDownAlone(t *testing.T) {
+	unreachable := &exchange.NoReply{Err: errors.New("no such host"), Unreachable: true}
+	h := health{own: "staging.example.com"}
+	a, err := http.NewRequest("GET", "https://a.staging.example.com/1/data/t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := http.NewRequest("GET", "https://b.staging.example.com/1/data/t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := http.NewRequest("GET", "https://staging.example.com/1/data/t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.note(a, unreachable)
+	if why := h.down(a); !strings.Contains(why, "--backend-hosts") || h.down(b) != "" || h.down(own) != "" || h.why != "" {
+		t.Errorf("a: %q, b: %q, own: %q, target: %q", why, h.down(b), h.down(own), h.why)
 	}
 }

@@ -52,7 +52,7 @@ type runTypes struct {
 func leaseTypes(c *client) *runTypes {
 	holder, _ := os.Hostname()
 	holder = fmt.Sprintf("%s pid %d %s", holder, os.Getpid(), strings.ToLower(rand.Text()[:8]))
-	pool := &typepool.Pool{Client: &http.Client{Transport: boundedTransport(c.cfg.RequestTimeout), Timeout: c.cfg.RequestTimeout},
+	pool := &typepool.Pool{Client: &http.Client{Transport: boundedTransport(c.cfg.RequestTimeout, c.base), Timeout: c.cfg.RequestTimeout},
 		Base: c.base, User: c.cfg.Username, Password: c.cfg.Password, Holder: holder, Hold: c.cfg.RunTimeout + leaseMargin}
 	ctx, cancel := context.WithDeadline(context.Background(), c.health.deadline)
 	defer cancel()

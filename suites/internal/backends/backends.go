@@ -82,13 +82,18 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Dial dials as d does, but a *.localhost name on loopback, as RFC 6761
-// has every resolver do and Go's does not: a backend of a local target is
-// reached at the target's own address.
-func Dial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// Dial dials as d does, but a *.localhost name at the target's own
+// address when the target is on loopback (127.0.0.1, [::1], localhost), as
+// RFC 6761 has every resolver take such names to loopback and Go's does
+// not: a backend of a local target is reached where the target is.
+func Dial(d *net.Dialer, target string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	at := "127.0.0.1"
+	if u, err := url.Parse(target); err == nil && IsLoopback(u.Hostname()) && !strings.HasSuffix(strings.ToLower(u.Hostname()), ".localhost") {
+		at = u.Hostname()
+	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if host, port, err := net.SplitHostPort(addr); err == nil && strings.HasSuffix(strings.ToLower(strings.TrimSuffix(host, ".")), ".localhost") {
-			addr = net.JoinHostPort("127.0.0.1", port)
+			addr = net.JoinHostPort(at, port)
 		}
 		return d.DialContext(ctx, network, addr)
 	}

@@ -51,7 +51,7 @@ func TestALocalhostNameIsDialedOnLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := &http.Client{Transport: &http.Transport{DialContext: Dial(&net.Dialer{})}}
+	client := &http.Client{Transport: &http.Transport{DialContext: Dial(&net.Dialer{}, srv.URL)}}
 	resp, err := client.Get("http://alpha.localhost:" + port + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -61,4 +61,28 @@ func TestALocalhostNameIsDialedOnLoopback(t *testing.T) {
 	if err != nil || string(body) != "alpha.localhost:"+port {
 		t.Errorf("the server saw Host %q (%v)", body, err)
 	}
+}
+
+// A target on IPv6 loopback has its backends reached there, not on
+// 127.0.0.1, where nothing may listen.
+func TestALocalhostNameIsDialedWhereTheTargetIs(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Host) }))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{DialContext: Dial(&net.Dialer{}, srv.URL)}}
+	resp, err := client.Get("http://alpha.localhost:" + port + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 }

@@ -122,7 +122,7 @@ type Stats struct {
 func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	var stats Stats
 	start := time.Now()
-	client := boundedClient(cfg.RequestTimeout)
+	client := boundedClient(cfg.RequestTimeout, cfg.Target)
 	ch, err := probe(ctx, cfg, client)
 	stats.Requests += len(ch.sent)
 	var nr *noReply
@@ -218,9 +218,9 @@ func (e *noReply) Unwrap() error { return e.err }
 // boundedClient is the client of the target: each exchange within timeout,
 // no redirect followed (the API redirects nothing, and a redirect elsewhere
 // would take the run's credentials along).
-func boundedClient(timeout time.Duration) *http.Client {
+func boundedClient(timeout time.Duration, target string) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = backends.Dial(&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}) // *.localhost on loopback
+	t.DialContext = backends.Dial(&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}, target) // *.localhost where the target is
 	if timeout > 0 {
 		t.TLSHandshakeTimeout, t.ResponseHeaderTimeout = timeout, timeout
 	}
