@@ -35,9 +35,12 @@ func NamesField(msg string, fields []string, item []byte) bool {
 }
 
 // NamesRequest reports whether msg, saying how to write an item, names
-// the method (in any letter case) and the path it meant.
-func NamesRequest(msg, method, path string) bool {
-	return strings.Contains(strings.ToUpper(msg), strings.ToUpper(method)) && strings.Contains(msg, path)
+// the method (in any letter case) and the path it meant, outside any echo
+// of item: a message that only quotes the item back says nothing of how
+// to write it.
+func NamesRequest(msg, method, path string, item []byte) bool {
+	rest := withoutEcho(msg, item)
+	return strings.Contains(strings.ToUpper(rest), strings.ToUpper(method)) && strings.Contains(rest, path)
 }
 
 // withoutEcho is msg with the item taken out where it quotes it: as sent,

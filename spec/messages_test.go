@@ -38,12 +38,13 @@ func TestAnItemsMessageIsReadByItsStructure(t *testing.T) {
 		t.Error("one of two fields at fault is named")
 	}
 	for msg, want := range map[string]bool{
-		`batch item [2]: looks like a method: write {"method": "POST", "path": "/v1/data/product"}`: true,
-		`item 2: write {"method":"post","path":"/v1/data/product"}`:                                 true,
-		`item 2: a key looks like a method; use "method" and "path"`:                                false,
-		`item 2: write {"method":"POST","path":"/1/data/product"}`:                                  false,
+		`batch item [2]: looks like a method: write {"method": "POST", "path": "/v1/data/product"}`:  true,
+		`item 2: write {"method":"post","path":"/v1/data/product"}`:                                  true,
+		`item 2: a key looks like a method; use "method" and "path"`:                                 false,
+		`item 2: write {"method":"POST","path":"/1/data/product"}`:                                   false,
+		`item 2: field [method] missing in {"POST":"/v1/data/product","body":{"name":"Mobby Dick"}}`: false,
 	} {
-		if got := NamesRequest(msg, "POST", "/v1/data/product"); got != want {
+		if got := NamesRequest(msg, "POST", "/v1/data/product", []byte(`{"POST":"/v1/data/product","body":{"name":"Mobby Dick"}}`)); got != want {
 			t.Errorf("NamesRequest(%q) = %v, want %v", msg, got, want)
 		}
 	}

@@ -32,6 +32,7 @@ func broken() []variant {
 		{name: "a nested GET answered 405", wrap: defect.NestedGET405, breaks: []string{"ERR-6"}},
 		{name: "a method that is no token answered 405", wrap: defect.TokenlessMethod405, breaks: []string{"ERR-4"}},
 		{name: "item errors without their index, the item echoed", wrap: defect.ItemErrorsWithoutIndex, breaks: []string{"ERR-4"}},
+		{name: "the page's mistake refused without how to write it, the item echoed", wrap: defect.ItemHintEchoed, breaks: []string{"ERR-4"}},
 		{name: "from and size beyond 32 bits taken", wrap: defect.ClampFromSize, breaks: []string{"DATA-5"}},
 		{name: "version 0 read as no version", wrap: defect.VersionZeroIgnored, breaks: []string{"DATA-5"}},
 		// One DATA-1 slip in every object: reported under DATA-1, not under the rule of each spec that reads one.

@@ -116,10 +116,13 @@ var _ = Describe("Failed sub-requests", func() {
 	// The page's own third item: its message says how to write it, which
 	// it does by naming the method and the path the item meant.
 	It("written as the page's third item says how to write it", rule("ERR-4"), func() {
-		res := target.batch("", sub{"POST": "/v1/data/product", "body": obj{"name": "Mobby Dick"}}).Results()
+		item := sub{"POST": "/v1/data/product", "body": obj{"name": "Mobby Dick"}}
+		res := target.batch("", item).Results()
 		Expect(statuses(res)).To(Equal([]int{400}))
 		msg := expectEnvelope(res[0].Body, http.StatusBadRequest)
-		Expect(spec.NamesRequest(msg, "POST", "/v1/data/product")).To(BeTrue(),
+		raw, err := json.Marshal(item)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(spec.NamesRequest(msg, "POST", "/v1/data/product", raw)).To(BeTrue(),
 			"the message %q says how to write the item, naming its method POST and its path /v1/data/product", msg)
 	})
 

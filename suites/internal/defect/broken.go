@@ -69,6 +69,24 @@ func ItemErrorsWithoutIndex(next http.Handler) http.Handler {
 	})(next)
 }
 
+// ItemHintEchoed refuses the page's own mistake ({"POST": "/v1/data/..."})
+// naming its index and field but not how to write it: the item quoted
+// back is all the message holds of the method and path: ERR-4.
+func ItemHintEchoed(next http.Handler) http.Handler {
+	return EditResults(func(item map[string]any, result json.RawMessage) json.RawMessage {
+		v, _ := Decode(result)
+		m, _ := v.(map[string]any)
+		e, _ := m["error"].(map[string]any)
+		msg, _ := e["message"].(string)
+		head, _, ok := strings.Cut(msg, "; this item has a key")
+		if e == nil || !ok {
+			return result
+		}
+		e["message"] = head + " in " + string(Compact(item))
+		return Compact(m)
+	})(next)
+}
+
 // DocWordingOfMissingDelete, for the spacedog-2016 profile, words a DELETE
 // of a missing object as the doc profile does: ERR-7.
 func DocWordingOfMissingDelete(next http.Handler) http.Handler {

@@ -191,7 +191,7 @@ func (c *comparer) failure(a at, ts int, got, ref any) []disagreement {
 		if len(a.fields) > 0 && !spec.NamesField(msg, a.fields, a.raw) {
 			return bad([]string{"ERR-4"}, "message %q names no field at fault (%s)", msg, strings.Join(a.fields, " or "))
 		}
-		if a.hint != nil && !spec.NamesRequest(msg, a.hint.Method, a.hint.Path) {
+		if a.hint != nil && !spec.NamesRequest(msg, a.hint.Method, a.hint.Path, a.raw) {
 			return bad([]string{"ERR-4"}, "message %q does not say how to write the item: the method %s and the path %s", msg, a.hint.Method, a.hint.Path)
 		}
 	case a.limit:
