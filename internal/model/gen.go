@@ -347,7 +347,7 @@ func (g *Gen) credentials() []Auth {
 // DATA-5 refuses: another JSON value, or, sent directly, no JSON at all.
 func (g *Gen) payload(required, item bool) []byte {
 	if !required || g.chance(88) {
-		return mustJSON(g.fields(2))
+		return mustJSON(g.fields(payloadDepth))
 	}
 	bad := []string{"", `[1,2]`, `"text"`, `42`, `true`}
 	if !item {
@@ -358,6 +358,10 @@ func (g *Gen) payload(required, item bool) []byte {
 	}
 	return nil
 }
+
+// payloadDepth is the depth a payload's fields are drawn from: a value of
+// its own top level has it, one nested in it less.
+const payloadDepth = 2
 
 // valueRange is the range of JSON values a store must keep (DATA-1),
 // which payloads draw from now and then: built once, never written.
@@ -380,7 +384,11 @@ func (g *Gen) fields(depth int) map[string]any {
 
 func (g *Gen) value(depth int) any {
 	if g.chance(10) {
-		return pick(g.r, valueRange...).Value // escapes, beyond the BMP, big numbers, deep, wide...
+		v := pick(g.r, valueRange...) // escapes, beyond the BMP, big numbers, deep, wide...
+		if v.Name != "nested" || depth >= payloadDepth {
+			return v.Value
+		}
+		// Within a field, the deep value would nest past jsonvalue.Depth.
 	}
 	switch g.r.IntN(8) {
 	case 0:

@@ -1,8 +1,10 @@
 package model
 
 import (
+	"encoding/json"
 	"testing"
 
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -175,4 +177,39 @@ func TestAGeneratorWorksWithOneCaller(t *testing.T) {
 	if _, err := New(Config{Auths: []Auth{}}); err == nil {
 		t.Error("a model with no caller at all was made")
 	}
+}
+
+// Payloads nest no deeper than jsonvalue.Depth, the depth SpaceDog's own
+// server took and the docs promise; the deep value is drawn at the top.
+func TestPayloadsNestNoDeeperThanTheRange(t *testing.T) {
+	m := newModel(t, spec.Doc)
+	gen := NewGen(m, 11)
+	deepest := 0
+	for range 20000 {
+		var v any
+		if err := json.Unmarshal(gen.payload(true, false), &v); err != nil {
+			continue // a payload DATA-5 refuses
+		}
+		deepest = max(deepest, depthOf(v))
+	}
+	if deepest > jsonvalue.Depth || deepest < jsonvalue.Depth {
+		t.Errorf("payloads nest %d deep, want %d at most and reached", deepest, jsonvalue.Depth)
+	}
+}
+
+func depthOf(v any) int {
+	d := 0
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			d = max(d, depthOf(e))
+		}
+		return d + 1
+	case []any:
+		for _, e := range x {
+			d = max(d, depthOf(e))
+		}
+		return d + 1
+	}
+	return 0
 }
