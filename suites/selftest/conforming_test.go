@@ -60,6 +60,7 @@ func choosing() []variant {
 			{name: "the query string read before the route", wrap: defect.QueryBeforeRoute},
 			{name: "ids of letters and digits only", cfg: mockserver.Config{NewID: alnum}, wrap: narrow},
 			{name: "ids of any characters but / and \\", wrap: defect.WideIDs()},
+			{name: "locations escaping ~ as %7e", wrap: defect.LocationsEscapingTilde},
 		} {
 			v.name, v.profile, v.cfg.Profile = v.name+", "+profile, profile, profile
 			out = append(out, v)

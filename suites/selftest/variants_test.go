@@ -241,6 +241,12 @@ func choiceChecks() []struct {
 				t.Errorf("in a batch: %s", body)
 			}
 		}},
+		{"locations escaping ~ as %7e", func(t *testing.T, do doer) {
+			_, body := do("POST", "/1/data/t?id=x.y~z", "{}")
+			if !strings.Contains(body, `/1/data/t/x.y%7ez"`) {
+				t.Errorf("a location as the mock writes it: %s", body)
+			}
+		}},
 		{"ids of any characters but / and \\", func(t *testing.T, do doer) {
 			resp, body := do("POST", "/1/data/t?id=.dot", `{"n":1}`)
 			if resp.StatusCode >= 300 || !strings.Contains(body, `"id":".dot"`) || !strings.Contains(body, `/1/data/t/.dot"`) {

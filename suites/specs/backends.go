@@ -2,8 +2,6 @@ package specs
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -125,13 +123,8 @@ var _ = Describe("A save's location", func() {
 		GinkgoHelper()
 		loc, ok := location.(string)
 		Expect(ok).To(BeTrue(), "location is a string: %v", location)
-		got, err := url.Parse(loc)
-		Expect(err).NotTo(HaveOccurred(), "location %q", loc)
-		want, err := url.Parse(base + "/1/data/" + typ + "/" + id)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(got.Scheme).To(Equal(want.Scheme), "the scheme of location %q, for a request to %s", loc, base)
-		Expect(strings.ToLower(hostPort(got))).To(Equal(strings.ToLower(hostPort(want))), "the host and port of location %q, for a request to %s", loc, base)
-		Expect(got.EscapedPath()).To(Equal(want.EscapedPath()), "the path of location %q", loc)
+		want := base + "/1/data/" + typ + "/" + id
+		Expect(spec.SameURL(loc, want)).To(BeTrue(), "location %q, for a request to %s: want the object's URL there, %s (scheme, host, port and path)", loc, base, want)
 	}
 	check := func(c backendClient, typ string) {
 		GinkgoHelper()
@@ -157,18 +150,3 @@ var _ = Describe("A save's location", func() {
 		check(target.at(bs[0].Base), target.freshTypeIn("backendlocation", bs[0].Base))
 	})
 })
-
-// hostPort is a URL's host with its port, the scheme's default written
-// out, so that https://h and https://h:443 compare equal.
-func hostPort(u *url.URL) string {
-	if u.Port() != "" {
-		return u.Host
-	}
-	switch u.Scheme {
-	case "https":
-		return u.Host + ":443"
-	case "http":
-		return u.Host + ":80"
-	}
-	return u.Host
-}

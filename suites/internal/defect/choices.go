@@ -222,3 +222,17 @@ func rewriteIDs(rewrite func(id string) (string, bool)) Middleware {
 		}),
 	)
 }
+
+// LocationsEscapingTilde writes a location's "~" as "%7e", as Java's
+// URLEncoder does, where the mock writes it bare: the same URL (RFC 3986
+// §6.2.2), so DATA-2 holds.
+func LocationsEscapingTilde(next http.Handler) http.Handler {
+	return EveryBody(func(v any) any {
+		if m, ok := v.(map[string]any); ok {
+			if loc, ok := m["location"].(string); ok {
+				m["location"] = strings.ReplaceAll(loc, "~", "%7e")
+			}
+		}
+		return v
+	}, Compact)(next)
+}

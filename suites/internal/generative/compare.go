@@ -235,7 +235,7 @@ func (c *comparer) value(origin, where string, got, ref any) []disagreement {
 		case k == "location":
 			gs, _ := gv.(string)
 			rs, _ := r[k].(string)
-			if want := locationAt(origin, rs); !sameURL(gs, want) {
+			if want := locationAt(origin, rs); !spec.SameURL(gs, want) {
 				out = append(out, disagreement{Rules: []string{"DATA-2"}, Text: fmt.Sprintf("%s: location %q, want the object's URL where the request went, %s", where, gs, want)})
 			}
 		case k == "took":
@@ -263,29 +263,6 @@ func rulesOfMember(k string) []string {
 // origin's scheme, host and path, then the reference's location's path.
 func locationAt(origin, ref string) string {
 	return strings.TrimSuffix(origin, "/") + pathOf(ref)
-}
-
-// sameURL compares two absolute URLs: scheme and host without regard to
-// case, a default port written or not, the escaped paths exactly.
-func sameURL(a, b string) bool {
-	x, err1 := url.Parse(a)
-	y, err2 := url.Parse(b)
-	return err1 == nil && err2 == nil && x.IsAbs() && strings.EqualFold(x.Scheme, y.Scheme) &&
-		strings.EqualFold(hostPort(x), hostPort(y)) && x.EscapedPath() == y.EscapedPath()
-}
-
-// hostPort is a URL's host with its port, the scheme's default written out.
-func hostPort(u *url.URL) string {
-	if u.Port() != "" {
-		return u.Host
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return u.Host + ":443"
-	case "http":
-		return u.Host + ":80"
-	}
-	return u.Host
 }
 
 // pathOf is a URL's path, escaped as written.
