@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -45,11 +46,16 @@ type memoKey struct {
 func (p *partition) name() string { return p.typ + "/" + p.id }
 
 // partitions splits a history by object: every object an operation names,
-// each with the deletes of its type.
+// each with the deletes of its type. A request that neither changed the
+// object nor says anything of it is left out, which changes no verdict: a
+// refusal (it did not run), and a read whose answer is unknown.
 func partitions(ops []*Op) []*partition {
 	byName := map[string]*partition{}
 	var typeDeletes []*Op
 	for _, op := range ops {
+		if op.refused() || !op.answered() && op.Req.Method == http.MethodGet {
+			continue
+		}
 		if op.ID == "" {
 			typeDeletes = append(typeDeletes, op)
 			continue
@@ -104,11 +110,12 @@ func (c *Checker) step(p *partition, s model.Object, op *Op) []model.Object {
 }
 
 func (c *Checker) stepOnce(p *partition, s model.Object, op *Op) []model.Object {
-	next, problems := c.Model.TryObject(s, c.Host, p.typ, p.id, op.Req, op.Caller, op.Item, op.Status, op.Body)
-	switch {
-	case !op.answered():
+	if !op.answered() {
+		next, _ := c.Model.TryObject(s, c.Host, p.typ, p.id, op.Req, op.Caller, op.Item, model.Unanswered, nil)
 		return []model.Object{next}
-	case len(problems) > 0:
+	}
+	next, problems := c.Model.TryObject(s, c.Host, p.typ, p.id, op.Req, op.Caller, op.Item, op.Status, op.Body)
+	if len(problems) > 0 {
 		return nil
 	}
 	return []model.Object{next}
@@ -266,8 +273,11 @@ func describe(op *Op) string {
 	if op.Item >= 0 {
 		fmt.Fprintf(&b, " [item %d]", op.Item)
 	}
-	if !op.answered() {
+	switch {
+	case op.Status == model.Unanswered:
 		return b.String() + " → no answer"
+	case !op.answered():
+		return b.String() + fmt.Sprintf(" → %d, the server's answer unknown: %s", op.Status, short(op.Body, 160))
 	}
 	return b.String() + fmt.Sprintf(" → %d %s", op.Status, short(op.Body, 160))
 }
