@@ -227,3 +227,94 @@ func TestRefusalsHideNoRace(t *testing.T) {
 		}
 	}
 }
+
+// Nor does overload fail CONC-2: a refused listing or create shows
+// nothing, and a create of unknown effect may have made an object of an
+// id no answer gave. A run mostly refused is not judged.
+func TestAConformingServerBehindARateLimiterNeverFailsCONC2(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		status    int
+		every     int64
+		ran       bool
+		notJudged bool
+	}{
+		{"one in 4 refused with 429", http.StatusTooManyRequests, 4, false, false},
+		{"one in 4 answered 503 once run", http.StatusServiceUnavailable, 4, true, false},
+		{"one in 5 answered 504 once run", http.StatusGatewayTimeout, 5, true, false},
+		{"one in 4 cut off once run", 0, 4, true, false},
+		{"all but the first refused with 429", http.StatusTooManyRequests, 1, false, true},
+	} {
+		for _, profile := range spec.Profiles() {
+			t.Run(tc.name+"/"+profile, func(t *testing.T) {
+				l := limit(t, mock(t, profile), profile, tc.status, 1, tc.every, tc.ran)
+				srv := httptest.NewServer(l)
+				defer srv.Close()
+				problems, _, err := Listings(t.Context(), Config{Target: srv.URL, Profile: profile, Clients: 8, Types: []string{"conc_l"},
+					Auths: []model.Auth{{Header: model.Basic("fred"), User: "fred"}}, HTTP: &http.Client{Timeout: 10 * time.Second}})
+				if len(problems) > 0 {
+					t.Fatalf("CONC-2 failed:\n%s", ListingsProblem(problems, func(ex Exchange) string { return ex.Method + " " + ex.URL }, ""))
+				}
+				if (err != nil) != tc.notJudged {
+					t.Errorf("not judged: %v, want %v", err, tc.notJudged)
+				}
+				if l.refused.Load() == 0 {
+					t.Error("the limiter refused nothing")
+				}
+			})
+		}
+	}
+}
+
+// A listing that leaves an object out still fails CONC-2 behind a
+// limiter, whose refusals and answers of unknown effect leave the other
+// objects to count.
+func TestALostObjectFailsCONC2BehindARateLimiter(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+		for _, profile := range spec.Profiles() {
+			m := mock(t, profile)
+			loses := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodGet || r.URL.Path != "/1/data/conc_l" {
+					m.ServeHTTP(w, r)
+					return
+				}
+				rec := httptest.NewRecorder()
+				m.ServeHTTP(rec, r)
+				var l struct {
+					Total   int               `json:"total"`
+					Results []json.RawMessage `json:"results"`
+				}
+				if json.Unmarshal(rec.Body.Bytes(), &l) != nil || len(l.Results) == 0 {
+					t.Errorf("not a listing: %s", rec.Body)
+				}
+				l.Total, l.Results = l.Total-1, l.Results[1:]
+				body, _ := json.Marshal(l)
+				w.WriteHeader(rec.Code)
+				w.Write(body)
+			})
+			// The listing after all is request 26: one in 5 is not it. A
+			// 429 runs nothing; a 503 here, everything.
+			l := limit(t, loses, profile, status, 1, 5, status != http.StatusTooManyRequests)
+			srv := httptest.NewServer(l)
+			problems, _, err := Listings(t.Context(), Config{Target: srv.URL, Profile: profile, Clients: 8, Types: []string{"conc_l"},
+				Auths: []model.Auth{{Header: model.Basic("fred"), User: "fred"}}, HTTP: &http.Client{Timeout: 10 * time.Second}})
+			srv.Close()
+			if err != nil || len(problems) != 1 || !strings.Contains(problems[0].Text, "a listing sent once every write was answered: total") {
+				t.Errorf("%d, %s: a lost object: %v, %+v", status, profile, err, problems)
+			}
+		}
+	}
+}
+
+// A batch answered otherwise than 200, overload aside, still fails
+// CONC-2: its items' effects cannot be told.
+func TestABrokenBatchFailsCONC2(t *testing.T) {
+	l := limit(t, mock(t, spec.Doc), spec.Doc, http.StatusInternalServerError, 1, 5, false)
+	srv := httptest.NewServer(l)
+	defer srv.Close()
+	problems, _, err := Listings(t.Context(), Config{Target: srv.URL, Profile: spec.Doc, Clients: 8, Types: []string{"conc_l"},
+		Auths: []model.Auth{{Header: model.Basic("fred"), User: "fred"}}, HTTP: &http.Client{Timeout: 10 * time.Second}})
+	if err != nil || !slices.ContainsFunc(problems, func(p ListingProblem) bool { return strings.Contains(p.Text, "answered 500, not 200 (LIM-1)") }) {
+		t.Errorf("a batch answered 500: %v, %+v", err, problems)
+	}
+}
