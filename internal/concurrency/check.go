@@ -32,8 +32,9 @@ type partition struct {
 	ops     []*Op
 
 	// The states each operation leads to from each state met: a check
-	// tries one step many times. A timed-out check may still be stepping
-	// while the next one starts.
+	// tries one step many times. A check that timed out may still be
+	// stepping while the next one starts: every check of the object,
+	// whole or in part, steps this partition (see history), under mu.
 	mu   sync.Mutex
 	memo map[memoKey][]model.Object
 }
@@ -153,9 +154,11 @@ func (c *Checker) porcupineModel() porcupine.Model {
 	return nm.ToModel()
 }
 
-func (c *Checker) history(p *partition) []porcupine.Operation {
-	out := make([]porcupine.Operation, len(p.ops))
-	for i, op := range p.ops {
+// history is ops of partition p for Porcupine: all of them, or a part,
+// each stepped through p, whose memo they share.
+func (c *Checker) history(p *partition, ops []*Op) []porcupine.Operation {
+	out := make([]porcupine.Operation, len(ops))
+	for i, op := range ops {
 		out[i] = porcupine.Operation{ClientId: op.Client, Input: input{p, op}, Call: op.Call, Output: nil, Return: op.Return}
 	}
 	return out
@@ -199,7 +202,7 @@ func (c *Checker) Check(ops []*Op, timeout time.Duration) Verdict {
 			}
 			continue
 		}
-		switch porcupine.CheckOperationsTimeout(m, c.history(p), left) {
+		switch porcupine.CheckOperationsTimeout(m, c.history(p, p.ops), left) {
 		case porcupine.Unknown:
 			v.Undecided = append(v.Undecided, p.name())
 		case porcupine.Illegal:
@@ -246,13 +249,13 @@ func (c *Checker) timeline(m porcupine.Model, p *partition, culprit *Op) []byte 
 	if !c.Timeline {
 		return nil
 	}
-	upTo := &partition{typ: p.typ, id: p.id, memo: p.memo}
+	var upTo []*Op
 	for _, op := range p.ops {
 		if op.Call <= culprit.Return {
-			upTo.ops = append(upTo.ops, op)
+			upTo = append(upTo, op)
 		}
 	}
-	_, info := porcupine.CheckOperationsVerbose(m, c.history(upTo), timelineTimeout)
+	_, info := porcupine.CheckOperationsVerbose(m, c.history(p, upTo), timelineTimeout)
 	var b bytes.Buffer
 	if err := porcupine.Visualize(m, info, &b); err != nil {
 		return []byte(fmt.Sprintf("<!doctype html><p>Porcupine could not draw the timeline: %v</p>", err))
