@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -31,8 +32,9 @@ type partition struct {
 	ops     []*Op
 
 	// The states each operation leads to from each state met: a check
-	// tries one step many times. A timed-out check may still be stepping
-	// while the next one starts.
+	// tries one step many times. A check that timed out may still be
+	// stepping while the next one starts: every check of the object,
+	// whole or in part, steps this partition (see history), under mu.
 	mu   sync.Mutex
 	memo map[memoKey][]model.Object
 }
@@ -45,11 +47,16 @@ type memoKey struct {
 func (p *partition) name() string { return p.typ + "/" + p.id }
 
 // partitions splits a history by object: every object an operation names,
-// each with the deletes of its type.
+// each with the deletes of its type. A request that neither changed the
+// object nor says anything of it is left out, which changes no verdict: a
+// refusal (it did not run), and a read whose answer is unknown.
 func partitions(ops []*Op) []*partition {
 	byName := map[string]*partition{}
 	var typeDeletes []*Op
 	for _, op := range ops {
+		if op.refused() || !op.answered() && op.Req.Method == http.MethodGet {
+			continue
+		}
 		if op.ID == "" {
 			typeDeletes = append(typeDeletes, op)
 			continue
@@ -104,11 +111,12 @@ func (c *Checker) step(p *partition, s model.Object, op *Op) []model.Object {
 }
 
 func (c *Checker) stepOnce(p *partition, s model.Object, op *Op) []model.Object {
-	next, problems := c.Model.TryObject(s, c.Host, p.typ, p.id, op.Req, op.Caller, op.Item, op.Status, op.Body)
-	switch {
-	case !op.answered():
+	if !op.answered() {
+		next, _ := c.Model.TryObject(s, c.Host, p.typ, p.id, op.Req, op.Caller, op.Item, model.Unanswered, nil)
 		return []model.Object{next}
-	case len(problems) > 0:
+	}
+	next, problems := c.Model.TryObject(s, c.Host, p.typ, p.id, op.Req, op.Caller, op.Item, op.Status, op.Body)
+	if len(problems) > 0 {
 		return nil
 	}
 	return []model.Object{next}
@@ -146,9 +154,11 @@ func (c *Checker) porcupineModel() porcupine.Model {
 	return nm.ToModel()
 }
 
-func (c *Checker) history(p *partition) []porcupine.Operation {
-	out := make([]porcupine.Operation, len(p.ops))
-	for i, op := range p.ops {
+// history is ops of partition p for Porcupine: all of them, or a part,
+// each stepped through p, whose memo they share.
+func (c *Checker) history(p *partition, ops []*Op) []porcupine.Operation {
+	out := make([]porcupine.Operation, len(ops))
+	for i, op := range ops {
 		out[i] = porcupine.Operation{ClientId: op.Client, Input: input{p, op}, Call: op.Call, Output: nil, Return: op.Return}
 	}
 	return out
@@ -192,7 +202,7 @@ func (c *Checker) Check(ops []*Op, timeout time.Duration) Verdict {
 			}
 			continue
 		}
-		switch porcupine.CheckOperationsTimeout(m, c.history(p), left) {
+		switch porcupine.CheckOperationsTimeout(m, c.history(p, p.ops), left) {
 		case porcupine.Unknown:
 			v.Undecided = append(v.Undecided, p.name())
 		case porcupine.Illegal:
@@ -239,13 +249,13 @@ func (c *Checker) timeline(m porcupine.Model, p *partition, culprit *Op) []byte 
 	if !c.Timeline {
 		return nil
 	}
-	upTo := &partition{typ: p.typ, id: p.id, memo: p.memo}
+	var upTo []*Op
 	for _, op := range p.ops {
 		if op.Call <= culprit.Return {
-			upTo.ops = append(upTo.ops, op)
+			upTo = append(upTo, op)
 		}
 	}
-	_, info := porcupine.CheckOperationsVerbose(m, c.history(upTo), timelineTimeout)
+	_, info := porcupine.CheckOperationsVerbose(m, c.history(p, upTo), timelineTimeout)
 	var b bytes.Buffer
 	if err := porcupine.Visualize(m, info, &b); err != nil {
 		return []byte(fmt.Sprintf("<!doctype html><p>Porcupine could not draw the timeline: %v</p>", err))
@@ -266,8 +276,11 @@ func describe(op *Op) string {
 	if op.Item >= 0 {
 		fmt.Fprintf(&b, " [item %d]", op.Item)
 	}
-	if !op.answered() {
+	switch {
+	case op.Status == model.Unanswered:
 		return b.String() + " → no answer"
+	case !op.answered():
+		return b.String() + fmt.Sprintf(" → %d, the server's answer unknown: %s", op.Status, short(op.Body, 160))
 	}
 	return b.String() + fmt.Sprintf(" → %d %s", op.Status, short(op.Body, 160))
 }

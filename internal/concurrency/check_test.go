@@ -164,7 +164,7 @@ func TestAnswersAreJudgedByTheMembersRulesName(t *testing.T) {
 
 func porcupineOK(t *testing.T, m porcupine.Model, c *Checker, p *partition) bool {
 	t.Helper()
-	r := porcupine.CheckOperationsTimeout(m, c.history(p), time.Minute)
+	r := porcupine.CheckOperationsTimeout(m, c.history(p, p.ops), time.Minute)
 	if r == porcupine.Unknown {
 		t.Fatal("Porcupine timed out")
 	}

@@ -74,12 +74,17 @@ func ids(sent int64) []string {
 
 // Result is what a run did and found.
 type Result struct {
-	Requests   int // every request sent, setting up included
-	Ops        int // operations of the concurrent clients
-	Unanswered int // of those, operations whose answer never came
-	Elapsed    time.Duration
-	// NotJudged says why CONC-1 was not judged: the target breaks rules
-	// that a single client already sees, which other specs report.
+	Requests int // every request sent, setting up included
+	Ops      int // operations of the concurrent clients
+	// Of those, operations whose effect is unknown (no answer came, or an
+	// answer that says none of the server's did: see unknownEffect), and
+	// operations refused unrun (see refusal).
+	Unanswered, Refused int
+	Elapsed             time.Duration
+	// NotJudged says why CONC-1 was not judged, when no order was found
+	// wrong: the target breaks rules that a single client already sees,
+	// which other specs report, or too few of the operations were
+	// answered to show anything (see judgeable).
 	NotJudged string
 	// Broken lists batches whose answer could not be read item by item.
 	Broken  []Exchange
@@ -187,7 +192,10 @@ func (sh *Shared) Result() *Result {
 	ops := res.History.Ops()
 	res.Ops = len(ops)
 	for _, op := range ops {
-		if !op.answered() {
+		switch {
+		case op.refused():
+			res.Refused++
+		case !op.answered():
 			res.Unanswered++
 		}
 	}
@@ -197,6 +205,9 @@ func (sh *Shared) Result() *Result {
 		}
 	}
 	res.Verdict = sh.check.Check(ops, sh.cfg.CheckTimeout)
+	if res.Verdict.Finding == nil {
+		res.NotJudged = res.judgeable(ops)
+	}
 	return res
 }
 
@@ -380,13 +391,16 @@ func probe(ctx context.Context, send *Sender, check *Checker, typ string, caller
 	p := &partition{typ: typ, id: id}
 	var s model.Object
 	judge := func(op *Op) string {
-		if !op.answered() {
-			return fmt.Sprintf("%s got no answer: %s", describe(op), send.History.Exchanges()[op.Exchange].Err)
+		switch {
+		case op.Status == model.Unanswered:
+			return fmt.Sprintf("one client's %s (%s): the target leaves one client unanswered already, so it cannot be judged with many", describe(op), send.History.Exchanges()[op.Exchange].Err)
+		case op.refused() || !op.answered():
+			return fmt.Sprintf("one client's %s: the target refuses one client's requests already (a rate limit, or an overloaded server), so it cannot be judged with many", describe(op))
 		}
 		next := check.step(p, s, op)
 		if len(next) == 0 {
 			_, problems := check.Model.TryObject(s, check.Host, typ, id, op.Req, op.Caller, op.Item, op.Status, op.Body)
-			return fmt.Sprintf("one client's %s, with the object %s: %s", describe(op), s, strings.Join(problems, "; "))
+			return fmt.Sprintf("one client's %s, with the object %s: %s; the specs of the rules it breaks report it", describe(op), s, strings.Join(problems, "; "))
 		}
 		s = next[0]
 		return ""
@@ -410,7 +424,7 @@ func probe(ctx context.Context, send *Sender, check *Checker, typ string, caller
 		}
 		ops := send.Batch(ctx, -1, caller, batch)
 		if ex := send.History.Exchanges()[len(send.History.Exchanges())-1]; ex.Broken != "" {
-			return "one client's batch: " + ex.Broken
+			return "one client's batch: " + ex.Broken + "; the specs of the rules it breaks report it"
 		}
 		for _, op := range ops {
 			if why := judge(op); why != "" {

@@ -35,7 +35,8 @@ type Op struct {
 	// Status and Body are the answer as the request would have had it on
 	// its own (a batch result through the profile's spec.Wire.Alone),
 	// Body with the members no rule names left out (see tolerate); Status
-	// is model.Unanswered when no answer came.
+	// is model.Unanswered when no answer came. An answer of overload (see
+	// refusal and unknownEffect) is kept as it came, and not judged.
 	Status int
 	Body   []byte
 	// Exchange is the index, in the history's exchanges, of the HTTP
@@ -47,8 +48,33 @@ type Op struct {
 // names its type, type/.
 func (o *Op) Object() string { return o.Type + "/" + o.ID }
 
-// answered reports whether the answer came.
-func (o *Op) answered() bool { return o.Status != model.Unanswered }
+// answered reports whether an answer came that says what the request did:
+// one came, and it is not a word that the server's answer is unknown.
+func (o *Op) answered() bool { return o.Status != model.Unanswered && !unknownEffect(o.Status) }
+
+// refused reports whether the request was turned away unrun (see refusal).
+func (o *Op) refused() bool { return refusal(o.Status) }
+
+// What an answer of overload says of the request, sent on its own or as a
+// batch item. Neither is an answer of the object's history, and the rules
+// judge neither (CONTRACT §3.1: CONC-1 asks that a request take effect
+// within its interval and answer as the history says, not that a loaded
+// server answer every one).
+//
+// refusal is 429 Too Many Requests: a rate limiter, or the server, turned
+// the request away before it ran, so it had no effect.
+//
+// unknownEffect is a gateway's word that no answer of the server's came
+// through it (502 Bad Gateway, 504 Gateway Timeout), or 503 Service
+// Unavailable, which a limiter answers unrun but a proxy also answers when
+// its upstream reset mid-request: the request may have taken effect, at
+// any time after it was sent (the server may finish it after the gateway
+// gave up), or never, as when no answer came at all.
+func refusal(status int) bool { return status == http.StatusTooManyRequests }
+
+func unknownEffect(status int) bool {
+	return status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
+}
 
 // effectless reports whether the operation changes nothing whatever the
 // state it met: a read, or a request refused (the rules refuse without an
@@ -147,6 +173,9 @@ func (s *Sender) Direct(ctx context.Context, client int, caller model.Auth, p Pl
 	if ex.Status != 0 {
 		op.Status, op.Body = ex.Status, tolerate(ex.Reply, s.location(p), s.Profile)
 	}
+	if unknownEffect(op.Status) {
+		op.Return = Never
+	}
 	s.History.record(ex, []*Op{op})
 	return op
 }
@@ -154,7 +183,8 @@ func (s *Sender) Direct(ctx context.Context, client int, caller model.Auth, p Pl
 // Batch sends ps as one batch, items in order, as client with caller's
 // credentials; it returns the operations as answered. A batch whose reply
 // cannot be read item by item leaves its items unanswered: they may have
-// run.
+// run. A batch answered with overload (see refusal and unknownEffect)
+// gives each item that answer.
 func (s *Sender) Batch(ctx context.Context, client int, caller model.Auth, ps []Planned) []*Op {
 	items := make([]json.RawMessage, len(ps))
 	ops := make([]*Op, len(ps))
@@ -187,17 +217,26 @@ func (s *Sender) Batch(ctx context.Context, client int, caller model.Auth, ps []
 		case len(results) != len(ps):
 			ex.Broken = fmt.Sprintf("%d results for %d items (ORD-1)", len(results), len(ps))
 		}
+	case refusal(ex.Status) || unknownEffect(ex.Status):
+		// Overload, not a broken batch: each item gets the answer.
 	case ex.Status != 0:
 		ex.Broken = fmt.Sprintf("a batch of %d valid items answered %d, not 200 (LIM-1)", len(ps), ex.Status)
 	}
 	for i, op := range ops {
 		op.Call, op.Return = ex.Call, ex.Return
-		if ex.Status == 0 || ex.Broken != "" {
+		switch {
+		case ex.Status == 0 || ex.Broken != "":
 			op.Return = Never // whether it ran is unknown
 			continue
+		case ex.Status != http.StatusOK:
+			op.Status, op.Body = ex.Status, tolerate(ex.Reply, s.location(ps[i]), s.Profile)
+		default:
+			op.Status = spec.ResultStatus(results[i])
+			op.Body = tolerate(s.Wire.Alone(op.Req.Method, results[i]), s.location(ps[i]), s.Profile)
 		}
-		op.Status = spec.ResultStatus(results[i])
-		op.Body = tolerate(s.Wire.Alone(op.Req.Method, results[i]), s.location(ps[i]), s.Profile)
+		if unknownEffect(op.Status) {
+			op.Return = Never
+		}
 	}
 	s.History.record(ex, ops)
 	return ops

@@ -2,23 +2,70 @@ package concurrency
 
 import (
 	"fmt"
+	"maps"
+	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/spacedog-oss/batchkit/internal/model"
 )
 
 // Replay writes an exchange as a command that sends it again (the
 // suites' curl renderer).
 type Replay func(Exchange) string
 
-// maxUnanswered is the share of requests that may go without an answer
-// (a timeout, a connection cut) before the run is taken as not judged:
-// a request without an answer may have taken effect or not, and a
-// history of such proves little.
-const maxUnanswered = 0.01
+// How much of a history may go without an answer that says what the
+// request did before the run is not judged, never failed: overload breaks
+// no order. A request of unknown effect (no answer, or see unknownEffect)
+// may have taken effect at any time after it was sent, or never: past
+// maxUnanswered of them, a history proves little, and takes long to
+// check. A refused request did nothing (see refusal): past maxRefused of
+// them, the clients met the target's limit more than each other.
+const (
+	maxUnanswered = 0.01
+	maxRefused    = 0.5
+)
+
+// judgeable says why a history of ops is not judged, or "" when it is.
+func (r *Result) judgeable(ops []*Op) string {
+	switch {
+	case r.Ops == 0:
+		return ""
+	case float64(r.Unanswered) > maxUnanswered*float64(r.Ops):
+		byStatus := map[int]int{}
+		for _, op := range ops {
+			if !op.refused() && !op.answered() {
+				byStatus[op.Status]++
+			}
+		}
+		var kinds []string
+		for _, status := range slices.Sorted(maps.Keys(byStatus)) {
+			if status == model.Unanswered {
+				first := ""
+				for _, ex := range r.History.Exchanges() {
+					if ex.Err != "" {
+						first = fmt.Sprintf(" (the first: %s %s: %s)", ex.Method, ex.URL, ex.Err)
+						break
+					}
+				}
+				kinds = append(kinds, fmt.Sprintf("%d with none%s", byStatus[status], first))
+				continue
+			}
+			kinds = append(kinds, fmt.Sprintf("%d answered %d %s", byStatus[status], status, http.StatusText(status)))
+		}
+		return fmt.Sprintf("%d of %d operations of the concurrent clients got no answer that says what they did: %s. Each may have taken effect or not, and past %g%% of them a history shows too little of CONC-1 to be judged. Give the target room for the run, or run it with fewer concurrent clients",
+			r.Unanswered, r.Ops, strings.Join(kinds, ", "), maxUnanswered*100)
+	case float64(r.Refused) > maxRefused*float64(r.Ops):
+		return fmt.Sprintf("%d of %d operations of the concurrent clients were refused with 429 %s; each did nothing, and past %g%% of them the clients met the target's limit more than each other. Raise the limit for the suites' users, or run the mode with fewer concurrent clients",
+			r.Refused, r.Ops, http.StatusText(http.StatusTooManyRequests), maxRefused*100)
+	}
+	return ""
+}
 
 // Problem says why the run fails CONC-1, with the evidence; "" when it
-// passes. about says what ran: the seed, the clients, the command that
-// reruns the mode alone; timeline, where Porcupine's drawing was saved.
+// passes, or is not judged (see NotJudged). about says what ran: the seed,
+// the clients, the command that reruns the mode alone; timeline, where
+// Porcupine's drawing was saved.
 func (r *Result) Problem(replay Replay, about, timeline string) string {
 	var b strings.Builder
 	v := r.Verdict
@@ -30,15 +77,8 @@ func (r *Result) Problem(replay Replay, about, timeline string) string {
 		for i, ex := range r.Broken[:min(len(r.Broken), 3)] {
 			fmt.Fprintf(&b, "# %d: %s\n%s\n# answer: %d %s\n\n", i+1, ex.Broken, replay(ex), ex.Status, short(ex.Reply, 600))
 		}
-	case r.Ops > 0 && float64(r.Unanswered) > maxUnanswered*float64(r.Ops):
-		fmt.Fprintf(&b, "%d of %d operations got no answer under concurrent clients", r.Unanswered, r.Ops)
-		for _, ex := range r.History.Exchanges() {
-			if ex.Err != "" {
-				fmt.Fprintf(&b, " (the first: %s %s: %s)", ex.Method, ex.URL, ex.Err)
-				break
-			}
-		}
-		b.WriteString(": CONC-1 is not shown to hold for a target that leaves requests unanswered.\n")
+	case r.NotJudged != "":
+		return ""
 	case len(v.Undecided) > 0:
 		fmt.Fprintf(&b, "CONC-1 not shown to hold (this is not a pass): the check of %s did not end within --conc-check-timeout (%d objects, %d operations, checked for %s). Give it longer, or send fewer operations (--conc-ops, --conc-budget).\n",
 			strings.Join(v.Undecided, ", "), v.Objects, v.Ops, v.Took.Round(1e6))

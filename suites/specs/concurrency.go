@@ -32,8 +32,8 @@ var _ = Describe("Concurrent clients", Label("concurrency"), func() {
 			// type or an id it refuses): the data specs report why.
 			Skip("CONC-1 not judged: " + err.Error())
 		}
-		if res.NotJudged != "" {
-			Skip("CONC-1 not judged: " + res.NotJudged + "; the specs of the rules it breaks report it")
+		if res.Ops == 0 && res.NotJudged != "" {
+			Skip("CONC-1 not judged: " + res.NotJudged) // one client's answers already say why
 		}
 		if res.Ops == 0 {
 			Skip("CONC-1 not judged: the clients sent no request before the run's deadline (--run-timeout)")
@@ -50,6 +50,12 @@ var _ = Describe("Concurrent clients", Label("concurrency"), func() {
 		if problem := res.Problem(replayExchange, about, timeline); problem != "" {
 			AddReportEntry(summary.EntryRerunFlags, fmt.Sprintf("--conc-seed=%d", seed), ReportEntryVisibilityNever)
 			Fail(problem)
+		}
+		if res.NotJudged != "" {
+			// Overload breaks no order: too few answers said what their
+			// requests did for the history to show anything. (No flag in
+			// the note: the report would read it as a setting wanted.)
+			Skip("CONC-1 not judged: " + res.NotJudged)
 		}
 	})
 

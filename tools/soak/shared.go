@@ -71,6 +71,10 @@ func (s *shared) next(epoch int) {
 func (s *shared) judge(sh *concurrency.Shared) {
 	res := sh.Result()
 	problem := res.Problem(func(ex concurrency.Exchange) string { return ex.Method + " " + ex.URL + " " + string(ex.Body) }, "", "")
+	if problem == "" && res.NotJudged != "" {
+		// The suites skip such a run; a soak wants every answer.
+		problem = "the shared objects' history not judged: " + res.NotJudged
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rep.Shared += len(res.History.Exchanges())

@@ -51,7 +51,8 @@ type Report struct {
 	Mismatches            int // replies that differ from the model
 	// Shared counts the requests on the objects the clients share, and
 	// NotLinearizable the shared objects whose history no order explains
-	// (or whose check did not end: not shown to hold).
+	// (or whose check did not end, or which too few answers left to
+	// judge: not shown to hold).
 	Shared, NotLinearizable int
 	Examples                []string
 	latencies               []time.Duration

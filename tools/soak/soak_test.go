@@ -118,3 +118,26 @@ func idOf(saved []byte) string {
 	json.Unmarshal(saved, &m) // no id: nothing lost, the test fails
 	return m.ID
 }
+
+// A server that leaves the shared objects' requests unanswered leaves
+// their history unjudged, which fails the soak: the suites skip such a
+// run, a soak wants every answer.
+func TestASoakFailsSharedObjectsLeftUnanswered(t *testing.T) {
+	mock, err := mockserver.New(mockserver.Config{Profile: spec.Doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	cut := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%10 == 0 && r.Method != http.MethodGet {
+			panic(http.ErrAbortHandler) // the connection cut, nothing run
+		}
+		mock.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(cut)
+	rep := Run(context.Background(), Config{URL: srv.URL, Clients: 4, Duration: time.Second, Seed: 5, Prefix: "soak", Profile: spec.Doc, SharedEvery: 1})
+	srv.Close()
+	if rep.NotLinearizable == 0 || !strings.Contains(strings.Join(rep.Examples, "\n"), "not judged") {
+		t.Errorf("shared requests left unanswered passed the soak: %s", rep)
+	}
+}
