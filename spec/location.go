@@ -15,7 +15,7 @@ func SameURL(a, b string) bool {
 	x, err1 := url.Parse(a)
 	y, err2 := url.Parse(b)
 	return err1 == nil && err2 == nil && x.IsAbs() && y.IsAbs() && strings.EqualFold(x.Scheme, y.Scheme) &&
-		strings.EqualFold(hostPort(x), hostPort(y)) && normalPath(x.EscapedPath()) == normalPath(y.EscapedPath())
+		strings.EqualFold(hostPort(x), hostPort(y)) && NormalPath(x.EscapedPath()) == NormalPath(y.EscapedPath())
 }
 
 // hostPort is a URL's host with its port, the scheme's default written out.
@@ -32,9 +32,10 @@ func hostPort(u *url.URL) string {
 	return u.Host
 }
 
-// normalPath decodes the percent-encodings of unreserved characters and
-// writes the others' hex digits in capitals.
-func normalPath(p string) string {
+// NormalPath is an escaped path as RFC 3986 §6.2.2 normalizes it: the
+// percent-encodings of unreserved characters decoded, the others' hex
+// digits in capitals.
+func NormalPath(p string) string {
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
 		if p[i] != '%' || i+2 >= len(p) {

@@ -63,11 +63,11 @@ func tolerate(body []byte, location, profile string) []byte {
 }
 
 // sameObject reports whether got is an absolute URL whose path ends with
-// want's path.
+// want's path, the two compared as RFC 3986 normalizes them (%7E is ~).
 func sameObject(got, want string) bool {
 	g, err := url.Parse(got)
 	w, _ := url.Parse(want)
-	return err == nil && g.IsAbs() && g.Host != "" && strings.HasSuffix(g.EscapedPath(), w.EscapedPath())
+	return err == nil && g.IsAbs() && g.Host != "" && strings.HasSuffix(spec.NormalPath(g.EscapedPath()), spec.NormalPath(w.EscapedPath()))
 }
 
 func keep(m map[string]json.RawMessage, names []string) map[string]json.RawMessage {
