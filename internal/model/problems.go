@@ -123,3 +123,18 @@ func (m *Model) Problems(host Host, r Request, caller Auth, item int) []int {
 	}
 	return out
 }
+
+// Kind names a request's route and method as the rules speak of them:
+// "object GET", "type POST", "all DELETE", "login GET", "batch POST"; ""
+// for a path no route matches, "sec" for one SEC-1 refuses.
+func Kind(r Request) string {
+	segs, ok := segments(r.Path)
+	if !ok {
+		return "sec"
+	}
+	kind, _, _ := route(segs)
+	if kind == "" {
+		return ""
+	}
+	return kind + " " + strings.ToUpper(r.Method)
+}

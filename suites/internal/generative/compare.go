@@ -72,6 +72,9 @@ type at struct {
 	// origin is the base URL the request went to: a saved answer's
 	// location is the object's URL there (DATA-2).
 	origin string
+	// kind is the request's route and method (model.Kind), "batch" for a
+	// whole batch: the rule a status the reference would not answer breaks.
+	kind string
 }
 
 // reply compares the target's reply (status and body, as the request would
@@ -82,7 +85,7 @@ func (c *comparer) reply(a at, ts int, tb []byte, rs int, rb []byte) []disagreem
 		return []disagreement{{Text: fmt.Sprintf("%s: the reference answered no JSON (a bug of the kit): %s", a.where, rb)}}
 	}
 	if ts != rs && !c.allowed(a, ts, rs) {
-		return []disagreement{{Rules: statusRules(a), Text: fmt.Sprintf("%s: status %d, the reference answers %d", a.where, ts, rs)}}
+		return []disagreement{{Rules: statusRules(a, ts, rs), Text: fmt.Sprintf("%s: status %d, the reference answers %d", a.where, ts, rs)}}
 	}
 	got, err := jsonvalue.Decode(tb)
 	if err != nil {
@@ -138,14 +141,51 @@ func (c *comparer) envelope(a at, ts int, got any) []disagreement {
 	return nil
 }
 
-func statusRules(a at) []string {
+// statusRules are the rules a status the reference would not answer
+// breaks, by what the request was.
+func statusRules(a at, ts, rs int) []string {
+	either := func(s int) bool { return ts == s || rs == s }
+	kind, method, _ := strings.Cut(a.kind, " ")
 	switch {
 	case a.malformed:
 		return []string{"ERR-4"}
 	case a.limit:
 		return []string{"LIM-2"}
+	case a.kind == "batch":
+		if rs == 200 {
+			return []string{"LIM-1"}
+		}
+		return []string{"ERR-1"}
+	case kind == "sec":
+		return []string{"SEC-1"}
+	case kind == "batch" && a.item >= 0:
+		return []string{"ERR-6"}
+	case kind == "" || either(405):
+		return []string{"ERR-5"}
+	case kind == "login":
+		switch {
+		case either(401):
+			return []string{"AUTH-2"}
+		case either(403):
+			return []string{"AUTH-3"}
+		}
+		return []string{"AUTH-1"}
+	case either(409):
+		return []string{"DATA-5"}
+	case either(404) && kind == "object":
+		return []string{"ERR-7"}
+	case either(404):
+		return []string{"DATA-4"}
+	case either(400):
+		return []string{"DATA-5"}
+	case kind == "object" && method == "GET":
+		return []string{"DATA-1"}
+	case method == "POST" || method == "PUT":
+		return []string{"DATA-2"}
+	case method == "GET":
+		return []string{"DATA-3"}
 	}
-	return nil
+	return []string{"DATA-4"}
 }
 
 // failure compares error replies: the envelope's shape, and the message

@@ -319,7 +319,7 @@ func (s *session) do(st *model.Step) ([]disagreement, error) {
 		}
 		choices := s.model.Problems(st.Host, *r, st.Auth, -1) // before the model takes the step
 		s.model.JudgeDirect(st, ex.RefStatus, ex.RefReply)    // to draw the next steps from
-		a := at{where: st.Req.String() + " on " + st.Host.Name, batchPath: isBatchPath(r.Path), item: -1, problems: choices, origin: ex.Base}
+		a := at{where: st.Req.String() + " on " + st.Host.Name, batchPath: isBatchPath(r.Path), item: -1, problems: choices, origin: ex.Base, kind: model.Kind(*r)}
 		return nonEmpty(s.cmp.reply(a, ex.Status, ex.Reply, ex.RefStatus, ex.RefReply)), nil
 	}
 	ex, err := s.send(s.bases[st.Host.Name], "POST", "/1/batch", st.Query, st.Body, st.Header())
@@ -353,7 +353,7 @@ func (s *session) compareBatch(st *model.Step, ex Exchange, v model.Verdict) []d
 		stop = strings.ToLower(q.Get("stopOnError"))
 	}
 	over := st.Items != nil && len(st.Items) > s.cfg.MaxBatch && (stop == "true" || stop == "false")
-	whole := at{where: "the batch on " + st.Host.Name, limit: over, item: -1, origin: ex.Base}
+	whole := at{where: "the batch on " + st.Host.Name, limit: over, item: -1, origin: ex.Base, kind: "batch"}
 	if ex.RefStatus != 200 || ex.Status != 200 {
 		return nonEmpty(s.cmp.reply(whole, ex.Status, ex.Reply, ex.RefStatus, ex.RefReply))
 	}
@@ -379,7 +379,7 @@ func (s *session) compareBatch(st *model.Step, ex Exchange, v model.Verdict) []d
 		if it.Req == nil {
 			a.malformed, a.fields, a.hint = it.Malformed, it.Fields, it.Hint
 		} else {
-			a.batchPath = isBatchPath(it.Req.Path)
+			a.batchPath, a.kind = isBatchPath(it.Req.Path), model.Kind(*it.Req)
 		}
 		if i < len(v.Ran) {
 			a.problems = v.Ran[i].Problems
