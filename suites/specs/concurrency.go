@@ -1,7 +1,6 @@
 package specs
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -21,9 +20,9 @@ import (
 // checked object by object. --ginkgo.label-filter=concurrency runs it
 // alone, '!concurrency' leaves it out.
 var _ = Describe("Concurrent clients", Label("concurrency"), func() {
-	It("see each request on one object take effect at one instant between its sending and its answer", rule("CONC-1"), func() {
+	It("see each request on one object take effect at one instant between its sending and its answer", rule("CONC-1"), func(ctx SpecContext) {
 		c, seed := concurrencyConfig("conc")
-		res, err := concurrency.Run(context.Background(), c)
+		res, err := concurrency.Run(ctx, c)
 		if res != nil {
 			AddReportEntry(summary.EntryRequests, fmt.Sprint(res.Requests), ReportEntryVisibilityNever)
 		}
@@ -59,9 +58,9 @@ var _ = Describe("Concurrent clients", Label("concurrency"), func() {
 		}
 	})
 
-	It("count every object concurrent batches created in a listing sent once they were answered, and a batch's own in a listing between them", rule("CONC-2"), func() {
+	It("count every object concurrent batches created in a listing sent once they were answered, and a batch's own in a listing between them", rule("CONC-2"), func(ctx SpecContext) {
 		c, seed := concurrencyConfig("list")
-		problems, h, err := concurrency.Listings(context.Background(), c)
+		problems, h, err := concurrency.Listings(ctx, c)
 		if h != nil {
 			AddReportEntry(summary.EntryRequests, fmt.Sprint(len(h.Exchanges())), ReportEntryVisibilityNever)
 		}
@@ -91,6 +90,7 @@ func concurrencyConfig(name string) (concurrency.Config, uint64) {
 	}
 	transport := boundedTransport(cfg.RequestTimeout, target.base)
 	transport.MaxIdleConnsPerHost = cfg.ConcClients
+	DeferCleanup(transport.CloseIdleConnections) // the Go API runs many
 	return concurrency.Config{Target: target.base, Profile: cfg.Profile, Clients: cfg.ConcClients, Ops: cfg.ConcOps,
 		Budget: min(cfg.ConcBudget, time.Until(target.health.deadline)), Seed: seed, Types: []string{target.freshType(name), target.freshType(name)}, Auths: auths,
 		HTTP:     &http.Client{Transport: transport, Timeout: cfg.RequestTimeout, CheckRedirect: sameHostRedirects},

@@ -26,7 +26,7 @@ import (
 // others, within --gen-budget; --ginkgo.label-filter=generative runs it
 // alone, '!generative' leaves it out.
 var _ = Describe("Random sequences of requests and batches", Label("generative"), func() {
-	It("are answered as the reference, the mock, answers them, by the rules", func() {
+	It("are answered as the reference, the mock, answers them, by the rules", func(sctx SpecContext) {
 		seed := cfg.GenSeed
 		if seed == 0 {
 			seed = uint64(time.Now().UnixNano()%1e9) + 1
@@ -44,7 +44,7 @@ var _ = Describe("Random sequences of requests and batches", Label("generative")
 		// its seed above all, which replays it.
 		run := summary.GenerativeRun{Seed: seed, Budget: cfg.GenBudget.String(), Replay: replayCommand(seed, cfg.GenSequences)}
 		DeferCleanup(func() { AddReportEntry(summary.EntryGenerative, run, ReportEntryVisibilityNever) })
-		ctx, cancel := context.WithDeadline(context.Background(), target.health.deadline)
+		ctx, cancel := context.WithDeadline(sctx, target.health.deadline) // and a signal's interrupt
 		defer cancel()
 		f, stats, err := generative.Run(ctx, generative.Config{
 			Target: target.base, Profile: cfg.Profile, MaxBatch: cfg.MaxBatch, Auths: auths, Strict: cfg.Strict,

@@ -123,6 +123,7 @@ func Run(ctx context.Context, cfg Config) (*Finding, Stats, error) {
 	var stats Stats
 	start := time.Now()
 	client := boundedClient(cfg.RequestTimeout, cfg.Target)
+	defer client.CloseIdleConnections()
 	ch, err := probe(ctx, cfg, client)
 	stats.Requests += len(ch.sent)
 	var nr *noReply
