@@ -35,6 +35,7 @@ func (s *Server) pipeline() []stage {
 		s.guardAdmin,          // access.go: the admin routes for no other origin; the token
 		s.admin,               // admin.go: the /_mock/ routes and the page
 		s.refuseForeignWrites, // access.go: no write from a page CORS does not allow
+		s.refuseBadBackend,    // dispatch.go: a Host whose first label names no backend
 		s.api,                 // below: the API, journaled: faults, then dispatch or the proxy
 	}
 }

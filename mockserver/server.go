@@ -111,6 +111,9 @@ func (cfg Config) complete() (Config, error) {
 	cfg.MaxBody = cmp.Or(cfg.MaxBody, DefaultMaxBody)
 	cfg.JournalSize = cmp.Or(cfg.JournalSize, DefaultJournalSize)
 	cfg.Backend = cmp.Or(cfg.Backend, DefaultBackend)
+	if err := checkBackend(cfg.Backend); err != nil {
+		return cfg, fmt.Errorf("mockserver: %w", err)
+	}
 	cfg.Profile = cmp.Or(cfg.Profile, spec.Doc)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
