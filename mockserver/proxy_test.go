@@ -318,3 +318,47 @@ func TestForwardedHeadersAreBelievedFromThisMachineOnly(t *testing.T) {
 		}
 	}
 }
+
+// A remote client's X-Forwarded headers never reach the backend: they
+// would choose its tenant (X-Forwarded-Host) and its locations. The
+// backend is told the Host the mock was sent, and the peer's own address;
+// a proxy on this machine is believed, and its chain goes on.
+func TestTheProxyPassesNoRemoteClientsForwardedHeadersOn(t *testing.T) {
+	var seen http.Header
+	var mu sync.Mutex
+	m, _ := proxied(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = r.Header.Clone()
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"results":[],"total":0}`)
+	}), mockserver.Config{})
+	for _, c := range []struct {
+		remote                string
+		host, proto, fwd, xff string
+	}{
+		{"192.0.2.1:1234", "api.example.com", "http", "", "192.0.2.1"},
+		{"127.0.0.1:1234", "victim.localhost:5173", "https", "for=10.9.9.9", "10.9.9.9, 127.0.0.1"},
+	} {
+		req := httptest.NewRequest("GET", "http://api.example.com/1/data/t", nil)
+		req.RemoteAddr = c.remote
+		req.Header.Set("X-Forwarded-Host", "victim.localhost:5173")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		req.Header.Set("X-Forwarded-For", "10.9.9.9")
+		req.Header.Set("Forwarded", "for=10.9.9.9")
+		rec := httptest.NewRecorder()
+		m.srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("from %s: %d %s", c.remote, rec.Code, rec.Body)
+		}
+		mu.Lock()
+		told := seen
+		mu.Unlock()
+		if told.Get("X-Forwarded-Host") != c.host || told.Get("X-Forwarded-Proto") != c.proto ||
+			told.Get("Forwarded") != c.fwd || strings.Join(told.Values("X-Forwarded-For"), ", ") != c.xff {
+			t.Errorf("from %s, the backend was told X-Forwarded-Host %q, -Proto %q, -For %q, Forwarded %q; want %q, %q, %q, %q", c.remote,
+				told.Get("X-Forwarded-Host"), told.Get("X-Forwarded-Proto"), told.Values("X-Forwarded-For"), told.Get("Forwarded"),
+				c.host, c.proto, c.xff, c.fwd)
+		}
+	}
+}
