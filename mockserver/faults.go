@@ -297,24 +297,28 @@ type rule struct {
 	matched, applied atomic.Int64
 }
 
-// set replaces the rules; their numbers go on from the last.
+// set replaces the rules; their numbers go on from the last. The new list
+// is stored whole, once: no request sees the rules in between.
 func (fs *faults) set(rules []Fault) []FaultState {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	list := make([]*rule, 0, len(rules))
+	list, added := fs.numbered(nil, rules)
 	fs.rules.Store(&list)
-	return fs.appendLocked(rules)
+	return added
 }
 
 // add puts rules after those in force.
 func (fs *faults) add(rules []Fault) []FaultState {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	return fs.appendLocked(rules)
+	list, added := fs.numbered(slices.Clone(fs.load()), rules)
+	fs.rules.Store(&list)
+	return added
 }
 
-func (fs *faults) appendLocked(rules []Fault) []FaultState {
-	list := slices.Clone(fs.load())
+// numbered appends the rules to list, numbered on from the last; the
+// caller holds mu.
+func (fs *faults) numbered(list []*rule, rules []Fault) ([]*rule, []FaultState) {
 	added := make([]FaultState, 0, len(rules))
 	for _, f := range rules {
 		fs.next++
@@ -322,8 +326,7 @@ func (fs *faults) appendLocked(rules []Fault) []FaultState {
 		list = append(list, r)
 		added = append(added, r.state())
 	}
-	fs.rules.Store(&list)
-	return added
+	return list, added
 }
 
 // remove takes the rule of that number out, and reports whether it was in force.

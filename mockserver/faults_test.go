@@ -349,3 +349,48 @@ func TestFaultRulesAreAddedListedAndRemovedByNumber(t *testing.T) {
 		t.Errorf("HEAD of a rule: %d", r.status)
 	}
 }
+
+// PUT /_mock/faults replaces the rules in one step: a request that the
+// rules before and after match is faulted by one or the other, never let
+// through while they change. Each PUT holds many rules, so that a
+// replacement that passed through an empty list would leave it long
+// enough for the requests beside it to see.
+func TestReplacingFaultRulesLeavesNoMomentWithoutThem(t *testing.T) {
+	rules := make([]obj, 500)
+	for i := range rules {
+		rules[i] = obj{"method": "GET", "path": "/1/data", "status": 503, "message": fmt.Sprint("rule ", i)}
+	}
+	body := mustJSON(t, rules)
+	m := newMock(t, mockserver.Config{})
+	if r := m.do("PUT", "/_mock/faults", body); r.status != 200 {
+		t.Fatalf("PUT faults: %d %s", r.status, r.body)
+	}
+	done := make(chan struct{})
+	var passed, sent atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				sent.Add(1)
+				if s := m.do("GET", "/1/data", nil).status; s != 503 {
+					passed.Add(1)
+				}
+			}
+		})
+	}
+	for range 40 {
+		if r := m.do("PUT", "/_mock/faults", body); r.status != 200 {
+			t.Errorf("PUT faults: %d %s", r.status, r.body)
+		}
+	}
+	close(done)
+	wg.Wait()
+	if passed.Load() != 0 {
+		t.Errorf("%d of %d requests passed unfaulted while the rules that match them were replaced", passed.Load(), sent.Load())
+	}
+}
