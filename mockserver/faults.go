@@ -26,11 +26,11 @@ import (
 // or adds a delay, or drops the connection after some sub-requests of a
 // batch have run.
 type Fault struct {
-	Method    string            `json:"method,omitempty"`    // any case; empty: any method
+	Method    string            `json:"method,omitempty"`    // any case; empty: any method; GET holds for a HEAD too, HEAD for a HEAD alone
 	Path      string            `json:"path"`                // a pattern of path.Match: * stands for one segment
 	Index     *int              `json:"index,omitempty"`     // a batch item's position: the rule then holds for batch items only
 	Backend   string            `json:"backend,omitempty"`   // only requests to this backend
-	Headers   map[string]string `json:"headers,omitempty"`   // only requests carrying each header with this value (a batch item: its own or the batch's)
+	Headers   map[string]string `json:"headers,omitempty"`   // only requests carrying each header with this value, or with any value for "" (a batch item: its own or the batch's)
 	After     int               `json:"after,omitempty"`     // matching requests let through before the rule applies
 	Times     int               `json:"times,omitempty"`     // matching requests it applies to, then it is spent; 0: all
 	Status    int               `json:"status,omitempty"`    // 400-599: answered instead of running the request
@@ -194,6 +194,8 @@ func (f Fault) check() error {
 	switch {
 	case f.Status == 0 && f.Delay == 0 && f.DropAfter == nil:
 		return errors.New("does nothing: give a status, a delay or dropAfter")
+	case f.Status != 0 && f.DropAfter != nil:
+		return errors.New("fields [status] and [dropAfter]: a rule answers a status or drops the connection, not both")
 	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
 		return fmt.Errorf("field [status]: %d: a fault answers 400 to 599", f.Status)
 	case f.Delay < 0 || time.Duration(f.Delay) > maxDelay:
@@ -215,7 +217,7 @@ func (f Fault) check() error {
 // matches reports whether the rule holds for a call, on its path as
 // routed: a direct request, or a batch item at its position.
 func (f *Fault) matches(c *call, p string) bool {
-	if f.Method != "" && !strings.EqualFold(f.Method, c.method) {
+	if !f.matchesMethod(c) {
 		return false
 	}
 	if f.Index != nil && *f.Index != c.item || f.Index == nil && f.DropAfter != nil && c.item >= 0 {
@@ -225,12 +227,23 @@ func (f *Fault) matches(c *call, p string) bool {
 		return false
 	}
 	for name, value := range f.Headers {
-		if c.header.Get(name) != value {
+		got, sent := c.header[http.CanonicalHeaderKey(name)]
+		if !sent || value != "" && (len(got) == 0 || got[0] != value) {
 			return false
 		}
 	}
 	ok, _ := path.Match(f.Path, p) // checked: a valid pattern
 	return ok
+}
+
+// matchesMethod reports whether the rule holds for a call's method. A
+// direct HEAD runs as the GET it stands for: a GET rule holds for it, and
+// a HEAD rule, by the method the client sent, for it alone.
+func (f *Fault) matchesMethod(c *call) bool {
+	if f.Method == "" || strings.EqualFold(f.Method, c.method) {
+		return true
+	}
+	return c.item < 0 && c.origin != nil && strings.EqualFold(f.Method, c.origin.Method)
 }
 
 // answer is the fault's response, for a rule with a status.
