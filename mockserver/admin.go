@@ -143,7 +143,7 @@ func (s *Server) postFaults(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readRules(w http.ResponseWriter, r *http.Request, one bool) ([]Fault, bool) {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		s.dialect.bodyFailure(err).write(w)
+		bodyFailure(failure, err).write(w)
 		return nil, false
 	}
 	rules, err := parseRules(body, one)
