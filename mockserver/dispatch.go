@@ -257,10 +257,10 @@ func checkPath(raw string) error {
 	return nil
 }
 
-// note records a batch item in the journal entry of its batch.
-func (c *call) note(sub SubEntry) {
+// note records batch items in the journal entry of their batch.
+func (c *call) note(subs ...SubEntry) {
 	if c.entry != nil {
-		c.entry.SubRequests = append(c.entry.SubRequests, sub)
+		c.entry.SubRequests = append(c.entry.SubRequests, subs...)
 	}
 }
 

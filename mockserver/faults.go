@@ -184,11 +184,8 @@ func (f Fault) check() error {
 		return fmt.Errorf("field [path]: %q: %v", f.Path, err)
 	}
 	for name, value := range f.Headers {
-		if !isToken(name) {
-			return fmt.Errorf("field [headers]: [%q] is not a valid header name", name)
-		}
-		if strings.ContainsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' || r == 0 }) {
-			return fmt.Errorf("field [headers/%s]: the value holds CR, LF or NUL", name)
+		if err := checkHeader(name, value); err != nil {
+			return err
 		}
 	}
 	switch {
@@ -289,7 +286,8 @@ func (s *Server) fault(c *call) (response, bool) {
 		c.entry.Fault = res.fault
 		if p == batchPath && strings.EqualFold(c.method, http.MethodPost) {
 			// A batch answered whole: its items are journaled as sent.
-			c.entry.SubRequests = s.unrun(c.body, "a fault rule answered the batch")
+			items, _ := s.items(c.body) // nil, and no record, for a batch refused whole
+			c.entry.SubRequests = notRun(items, 0, "a fault rule answered the batch")
 		}
 	}
 	return res, true

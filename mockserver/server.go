@@ -80,11 +80,12 @@ type Server struct {
 	store   *store.Store
 	ops     map[string]func(*call) response
 
-	stages  []stage // the way of a request (serve.go)
-	cors    cors
-	journal journal
-	faults  faults
-	proxy   *proxy.Proxy // nil: the mock answers from memory
+	stages      []stage     // the way of a request (serve.go)
+	adminRoutes adminRoutes // the /_mock/ routes (admin.go)
+	cors        cors
+	journal     journal
+	faults      faults
+	proxy       *proxy.Proxy // nil: the mock answers from memory
 	// violations are the last ways the proxy's backend broke the
 	// profile's document (proxy.go), and their count.
 	violations *ring.Ring[Violation]
@@ -164,7 +165,7 @@ func New(cfg Config) (*Server, error) {
 		"login":            s.login, // logout answers as login does (login.go)
 		"logout":           s.login,
 	}
-	s.stages = s.pipeline()
+	s.stages, s.adminRoutes = s.pipeline(), s.newAdminRoutes()
 	for path, item := range sp.Doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			// An operation that only describes a 405 is never routed to.
