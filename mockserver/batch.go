@@ -193,6 +193,7 @@ func (s *Server) subRequest(batch *call, i int, raw []byte) (*call, error) {
 		item:      i,
 		backend:   batch.backend,
 		base:      batch.base,
+		delayed:   batch.delayed,
 		origin:    batch.origin,
 	}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/spacedog-oss/batchkit/internal/credentials"
 	"github.com/spacedog-oss/batchkit/spec"
@@ -31,10 +32,11 @@ type call struct {
 	backend string // from the Host of the direct request (CONTRACT §1)
 	base    string // scheme://host that locations start with
 
-	origin    *http.Request // the direct request this call is or belongs to
-	entry     *Entry        // its journal entry, where a batch notes its items
-	dropAfter int           // a fault: the items a batch runs before its connection drops; -1: none
-	faultRule int64         // the fault rule that applied to the call, for the journal
+	origin    *http.Request  // the direct request this call is or belongs to
+	entry     *Entry         // its journal entry, where a batch notes its items
+	dropAfter int            // a fault: the items a batch runs before its connection drops; -1: none
+	delayed   *time.Duration // the fault delays the direct request and its items have waited, at most maxDelay in all
+	faultRule int64          // the fault rule that applied to the call, for the journal
 
 	// Set by dispatch for the operation.
 	query   url.Values
@@ -67,6 +69,7 @@ func directCall(r *http.Request, body []byte, e *Entry) *call {
 		base:      baseURL(r),
 		entry:     e,
 		dropAfter: -1,
+		delayed:   new(time.Duration),
 		origin:    r,
 	}
 }

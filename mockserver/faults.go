@@ -269,7 +269,7 @@ func (s *Server) fault(c *call) (response, bool) {
 	if c.entry != nil {
 		c.entry.FaultRule = r.id
 	}
-	sleep(c.origin, time.Duration(r.Delay))
+	s.wait(c.origin, c.delay(time.Duration(r.Delay)))
 	var res response
 	switch {
 	case r.Status != 0:
@@ -291,6 +291,19 @@ func (s *Server) fault(c *call) (response, bool) {
 		}
 	}
 	return res, true
+}
+
+// delay is the part of a rule's delay a call waits: the fault delays of a
+// direct request and of its items add up to maxDelay at most, so that a
+// batch of ten items, each delayed a minute, is still answered within
+// the command's --write-timeout.
+func (c *call) delay(d time.Duration) time.Duration {
+	if c.delayed == nil { // a call made in process: no other delay to count
+		return d
+	}
+	d = min(d, maxDelay-*c.delayed) // items run one at a time: no lock
+	*c.delayed += d
+	return d
 }
 
 // faults holds the rules in force. Readers take the list without a lock;

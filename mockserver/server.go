@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -90,6 +91,9 @@ type Server struct {
 	// profile's document (proxy.go), and their count.
 	violations *ring.Ring[Violation]
 	changes    ChangeLog // nil: changes are not logged (LogTo)
+	// wait waits a fault's delay, or until the client goes away: sleep,
+	// but for a test that counts the delays instead of waiting them.
+	wait func(r *http.Request, d time.Duration)
 
 	subRequestSchema   *spec.Schema
 	typeName, objectID *openapi3.Schema
@@ -139,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, dialect: d, spec: sp, store: store.New(cfg.NewID),
+	s := &Server{cfg: cfg, dialect: d, spec: sp, store: store.New(cfg.NewID), wait: sleep,
 		cors: cors{origins: cfg.CORSOrigins}, journal: newJournal(cfg.JournalSize), violations: ring.New[Violation](cfg.JournalSize)}
 	s.faults.set(cfg.Faults)
 	if cfg.Proxy != nil {
