@@ -154,6 +154,9 @@ func (s *Server) readRules(w http.ResponseWriter, r *http.Request, one bool) ([]
 		return nil, false
 	}
 	rules, err := parseRules(body, one)
+	if err == nil && s.proxy != nil {
+		err = checkProxied(rules)
+	}
 	if err != nil {
 		failure(http.StatusBadRequest, "body: %v", err).write(w)
 		return nil, false

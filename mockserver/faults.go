@@ -211,6 +211,18 @@ func (f Fault) check() error {
 	return nil
 }
 
+// checkProxied refuses the rules a mock in front of a backend (--proxy)
+// could never apply: it sends a batch to the backend whole, so no item of
+// it meets a rule of its own.
+func checkProxied(rules []Fault) error {
+	for i, f := range rules {
+		if f.Index != nil {
+			return fmt.Errorf("rule [%d]: field [index]: in front of a backend (--proxy) a batch is sent whole, and no rule applies to its items", i)
+		}
+	}
+	return nil
+}
+
 // matches reports whether the rule holds for a call, on its path as
 // routed: a direct request, or a batch item at its position.
 func (f *Fault) matches(c *call, p string) bool {

@@ -2,10 +2,13 @@ package mockserver_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/mockserver/internal/proxy"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -190,6 +194,25 @@ func TestTheProxyKeepsFaultsCORSAndAnswers502WhenTheBackendIsDown(t *testing.T) 
 	if r := m.do("GET", "/1/data", nil, "Origin", "http://page.example"); r.header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("CORS in front of the backend: %v", r.header)
 	}
+	// A batch goes to the backend whole: a rule for its items, which could
+	// never apply, is refused, naming the field.
+	for _, method := range []string{"PUT", "POST"} {
+		r := m.do(method, "/_mock/faults", `[{"path":"/1/data/*","status":503},{"path":"/1/data/*","index":1,"status":503}]`)
+		if msg := assertEnvelope(t, r.json(t), 400); !strings.Contains(msg, "rule [1]: field [index]: in front of a backend") {
+			t.Errorf("%s of a rule for batch items in front of a backend: %d %s", method, r.status, r.body)
+		}
+	}
+	if got := m.do("GET", "/_mock/faults", nil).body; !strings.Contains(string(got), "/1/data/slow") || strings.Contains(string(got), `"index"`) {
+		t.Errorf("the rules in force after a refused body: %s", got)
+	}
+	nowhere, err := mockserver.ParseProxy("http://127.0.0.1:9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mockserver.New(mockserver.Config{Proxy: nowhere, Faults: []mockserver.Fault{{Path: "/1/data/*", Index: ptr(0), Status: 503}}}); err == nil ||
+		!strings.Contains(err.Error(), "field [index]") {
+		t.Errorf("New in front of a backend, with a rule for batch items: %v", err)
+	}
 	gone := httptest.NewServer(http.NotFoundHandler())
 	target, err := mockserver.ParseProxy(gone.URL)
 	gone.Close()
@@ -359,6 +382,24 @@ func TestTheProxyPassesNoRemoteClientsForwardedHeadersOn(t *testing.T) {
 			t.Errorf("from %s, the backend was told X-Forwarded-Host %q, -Proto %q, -For %q, Forwarded %q; want %q, %q, %q, %q", c.remote,
 				told.Get("X-Forwarded-Host"), told.Get("X-Forwarded-Proto"), told.Values("X-Forwarded-For"), told.Get("Forwarded"),
 				c.host, c.proto, c.xff, c.fwd)
+		}
+	}
+}
+
+// docs/mock.md says the proxy's bound on an exchange as the code has it,
+// in its limits table and where it tells the proxy.
+func TestTheManualSaysTheProxysTimeout(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "mock.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs := int(proxy.Timeout.Seconds())
+	for _, says := range []string{
+		fmt.Sprintf("| a proxied backend's reply (`--proxy`) | none | | %d s, 256 MiB |", secs),
+		fmt.Sprintf("does not answer within %d s", secs),
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(string(doc)), " "), says) {
+			t.Errorf("docs/mock.md does not say %q", says)
 		}
 	}
 }

@@ -109,6 +109,11 @@ func (cfg Config) complete() (Config, error) {
 			return cfg, fmt.Errorf("mockserver: fault rule [%d]: %w", i, err)
 		}
 	}
+	if cfg.Proxy != nil {
+		if err := checkProxied(cfg.Faults); err != nil {
+			return cfg, fmt.Errorf("mockserver: fault %w", err)
+		}
+	}
 	if err := cfg.Latency.check(); err != nil {
 		return cfg, fmt.Errorf("mockserver: %w", err)
 	}
