@@ -15,15 +15,21 @@
 #                    and junit.xml (default conformance-report)
 # INPUT_ARGS         more arguments, one a line (--ginkgo.label-filter=ORD-1)
 # INPUT_ARTIFACT_NAME  the report's artifact; by default one of the job's
-#                    own, which differs with the inputs and the runner
+#                    own, which differs with the inputs, the runner and the
+#                    job of a matrix (JOB_INDEX, JOB_MATRIX)
 # INPUT_BINARY       a spacedog-conformance already on the runner; else
 # INPUT_VERSION      the release to download (default: the action's ref): a
 #                    release tag (v1.2.0), or a major or minor one (v1, v1.2)
 #                    for the newest release under it; at another ref the
 #                    suites are built from the action's source (ACTION_PATH),
 #                    which needs Go.
+# JOB_INDEX, JOB_MATRIX  strategy.job-index and the matrix as JSON, which
+#                    action.yml sets: jobs of a matrix whose inputs are the
+#                    same still name their artifacts apart
 # GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, GITHUB_JOB, GITHUB_API_URL,
 # GITHUB_SERVER_URL, GITHUB_TOKEN, RUNNER_OS, RUNNER_ARCH: as GitHub sets them.
+# GITHUB_TOKEN lists the releases, and is unset before anything is built
+# or run.
 set -euo pipefail
 
 : "${INPUT_TARGET:?the target input is required: the base URL of the server under test}"
@@ -38,26 +44,33 @@ sha256() {
   if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi
 }
 
+# target_host is the target's host[:port], without the user info a URL
+# may carry: credentials never reach a name or a log line.
+target_host() {
+  local host=${INPUT_TARGET#*://}
+  host=${host%%/*}
+  echo "${host##*@}"
+}
+
 # artifact_name is the report's artifact: the input, else the job's name
-# with the profile, the target's host and a digest of the inputs and the
-# runner, so that each job of a matrix has one of its own.
+# and its index in a matrix, with the profile, the target's host and a
+# digest of the inputs, the matrix and the runner, so that each job of a
+# matrix has one of its own, even where the inputs are the same.
 artifact_name() {
   if [ -n "${INPUT_ARTIFACT_NAME:-}" ]; then
     echo "$INPUT_ARTIFACT_NAME"
     return
   fi
-  local host digest
-  host=${INPUT_TARGET#*://}
-  host=${host%%/*}
+  local digest
   digest=$(
     for v in ${!INPUT_@}; do
       case $v in INPUT_PASSWORD | INPUT_PASSWORD2) continue ;; esac
       printf '%s=%s\n' "$v" "${!v}"
     done
-    echo "${RUNNER_OS:-} ${RUNNER_ARCH:-}"
+    echo "${RUNNER_OS:-} ${RUNNER_ARCH:-} ${JOB_INDEX:-} ${JOB_MATRIX:-}"
   )
   digest=$(printf '%s' "$digest" | sha256 | cut -c1-8)
-  echo "spacedog-conformance-${GITHUB_JOB:-job}-${INPUT_PROFILE:-doc}-${host}-${digest}" | tr -c 'A-Za-z0-9._\n-' '-'
+  echo "spacedog-conformance-${GITHUB_JOB:-job}-${JOB_INDEX:-0}-${INPUT_PROFILE:-doc}-$(target_host)-${digest}" | tr -c 'A-Za-z0-9._\n-' '-'
 }
 
 # newest prints the newest release vX.Y.Z under a major or minor tag (v1,
@@ -83,18 +96,26 @@ newest() {
   echo "$found"
 }
 
-# install prints the path of a spacedog-conformance for this runner.
+# release prints the release or ref to install: the version input, else
+# the action's ref; a major or minor tag (v1, v1.2) is its newest release.
+release() {
+  local version=${INPUT_VERSION:-${ACTION_REF:-}}
+  if [ -z "${INPUT_BINARY:-}" ] && [[ $version =~ ^v[0-9]+(\.[0-9]+)?$ ]]; then
+    local want=$version
+    version=$(newest "$want")
+    echo "$version is the newest release under $want" >&2
+  fi
+  echo "$version"
+}
+
+# install prints the path of a spacedog-conformance for this runner, of
+# the release or ref $1.
 install() {
   if [ -n "${INPUT_BINARY:-}" ]; then
     echo "$INPUT_BINARY"
     return
   fi
-  local version=${INPUT_VERSION:-${ACTION_REF:-}}
-  if [[ $version =~ ^v[0-9]+(\.[0-9]+)?$ ]]; then
-    local want=$version
-    version=$(newest "$want")
-    echo "$version is the newest release under $want" >&2
-  fi
+  local version=$1
   if [[ $version =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]]; then
     download "$version"
     return
@@ -138,7 +159,10 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
   { echo "artifact-name=$artifact"; echo "report-dir=$report_dir"; } >>"$GITHUB_OUTPUT"
 fi
 
-bin=$(install)
+version=$(release)
+# The token has listed the releases: no Go build, no suites, sees it.
+unset GITHUB_TOKEN
+bin=$(install "$version")
 mkdir -p "$report_dir"
 # Each setting as its variable: INPUT_MAX_BATCH=20 is SPACEDOG_MAX_BATCH=20.
 for v in ${!INPUT_@}; do
@@ -160,6 +184,6 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
   echo "passed=$passed" >>"$GITHUB_OUTPUT"
 fi
 if [ "$status" -ne 0 ]; then
-  echo "::error title=SpaceDog conformance::$INPUT_TARGET does not conform (exit status $status): the job summary and $report_dir/conformance.md say which rules fail"
+  echo "::error title=SpaceDog conformance::the target at $(target_host) does not conform (exit status $status): the job summary and $report_dir/conformance.md say which rules fail"
 fi
 exit "$status"

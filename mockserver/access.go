@@ -172,11 +172,8 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) bool {
 	allowed := s.cors.allowed(origin)
 	switch {
 	case isAdmin(r):
-		res := failure(http.StatusForbidden, "the admin routes answer no page of another origin, and [%s] is one", origin)
-		s.refused(w, r, res, Refusal{
-			Reason: fmt.Sprintf("the preflight of a %s from a page of origin [%s] to an admin route: the admin routes answer no page of another origin", method, origin),
-			Allow:  "nothing: the admin routes answer tools (no Origin) and the mock's own page, " + AdminPrefix, Origin: origin,
-		})
+		s.refuseOtherOrigin(w, r, fmt.Sprintf("[%s] is one", origin),
+			fmt.Sprintf("the preflight of a %s from a page of origin [%s] to an admin route: the admin routes answer no page of another origin", method, origin))
 		return true
 	case allowed == "":
 		res := s.dialect.failure(http.StatusForbidden, "a page of origin [%s] may not call the API: its origin is not allowed by --cors-origins (SPACEDOG_MOCK_CORS_ORIGINS)", origin)
@@ -261,16 +258,13 @@ func (s *Server) guardAdmin(w http.ResponseWriter, r *http.Request) bool {
 	if !isAdmin(r) {
 		return false
 	}
-	ownOnly := "nothing: the admin routes answer tools (no Origin) and the mock's own page, " + AdminPrefix
 	origin := r.Header.Get("Origin")
 	if origin != "" && !sameOrigin(origin, r) {
-		res := failure(http.StatusForbidden, "the admin routes answer no page of another origin, and [%s] is one", origin)
-		s.refused(w, r, res, Refusal{Reason: fmt.Sprintf("an admin request from a page of origin [%s]", origin), Allow: ownOnly, Origin: origin})
+		s.refuseOtherOrigin(w, r, fmt.Sprintf("[%s] is one", origin), fmt.Sprintf("an admin request from a page of origin [%s]", origin))
 		return true
 	}
 	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
-		res := failure(http.StatusForbidden, "the admin routes answer no page of another origin, and this request is %s", site)
-		s.refused(w, r, res, Refusal{Reason: "an admin request from a page of another site (Sec-Fetch-Site: " + site + ")", Allow: ownOnly, Origin: origin})
+		s.refuseOtherOrigin(w, r, "this request is "+site, "an admin request from a page of another site (Sec-Fetch-Site: "+site+")")
 		return true
 	}
 	if s.cfg.AdminToken != "" && !pageShell(r) && !tokenGiven(r.Header, s.cfg.AdminToken) {
@@ -284,6 +278,15 @@ func (s *Server) guardAdmin(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	return false
+}
+
+// refuseOtherOrigin refuses an admin request, or its preflight, from a
+// page of another origin: the message ends with which, the journal and
+// the log say why.
+func (s *Server) refuseOtherOrigin(w http.ResponseWriter, r *http.Request, which, why string) {
+	res := failure(http.StatusForbidden, "the admin routes answer no page of another origin, and %s", which)
+	s.refused(w, r, res, Refusal{Reason: why, Origin: r.Header.Get("Origin"),
+		Allow: "nothing: the admin routes answer tools (no Origin) and the mock's own page, " + AdminPrefix})
 }
 
 // TokenHeader carries the admin token, for tools whose Authorization

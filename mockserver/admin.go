@@ -35,26 +35,14 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return false
 	}
-	routes := map[string]map[string]func(http.ResponseWriter, *http.Request){
-		"health":         {"GET": s.health},
-		"reset":          {"POST": s.reset},
-		"requests":       {"GET": s.requests, "DELETE": s.clearRequests},
-		"requests/count": {"GET": s.countRequests},
-		"state":          {"GET": s.state},
-		"openapi.yaml":   {"GET": s.openapi},
-		"faults":         {"GET": s.getFaults, "PUT": s.putFaults, "POST": s.postFaults, "DELETE": s.clearFaults},
-		"faults/{id}":    {"GET": s.getFault, "DELETE": s.deleteFault},
-		"violations":     {"GET": s.listViolations, "DELETE": s.clearViolations},
-		"":               {"GET": s.page}, "page.js": {"GET": s.pageAsset}, "page.css": {"GET": s.pageAsset}, // below
-	}
 	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
 	if id, ok := strings.CutPrefix(name, "faults/"); ok && id != "" && !strings.Contains(id, "/") {
 		name = "faults/{id}"
 	}
-	methods, ok := routes[name]
+	methods, ok := s.adminRoutes[name]
 	if !ok {
 		failure(http.StatusNotFound, "no admin route [%s]; the admin routes are %s%s", r.URL.Path, AdminPrefix,
-			strings.Join(slices.Sorted(maps.Keys(routes)), ", "+AdminPrefix)).write(w)
+			strings.Join(slices.Sorted(maps.Keys(s.adminRoutes)), ", "+AdminPrefix)).write(w)
 		return true
 	}
 	handle, ok := methods[r.Method]
@@ -70,6 +58,25 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
 	}
 	handle(w, r)
 	return true
+}
+
+// adminRoutes are the admin routes, by their path under AdminPrefix and
+// their method.
+type adminRoutes map[string]map[string]http.HandlerFunc
+
+func (s *Server) newAdminRoutes() adminRoutes {
+	return adminRoutes{
+		"health":         {"GET": s.health},
+		"reset":          {"POST": s.reset},
+		"requests":       {"GET": s.requests, "DELETE": s.clearRequests},
+		"requests/count": {"GET": s.countRequests},
+		"state":          {"GET": s.state},
+		"openapi.yaml":   {"GET": s.openapi},
+		"faults":         {"GET": s.getFaults, "PUT": s.putFaults, "POST": s.postFaults, "DELETE": s.clearFaults},
+		"faults/{id}":    {"GET": s.getFault, "DELETE": s.deleteFault},
+		"violations":     {"GET": s.listViolations, "DELETE": s.clearViolations},
+		"":               {"GET": s.page}, "page.js": {"GET": s.pageAsset}, "page.css": {"GET": s.pageAsset}, // below
+	}
 }
 
 // navigation reports whether a browser is opening the URL as a page: it
@@ -143,10 +150,13 @@ func (s *Server) postFaults(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readRules(w http.ResponseWriter, r *http.Request, one bool) ([]Fault, bool) {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		s.dialect.bodyFailure(err).write(w)
+		bodyFailure(failure, err).write(w)
 		return nil, false
 	}
 	rules, err := parseRules(body, one)
+	if err == nil && s.proxy != nil {
+		err = checkProxied(rules)
+	}
 	if err != nil {
 		failure(http.StatusBadRequest, "body: %v", err).write(w)
 		return nil, false

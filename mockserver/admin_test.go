@@ -60,6 +60,22 @@ func TestAdminRoutesAnswerEnvelopesAndServeTheSpec(t *testing.T) {
 	}
 }
 
+// The admin routes speak the doc profile's words in every profile, a body
+// they cannot read included.
+func TestAnAdminBodyOverTheLimitIsRefusedInTheDocProfilesWords(t *testing.T) {
+	for _, profile := range spec.Profiles() {
+		m := newMock(t, mockserver.Config{Profile: profile, MaxBody: 64})
+		big := `[{"path":"/1/data","status":503,"message":"` + strings.Repeat("x", 100) + `"}]`
+		for _, method := range []string{"PUT", "POST"} {
+			r := m.do(method, "/_mock/faults", big)
+			assertEnvelope(t, r.json(t), http.StatusRequestEntityTooLarge)
+			if typ := r.json(t).(obj)["error"].(obj)["type"]; typ != "io.spacedog.services.PayloadTooLargeException" {
+				t.Errorf("%s: %s /_mock/faults of %d bytes: type %v, want the doc profile's", profile, method, len(big), typ)
+			}
+		}
+	}
+}
+
 func TestSEC2_AdminRoutesAreNotReachableFromABatch(t *testing.T) {
 	m := newMock(t, mockserver.Config{})
 	m.do("POST", "/1/data/thing?id=x", obj{})

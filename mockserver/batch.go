@@ -32,44 +32,34 @@ func (s *Server) batch(c *call) response {
 	}
 	for i, raw := range items {
 		if c.dropAfter >= 0 && i >= c.dropAfter {
-			c.noteUnrun(items[i:], i, fmt.Sprintf("a fault rule dropped the connection after %d items", i))
+			c.note(notRun(items[i:], i, fmt.Sprintf("a fault rule dropped the connection after %d items", i))...)
 			break
 		}
 		if raw[0] != '{' && s.dialect.notObject != nil {
-			c.noteUnrun(items[i:], i, fmt.Sprintf("item [%d] is not an object, which ends the batch in this profile", i))
+			c.note(notRun(items[i:], i, fmt.Sprintf("item [%d] is not an object, which ends the batch in this profile", i))...)
 			return s.dialect.notObject(raw) // what ran before stays done (ORD-3)
 		}
 		status, result := s.item(c, i, raw)
 		results = append(results, result)
 		if stop && status >= http.StatusBadRequest {
-			c.noteUnrun(items[i+1:], i+1, fmt.Sprintf("stopOnError: item [%d] failed, and the batch stopped there", i))
+			c.note(notRun(items[i+1:], i+1, fmt.Sprintf("stopOnError: item [%d] failed, and the batch stopped there", i))...)
 			break
 		}
 	}
 	return response{status: http.StatusOK, body: s.spec.Wire.Reply(results)}
 }
 
-// unrun is the journal's record of a batch none of whose items ran,
-// because of why, as the items were written; none for a body that is not
-// a batch the mock would run.
-func (s *Server) unrun(body []byte, why string) []SubEntry {
-	items, _ := s.items(body) // nil, and no record, for a batch refused whole
-	c := &call{entry: &Entry{}}
-	c.noteUnrun(items, 0, why)
-	return c.entry.SubRequests
-}
-
-// noteUnrun records batch items that did not run, from index from, as
-// written: their method and path when they are strings, and the item.
-func (c *call) noteUnrun(items [][]byte, from int, why string) {
-	if c.entry == nil {
-		return
-	}
+// notRun is the journal's record of batch items that did not run, from
+// index from, because of why: each as written, with its method and path
+// when they are strings.
+func notRun(items [][]byte, from int, why string) []SubEntry {
+	var subs []SubEntry
 	for i, raw := range items {
 		sub := written(raw)
 		sub.Index, sub.NotRun = from+i, why
-		c.note(sub)
+		subs = append(subs, sub)
 	}
+	return subs
 }
 
 // written is a batch item as the journal keeps one that did not run: its
@@ -203,6 +193,7 @@ func (s *Server) subRequest(batch *call, i int, raw []byte) (*call, error) {
 		item:      i,
 		backend:   batch.backend,
 		base:      batch.base,
+		delayed:   batch.delayed,
 		origin:    batch.origin,
 	}, nil
 }
@@ -320,11 +311,8 @@ func mergeHeaders(batch http.Header, own any) (http.Header, error) {
 	h := batch.Clone()
 	for _, name := range slices.Sorted(maps.Keys(headers)) {
 		value := headers[name].(string)
-		if !isToken(name) {
-			return nil, fmt.Errorf("field [headers]: [%q] is not a valid header name", name)
-		}
-		if strings.ContainsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' || r == 0 }) {
-			return nil, fmt.Errorf("field [headers/%s]: the value holds CR, LF or NUL", name)
+		if err := checkHeader(name, value); err != nil {
+			return nil, err
 		}
 		switch key := http.CanonicalHeaderKey(name); key {
 		case "Host", "Content-Length", "Transfer-Encoding": // the batch's own, never an item's
@@ -333,6 +321,19 @@ func mergeHeaders(batch http.Header, own any) (http.Header, error) {
 		}
 	}
 	return h, nil
+}
+
+// checkHeader checks a header of a field [headers], a batch item's or a
+// fault rule's: its name a token, its value free of CR, LF and NUL, which
+// would end it and start another (SEC-1).
+func checkHeader(name, value string) error {
+	if !isToken(name) {
+		return fmt.Errorf("field [headers]: [%q] is not a valid header name", name)
+	}
+	if strings.ContainsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' || r == 0 }) {
+		return fmt.Errorf("field [headers/%s]: the value holds CR, LF or NUL", name)
+	}
+	return nil
 }
 
 // isToken reports whether s is an HTTP header field name (RFC 9110 token).

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/spacedog-oss/batchkit/internal/credentials"
 	"github.com/spacedog-oss/batchkit/spec"
@@ -31,10 +32,11 @@ type call struct {
 	backend string // from the Host of the direct request (CONTRACT §1)
 	base    string // scheme://host that locations start with
 
-	origin    *http.Request // the direct request this call is or belongs to
-	entry     *Entry        // its journal entry, where a batch notes its items
-	dropAfter int           // a fault: the items a batch runs before its connection drops; -1: none
-	faultRule int64         // the fault rule that applied to the call, for the journal
+	origin    *http.Request  // the direct request this call is or belongs to
+	entry     *Entry         // its journal entry, where a batch notes its items
+	dropAfter int            // a fault: the items a batch runs before its connection drops; -1: none
+	delayed   *time.Duration // the fault delays the direct request and its items have waited, at most maxDelay in all
+	faultRule int64          // the fault rule that applied to the call, for the journal
 
 	// Set by dispatch for the operation.
 	query   url.Values
@@ -67,6 +69,7 @@ func directCall(r *http.Request, body []byte, e *Entry) *call {
 		base:      baseURL(r),
 		entry:     e,
 		dropAfter: -1,
+		delayed:   new(time.Duration),
 		origin:    r,
 	}
 }
@@ -257,10 +260,10 @@ func checkPath(raw string) error {
 	return nil
 }
 
-// note records a batch item in the journal entry of its batch.
-func (c *call) note(sub SubEntry) {
+// note records batch items in the journal entry of their batch.
+func (c *call) note(subs ...SubEntry) {
 	if c.entry != nil {
-		c.entry.SubRequests = append(c.entry.SubRequests, sub)
+		c.entry.SubRequests = append(c.entry.SubRequests, subs...)
 	}
 }
 
@@ -273,20 +276,45 @@ func publicHost(r *http.Request) string {
 }
 
 // backendOf names the backend a Host addresses (CONTRACT §1): its first label
-// when it ends in .localhost or has three labels or more, else def.
-func backendOf(host, def string) string {
+// when it ends in .localhost or has three labels or more, else def. The
+// error says why that label cannot name a backend (checkBackend).
+func backendOf(host, def string) (string, error) {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	if host == "" || net.ParseIP(strings.Trim(host, "[]")) != nil {
-		return def
+		return def, nil
 	}
 	label, _, _ := strings.Cut(host, ".")
 	if strings.HasSuffix(host, ".localhost") || strings.Count(host, ".") >= 2 {
-		return label
+		return label, checkBackend(label)
 	}
-	return def
+	return def, nil
+}
+
+// refuseBadBackend refuses an API request whose Host names no backend the
+// mock could keep: a first label such as my_app, or none at all in
+// .localhost, is not a DNS label (CONTRACT §1), and a state file holding
+// it would not load again.
+func (s *Server) refuseBadBackend(w http.ResponseWriter, r *http.Request) bool {
+	host := publicHost(r)
+	_, err := backendOf(host, s.cfg.Backend)
+	if err == nil {
+		return false
+	}
+	named := "host [" + host + "]"
+	if host != r.Host {
+		named += " (X-Forwarded-Host)"
+	}
+	res := s.dialect.failure(http.StatusBadRequest, "%s names no backend: %v", named, err)
+	s.checkEnvelope(res)
+	s.refused(w, r, res, Refusal{
+		Reason: fmt.Sprintf("%s names no backend: %v", named, err),
+		Allow:  "a host whose first label names the backend, like shop.localhost; localhost and IP addresses reach --backend",
+		Host:   host,
+	})
+	return true
 }
 
 // userOf is the username of a header's Basic credentials, or anonymous.
@@ -309,7 +337,8 @@ func baseURL(r *http.Request) string {
 // says them in X-Forwarded-Proto and X-Forwarded-Host, the first hop's
 // first; from any other peer those headers are not believed. The backend
 // and the locations follow them; the Host check and CORS read the Host the
-// mock itself was sent.
+// mock itself was sent. An X-Forwarded-Host that is not a host[:port] is
+// not believed either.
 func publicOrigin(r *http.Request) (scheme, host string) {
 	scheme, host = "http", r.Host
 	if r.TLS != nil {
@@ -318,13 +347,23 @@ func publicOrigin(r *http.Request) (scheme, host string) {
 	if !fromLoopback(r) {
 		return scheme, host
 	}
-	if fh := firstOf(r.Header.Get("X-Forwarded-Host")); fh != "" {
+	if fh := firstOf(r.Header.Get("X-Forwarded-Host")); hostPort(fh) {
 		host = fh
 	}
 	if fp := strings.ToLower(firstOf(r.Header.Get("X-Forwarded-Proto"))); fp == "http" || fp == "https" {
 		scheme = fp
 	}
 	return scheme, host
+}
+
+// hostPort reports whether s is a host, or a host:port, and nothing more:
+// no user info, path, space or control character.
+func hostPort(s string) bool {
+	if s == "" || strings.ContainsAny(s, "/\\@?#") {
+		return false
+	}
+	u, err := url.Parse("http://" + s)
+	return err == nil && u.Host == s
 }
 
 // firstOf is the first of a header's comma-separated values.

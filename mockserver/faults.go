@@ -26,11 +26,11 @@ import (
 // or adds a delay, or drops the connection after some sub-requests of a
 // batch have run.
 type Fault struct {
-	Method    string            `json:"method,omitempty"`    // any case; empty: any method
+	Method    string            `json:"method,omitempty"`    // any case; empty: any method; GET holds for a HEAD too, HEAD for a HEAD alone
 	Path      string            `json:"path"`                // a pattern of path.Match: * stands for one segment
 	Index     *int              `json:"index,omitempty"`     // a batch item's position: the rule then holds for batch items only
 	Backend   string            `json:"backend,omitempty"`   // only requests to this backend
-	Headers   map[string]string `json:"headers,omitempty"`   // only requests carrying each header with this value (a batch item: its own or the batch's)
+	Headers   map[string]string `json:"headers,omitempty"`   // only requests carrying each header with this value, or with any value for "" (a batch item: its own or the batch's)
 	After     int               `json:"after,omitempty"`     // matching requests let through before the rule applies
 	Times     int               `json:"times,omitempty"`     // matching requests it applies to, then it is spent; 0: all
 	Status    int               `json:"status,omitempty"`    // 400-599: answered instead of running the request
@@ -184,16 +184,15 @@ func (f Fault) check() error {
 		return fmt.Errorf("field [path]: %q: %v", f.Path, err)
 	}
 	for name, value := range f.Headers {
-		if !isToken(name) {
-			return fmt.Errorf("field [headers]: [%q] is not a valid header name", name)
-		}
-		if strings.ContainsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' || r == 0 }) {
-			return fmt.Errorf("field [headers/%s]: the value holds CR, LF or NUL", name)
+		if err := checkHeader(name, value); err != nil {
+			return err
 		}
 	}
 	switch {
 	case f.Status == 0 && f.Delay == 0 && f.DropAfter == nil:
 		return errors.New("does nothing: give a status, a delay or dropAfter")
+	case f.Status != 0 && f.DropAfter != nil:
+		return errors.New("fields [status] and [dropAfter]: a rule answers a status or drops the connection, not both")
 	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
 		return fmt.Errorf("field [status]: %d: a fault answers 400 to 599", f.Status)
 	case f.Delay < 0 || time.Duration(f.Delay) > maxDelay:
@@ -212,10 +211,22 @@ func (f Fault) check() error {
 	return nil
 }
 
+// checkProxied refuses the rules a mock in front of a backend (--proxy)
+// could never apply: it sends a batch to the backend whole, so no item of
+// it meets a rule of its own.
+func checkProxied(rules []Fault) error {
+	for i, f := range rules {
+		if f.Index != nil {
+			return fmt.Errorf("rule [%d]: field [index]: in front of a backend (--proxy) a batch is sent whole, and no rule applies to its items", i)
+		}
+	}
+	return nil
+}
+
 // matches reports whether the rule holds for a call, on its path as
 // routed: a direct request, or a batch item at its position.
 func (f *Fault) matches(c *call, p string) bool {
-	if f.Method != "" && !strings.EqualFold(f.Method, c.method) {
+	if !f.matchesMethod(c) {
 		return false
 	}
 	if f.Index != nil && *f.Index != c.item || f.Index == nil && f.DropAfter != nil && c.item >= 0 {
@@ -225,12 +236,23 @@ func (f *Fault) matches(c *call, p string) bool {
 		return false
 	}
 	for name, value := range f.Headers {
-		if c.header.Get(name) != value {
+		got, sent := c.header[http.CanonicalHeaderKey(name)]
+		if !sent || value != "" && (len(got) == 0 || got[0] != value) {
 			return false
 		}
 	}
 	ok, _ := path.Match(f.Path, p) // checked: a valid pattern
 	return ok
+}
+
+// matchesMethod reports whether the rule holds for a call's method. A
+// direct HEAD runs as the GET it stands for: a GET rule holds for it, and
+// a HEAD rule, by the method the client sent, for it alone.
+func (f *Fault) matchesMethod(c *call) bool {
+	if f.Method == "" || strings.EqualFold(f.Method, c.method) {
+		return true
+	}
+	return c.item < 0 && c.origin != nil && strings.EqualFold(f.Method, c.origin.Method)
 }
 
 // answer is the fault's response, for a rule with a status.
@@ -259,7 +281,7 @@ func (s *Server) fault(c *call) (response, bool) {
 	if c.entry != nil {
 		c.entry.FaultRule = r.id
 	}
-	sleep(c.origin, time.Duration(r.Delay))
+	s.wait(c.origin, c.delay(time.Duration(r.Delay)))
 	var res response
 	switch {
 	case r.Status != 0:
@@ -276,10 +298,24 @@ func (s *Server) fault(c *call) (response, bool) {
 		c.entry.Fault = res.fault
 		if p == batchPath && strings.EqualFold(c.method, http.MethodPost) {
 			// A batch answered whole: its items are journaled as sent.
-			c.entry.SubRequests = s.unrun(c.body, "a fault rule answered the batch")
+			items, _ := s.items(c.body) // nil, and no record, for a batch refused whole
+			c.entry.SubRequests = notRun(items, 0, "a fault rule answered the batch")
 		}
 	}
 	return res, true
+}
+
+// delay is the part of a rule's delay a call waits: the fault delays of a
+// direct request and of its items add up to maxDelay at most, so that a
+// batch of ten items, each delayed a minute, is still answered within
+// the command's --write-timeout.
+func (c *call) delay(d time.Duration) time.Duration {
+	if c.delayed == nil { // a call made in process: no other delay to count
+		return d
+	}
+	d = min(d, maxDelay-*c.delayed) // items run one at a time: no lock
+	*c.delayed += d
+	return d
 }
 
 // faults holds the rules in force. Readers take the list without a lock;
@@ -297,24 +333,28 @@ type rule struct {
 	matched, applied atomic.Int64
 }
 
-// set replaces the rules; their numbers go on from the last.
+// set replaces the rules; their numbers go on from the last. The new list
+// is stored whole, once: no request sees the rules in between.
 func (fs *faults) set(rules []Fault) []FaultState {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	list := make([]*rule, 0, len(rules))
+	list, added := fs.numbered(nil, rules)
 	fs.rules.Store(&list)
-	return fs.appendLocked(rules)
+	return added
 }
 
 // add puts rules after those in force.
 func (fs *faults) add(rules []Fault) []FaultState {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	return fs.appendLocked(rules)
+	list, added := fs.numbered(slices.Clone(fs.load()), rules)
+	fs.rules.Store(&list)
+	return added
 }
 
-func (fs *faults) appendLocked(rules []Fault) []FaultState {
-	list := slices.Clone(fs.load())
+// numbered appends the rules to list, numbered on from the last; the
+// caller holds mu.
+func (fs *faults) numbered(list []*rule, rules []Fault) ([]*rule, []FaultState) {
 	added := make([]FaultState, 0, len(rules))
 	for _, f := range rules {
 		fs.next++
@@ -322,8 +362,7 @@ func (fs *faults) appendLocked(rules []Fault) []FaultState {
 		list = append(list, r)
 		added = append(added, r.state())
 	}
-	fs.rules.Store(&list)
-	return added
+	return list, added
 }
 
 // remove takes the rule of that number out, and reports whether it was in force.

@@ -106,6 +106,7 @@ func TestBadFaultRulesAreRefusedNamingTheRuleAndTheField(t *testing.T) {
 		`[{"path":"/1/data","status":503,"headers":{"X-Test":1}}]`:                   "rule [0]: field [headers]: {\"X-Test\":1} is not an object of strings",
 		`[{"path":"/1/data","status":503,"headers":{"X-Test":"a\r\nb"}}]`:            "rule [0]: field [headers/X-Test]: the value holds CR",
 		`[{"path":"/1/data","status":503,"backend":7}]`:                              "rule [0]: field [backend]: 7 is not a string",
+		`[{"path":"/1/batch","status":503,"dropAfter":1}]`:                           "rule [0]: fields [status] and [dropAfter]",
 		`[3]`:                              "rule [0]: a rule is a JSON object, not a number",
 		`[{"path":"/1/data","status":503}`: "fault rules are a JSON array of rules: unexpected end of JSON input",
 	} {
@@ -347,5 +348,85 @@ func TestFaultRulesAreAddedListedAndRemovedByNumber(t *testing.T) {
 	}
 	if r := m.do("HEAD", "/_mock/faults/5", nil); r.status != 200 {
 		t.Errorf("HEAD of a rule: %d", r.status)
+	}
+}
+
+// PUT /_mock/faults replaces the rules in one step: a request that the
+// rules before and after match is faulted by one or the other, never let
+// through while they change. Each PUT holds many rules, so that a
+// replacement that passed through an empty list would leave it long
+// enough for the requests beside it to see.
+func TestReplacingFaultRulesLeavesNoMomentWithoutThem(t *testing.T) {
+	rules := make([]obj, 500)
+	for i := range rules {
+		rules[i] = obj{"method": "GET", "path": "/1/data", "status": 503, "message": fmt.Sprint("rule ", i)}
+	}
+	body := mustJSON(t, rules)
+	m := newMock(t, mockserver.Config{})
+	if r := m.do("PUT", "/_mock/faults", body); r.status != 200 {
+		t.Fatalf("PUT faults: %d %s", r.status, r.body)
+	}
+	done := make(chan struct{})
+	var passed, sent atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				sent.Add(1)
+				if s := m.do("GET", "/1/data", nil).status; s != 503 {
+					passed.Add(1)
+				}
+			}
+		})
+	}
+	for range 40 {
+		if r := m.do("PUT", "/_mock/faults", body); r.status != 200 {
+			t.Errorf("PUT faults: %d %s", r.status, r.body)
+		}
+	}
+	close(done)
+	wg.Wait()
+	if passed.Load() != 0 {
+		t.Errorf("%d of %d requests passed unfaulted while the rules that match them were replaced", passed.Load(), sent.Load())
+	}
+}
+
+// A rule does what it says: a HEAD rule holds for a HEAD, which runs as
+// its GET (and a GET rule for both); a header given "" holds for a
+// request carrying it, whatever its value, never for one without it.
+func TestFaultRulesOnHEADAndOnAHeadersPresence(t *testing.T) {
+	m := newMock(t, mockserver.Config{})
+	for _, typ := range []string{"h", "g", "x"} {
+		m.do("POST", "/1/data/"+typ, obj{})
+	}
+	addFault(t, m, `[{"method":"HEAD","path":"/1/data/h","status":503},
+	                 {"method":"GET","path":"/1/data/g","status":502},
+	                 {"path":"/1/data/x","headers":{"X-Test":""},"status":504}]`)
+	for _, c := range []struct {
+		method, path string
+		headers      []string
+		want         int
+	}{
+		{"HEAD", "/1/data/h", nil, 503},
+		{"GET", "/1/data/h", nil, 200},
+		{"GET", "/1/data/g", nil, 502},
+		{"HEAD", "/1/data/g", nil, 502},
+		{"GET", "/1/data/x", nil, 200},
+		{"GET", "/1/data/x", []string{"X-Test", "run-7"}, 504},
+		{"GET", "/1/data/x", []string{"x-test", ""}, 504},
+		{"GET", "/1/data/x", []string{"X-Other", "a"}, 200},
+	} {
+		if r := m.do(c.method, c.path, nil, c.headers...); r.status != c.want {
+			t.Errorf("%s %s %q: %d, want %d", c.method, c.path, c.headers, r.status, c.want)
+		}
+	}
+	res := m.batch("", subreq.Get("/1/data/x"), subreq.Item{"method": "GET", "path": "/1/data/x", "headers": obj{"X-Test": "b"}}).results(t)
+	if got := statuses(res); !slices.Equal(got, []string{"200", "504"}) {
+		t.Errorf("a batch's items, the second carrying the header: %v", got)
 	}
 }

@@ -61,9 +61,14 @@ type SubEntry struct {
 }
 
 // newEntry opens the journal entry of a direct request that came at start.
+// A Host that names no valid backend has none.
 func newEntry(r *http.Request, start time.Time, defaultBackend string) Entry {
+	backend, err := backendOf(publicHost(r), defaultBackend)
+	if err != nil {
+		backend = ""
+	}
 	return Entry{Time: start.UTC().Format(timeFormat), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Backend: backendOf(publicHost(r), defaultBackend), User: userOf(r.Header)}
+		Backend: backend, User: userOf(r.Header)}
 }
 
 // journal keeps the last requests, newest first when listed, and tells

@@ -26,7 +26,8 @@ func (s *Server) newProxy() *proxy.Proxy {
 // forward answers a call from the backend: a body the backend did not
 // give whole is a 502 in the profile's words.
 func (s *Server) forward(c *call) response {
-	reply, err := s.proxy.Forward(c.origin, c.body)
+	scheme, host := publicOrigin(c.origin)
+	reply, err := s.proxy.Forward(c.origin, c.body, proxy.Client{Scheme: scheme, Host: host, Local: fromLoopback(c.origin)})
 	if err != nil {
 		return s.dialect.failure(http.StatusBadGateway, "%v", err)
 	}

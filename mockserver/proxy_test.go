@@ -2,10 +2,13 @@ package mockserver_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/spacedog-oss/batchkit/internal/subreq"
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/mockserver/internal/proxy"
 	"github.com/spacedog-oss/batchkit/spec"
 )
 
@@ -190,6 +194,25 @@ func TestTheProxyKeepsFaultsCORSAndAnswers502WhenTheBackendIsDown(t *testing.T) 
 	if r := m.do("GET", "/1/data", nil, "Origin", "http://page.example"); r.header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("CORS in front of the backend: %v", r.header)
 	}
+	// A batch goes to the backend whole: a rule for its items, which could
+	// never apply, is refused, naming the field.
+	for _, method := range []string{"PUT", "POST"} {
+		r := m.do(method, "/_mock/faults", `[{"path":"/1/data/*","status":503},{"path":"/1/data/*","index":1,"status":503}]`)
+		if msg := assertEnvelope(t, r.json(t), 400); !strings.Contains(msg, "rule [1]: field [index]: in front of a backend") {
+			t.Errorf("%s of a rule for batch items in front of a backend: %d %s", method, r.status, r.body)
+		}
+	}
+	if got := m.do("GET", "/_mock/faults", nil).body; !strings.Contains(string(got), "/1/data/slow") || strings.Contains(string(got), `"index"`) {
+		t.Errorf("the rules in force after a refused body: %s", got)
+	}
+	nowhere, err := mockserver.ParseProxy("http://127.0.0.1:9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mockserver.New(mockserver.Config{Proxy: nowhere, Faults: []mockserver.Fault{{Path: "/1/data/*", Index: ptr(0), Status: 503}}}); err == nil ||
+		!strings.Contains(err.Error(), "field [index]") {
+		t.Errorf("New in front of a backend, with a rule for batch items: %v", err)
+	}
 	gone := httptest.NewServer(http.NotFoundHandler())
 	target, err := mockserver.ParseProxy(gone.URL)
 	gone.Close()
@@ -315,6 +338,68 @@ func TestForwardedHeadersAreBelievedFromThisMachineOnly(t *testing.T) {
 		srv.ServeHTTP(rec, req)
 		if !strings.Contains(rec.Body.String(), c.want) {
 			t.Errorf("from %s: %d %s, want %s", c.remote, rec.Code, rec.Body, c.want)
+		}
+	}
+}
+
+// A remote client's X-Forwarded headers never reach the backend: they
+// would choose its tenant (X-Forwarded-Host) and its locations. The
+// backend is told the Host the mock was sent, and the peer's own address;
+// a proxy on this machine is believed, and its chain goes on.
+func TestTheProxyPassesNoRemoteClientsForwardedHeadersOn(t *testing.T) {
+	var seen http.Header
+	var mu sync.Mutex
+	m, _ := proxied(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = r.Header.Clone()
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"results":[],"total":0}`)
+	}), mockserver.Config{})
+	for _, c := range []struct {
+		remote                string
+		host, proto, fwd, xff string
+	}{
+		{"192.0.2.1:1234", "api.example.com", "http", "", "192.0.2.1"},
+		{"127.0.0.1:1234", "victim.localhost:5173", "https", "for=10.9.9.9", "10.9.9.9, 127.0.0.1"},
+	} {
+		req := httptest.NewRequest("GET", "http://api.example.com/1/data/t", nil)
+		req.RemoteAddr = c.remote
+		req.Header.Set("X-Forwarded-Host", "victim.localhost:5173")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		req.Header.Set("X-Forwarded-For", "10.9.9.9")
+		req.Header.Set("Forwarded", "for=10.9.9.9")
+		rec := httptest.NewRecorder()
+		m.srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("from %s: %d %s", c.remote, rec.Code, rec.Body)
+		}
+		mu.Lock()
+		told := seen
+		mu.Unlock()
+		if told.Get("X-Forwarded-Host") != c.host || told.Get("X-Forwarded-Proto") != c.proto ||
+			told.Get("Forwarded") != c.fwd || strings.Join(told.Values("X-Forwarded-For"), ", ") != c.xff {
+			t.Errorf("from %s, the backend was told X-Forwarded-Host %q, -Proto %q, -For %q, Forwarded %q; want %q, %q, %q, %q", c.remote,
+				told.Get("X-Forwarded-Host"), told.Get("X-Forwarded-Proto"), told.Values("X-Forwarded-For"), told.Get("Forwarded"),
+				c.host, c.proto, c.xff, c.fwd)
+		}
+	}
+}
+
+// docs/mock.md says the proxy's bound on an exchange as the code has it,
+// in its limits table and where it tells the proxy.
+func TestTheManualSaysTheProxysTimeout(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "mock.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs := int(proxy.Timeout.Seconds())
+	for _, says := range []string{
+		fmt.Sprintf("| a proxied backend's reply (`--proxy`) | none | | %d s, 256 MiB |", secs),
+		fmt.Sprintf("does not answer within %d s", secs),
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(string(doc)), " "), says) {
+			t.Errorf("docs/mock.md does not say %q", says)
 		}
 	}
 }

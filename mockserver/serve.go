@@ -35,6 +35,7 @@ func (s *Server) pipeline() []stage {
 		s.guardAdmin,          // access.go: the admin routes for no other origin; the token
 		s.admin,               // admin.go: the /_mock/ routes and the page
 		s.refuseForeignWrites, // access.go: no write from a page CORS does not allow
+		s.refuseBadBackend,    // dispatch.go: a Host whose first label names no backend
 		s.api,                 // below: the API, journaled: faults, then dispatch or the proxy
 	}
 }
@@ -73,7 +74,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) bool {
 func (s *Server) answer(r *http.Request, e *Entry) response {
 	body, err := readBody(r, s.cfg.MaxBody)
 	if err != nil {
-		res := s.dialect.bodyFailure(err)
+		res := bodyFailure(s.dialect.failure, err)
 		s.checkEnvelope(res)
 		return res
 	}
@@ -146,17 +147,18 @@ func fill(r io.Reader, b []byte) (int, error) {
 	return n, nil
 }
 
-// bodyFailure is the reply to a body that could not be read, typed as
-// the profile's server typed it.
-func (d dialect) bodyFailure(err error) response {
+// bodyFailure is the reply to a body that could not be read, in the words
+// of fail: the profile's dialect on the API, the doc profile's on the
+// admin routes.
+func bodyFailure(fail func(status int, format string, args ...any) response, err error) response {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return d.failure(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
+		return fail(http.StatusRequestEntityTooLarge, "request body is over the limit of %d bytes", tooBig.Limit)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return d.failure(http.StatusRequestTimeout, "request body: not all of it arrived before the read deadline")
+		return fail(http.StatusRequestTimeout, "request body: not all of it arrived before the read deadline")
 	}
-	return d.failure(http.StatusBadRequest, "cannot read the request body: %v", err)
+	return fail(http.StatusBadRequest, "cannot read the request body: %v", err)
 }
 
 // durable waits until every change made so far is on disk, when the mock

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -80,15 +81,19 @@ type Server struct {
 	store   *store.Store
 	ops     map[string]func(*call) response
 
-	stages  []stage // the way of a request (serve.go)
-	cors    cors
-	journal journal
-	faults  faults
-	proxy   *proxy.Proxy // nil: the mock answers from memory
+	stages      []stage     // the way of a request (serve.go)
+	adminRoutes adminRoutes // the /_mock/ routes (admin.go)
+	cors        cors
+	journal     journal
+	faults      faults
+	proxy       *proxy.Proxy // nil: the mock answers from memory
 	// violations are the last ways the proxy's backend broke the
 	// profile's document (proxy.go), and their count.
 	violations *ring.Ring[Violation]
 	changes    ChangeLog // nil: changes are not logged (LogTo)
+	// wait waits a fault's delay, or until the client goes away: sleep,
+	// but for a test that counts the delays instead of waiting them.
+	wait func(r *http.Request, d time.Duration)
 
 	subRequestSchema   *spec.Schema
 	typeName, objectID *openapi3.Schema
@@ -104,6 +109,11 @@ func (cfg Config) complete() (Config, error) {
 			return cfg, fmt.Errorf("mockserver: fault rule [%d]: %w", i, err)
 		}
 	}
+	if cfg.Proxy != nil {
+		if err := checkProxied(cfg.Faults); err != nil {
+			return cfg, fmt.Errorf("mockserver: fault %w", err)
+		}
+	}
 	if err := cfg.Latency.check(); err != nil {
 		return cfg, fmt.Errorf("mockserver: %w", err)
 	}
@@ -111,6 +121,9 @@ func (cfg Config) complete() (Config, error) {
 	cfg.MaxBody = cmp.Or(cfg.MaxBody, DefaultMaxBody)
 	cfg.JournalSize = cmp.Or(cfg.JournalSize, DefaultJournalSize)
 	cfg.Backend = cmp.Or(cfg.Backend, DefaultBackend)
+	if err := checkBackend(cfg.Backend); err != nil {
+		return cfg, fmt.Errorf("mockserver: %w", err)
+	}
 	cfg.Profile = cmp.Or(cfg.Profile, spec.Doc)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -135,7 +148,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, dialect: d, spec: sp, store: store.New(cfg.NewID),
+	s := &Server{cfg: cfg, dialect: d, spec: sp, store: store.New(cfg.NewID), wait: sleep,
 		cors: cors{origins: cfg.CORSOrigins}, journal: newJournal(cfg.JournalSize), violations: ring.New[Violation](cfg.JournalSize)}
 	s.faults.set(cfg.Faults)
 	if cfg.Proxy != nil {
@@ -161,7 +174,7 @@ func New(cfg Config) (*Server, error) {
 		"login":            s.login, // logout answers as login does (login.go)
 		"logout":           s.login,
 	}
-	s.stages = s.pipeline()
+	s.stages, s.adminRoutes = s.pipeline(), s.newAdminRoutes()
 	for path, item := range sp.Doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			// An operation that only describes a 405 is never routed to.

@@ -54,8 +54,8 @@ func (s *Server) State(backend string) State {
 func (s *Server) Load(st State) error {
 	dump := store.Dump{}
 	for _, name := range slices.Sorted(maps.Keys(st)) {
-		if !backendName.MatchString(name) {
-			return fmt.Errorf("backend %q: a backend is named by a host's first label: lower-case letters, digits and dashes", name)
+		if err := checkBackend(name); err != nil {
+			return err
 		}
 		dump[name] = map[string][]*store.Object{}
 		for _, typ := range slices.Sorted(maps.Keys(st[name])) {
@@ -74,6 +74,17 @@ func (s *Server) Load(st State) error {
 		}
 	}
 	return s.store.Import(dump)
+}
+
+// checkBackend says why a name cannot name a backend, if it cannot: a
+// backend is a host's first label, a DNS label (CONTRACT §1). Every name
+// a backend gets, from a Host, a state file or Config.Backend, is checked
+// here, so that a state the mock saves is one it loads again.
+func checkBackend(name string) error {
+	if !backendName.MatchString(name) {
+		return fmt.Errorf("backend %q: a backend is named by a host's first label: 1 to 63 lower-case letters, digits and dashes, not starting or ending with a dash", name)
+	}
+	return nil
 }
 
 var backendName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)

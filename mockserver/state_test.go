@@ -1,13 +1,17 @@
 package mockserver_test
 
 import (
+	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/fixtures"
 	"github.com/spacedog-oss/batchkit/mockserver"
+	"github.com/spacedog-oss/batchkit/spec"
 )
 
 func TestTheSampleSeedLoadsAndReadsBack(t *testing.T) {
@@ -119,4 +123,57 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// A Host names a backend by its first label, a DNS label (CONTRACT §1): a
+// Host whose label cannot name one is refused with a 400 naming it, and
+// an X-Forwarded-Host that is not a host[:port] is not believed, so that
+// every backend a request makes is one a state file loads again.
+func TestEveryBackendARequestMakesLoadsAgain(t *testing.T) {
+	for _, profile := range spec.Profiles() {
+		m := newMock(t, mockserver.Config{Profile: profile})
+		for _, host := range []string{"my_app.localhost", ".localhost", "-shop.localhost:8080", strings.Repeat("a", 64) + ".localhost", "my_app.api.example.com"} {
+			r := m.doHost(host, "POST", "/1/data/product", obj{"name": "x"})
+			if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "host ["+host+"]") {
+				t.Errorf("%s: Host %s: %d %s, want a 400 naming the host", profile, host, r.status, r.body)
+				continue
+			}
+			assertEnvelopeIn(t, profile, r.json(t), http.StatusBadRequest)
+		}
+		// A forwarded host of a proxy on this machine is a Host as well.
+		r := m.do("POST", "/1/data/product", obj{}, "X-Forwarded-Host", "my_app.localhost:5173")
+		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "host [my_app.localhost:5173] (X-Forwarded-Host)") {
+			t.Errorf("%s: X-Forwarded-Host my_app.localhost:5173: %d %s", profile, r.status, r.body)
+		}
+		// One that is no host[:port] is not believed: the Host is.
+		for _, fh := range []string{"a b.localhost", "x/y.localhost", "u@evil.localhost", "x.localhost/y", "x.localhost:80a"} {
+			r := m.doHost("ok.localhost", "POST", "/1/data/product", obj{}, "X-Forwarded-Host", fh)
+			if r.status >= 300 || !strings.Contains(string(r.body), "http://ok.localhost/") {
+				t.Errorf("%s: X-Forwarded-Host %q: %d %s, want the Host's backend and location", profile, fh, r.status, r.body)
+			}
+		}
+		for _, host := range []string{"shop.localhost", "SHOP2.localhost:8080", "127.0.0.1", "a-1.b.example.com"} {
+			if r := m.doHost(host, "POST", "/1/data/product", obj{}); r.status >= 300 {
+				t.Errorf("%s: Host %s: %d %s", profile, host, r.status, r.body)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "state.json")
+		if err := m.srv.SaveStateFile(path); err != nil {
+			t.Fatal(err)
+		}
+		st, err := mockserver.ParseState(path, must(os.ReadFile(path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := newMock(t, mockserver.Config{Profile: profile})
+		if err := again.srv.Load(st); err != nil {
+			t.Errorf("%s: the saved state does not load again: %v", profile, err)
+		}
+		if got := slices.Sorted(maps.Keys(st)); !slices.Equal(got, []string{"a-1", "default", "ok", "shop", "shop2"}) {
+			t.Errorf("%s: the backends saved are %q", profile, got)
+		}
+	}
+	if _, err := mockserver.New(mockserver.Config{Backend: "my_app"}); err == nil || !strings.Contains(err.Error(), `backend "my_app"`) {
+		t.Errorf("a default backend of no valid name: %v", err)
+	}
 }

@@ -288,3 +288,83 @@ func tarGz(t *testing.T, name string, data []byte) []byte {
 	}
 	return b.Bytes()
 }
+
+// stubSuites is a stand-in for the suites' binary, in dir, that says it
+// ran, prints its environment and passes.
+func stubSuites(t *testing.T, dir string) string {
+	t.Helper()
+	stub := filepath.Join(dir, "spacedog-conformance")
+	if err := os.WriteFile(stub, []byte("#!/bin/sh\necho --- suites\nenv\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return stub
+}
+
+// Jobs of a matrix whose entries differ in nothing the action's inputs
+// say (a matrix over the runner's setup, say) still name their artifacts
+// apart, by their index in the matrix and the matrix itself, which
+// action.yml gives the step; a target's user info is never in a name.
+func TestJobsOfAMatrixWithTheSameInputsNameTheirArtifactsApart(t *testing.T) {
+	stub := stubSuites(t, t.TempDir())
+	name := func(env ...string) string {
+		t.Helper()
+		dir := t.TempDir()
+		out, passed := runAction(t, dir, append([]string{"GITHUB_JOB=conformance", "INPUT_BINARY=" + stub}, env...)...)
+		if !passed {
+			t.Fatalf("the step failed:\n%s", out)
+		}
+		return output(t, dir, "artifact-name")
+	}
+	target := "INPUT_TARGET=http://127.0.0.1:8080"
+	first := name(target, "JOB_INDEX=0", `JOB_MATRIX={"go":"1.26","cache":true}`)
+	second := name(target, "JOB_INDEX=1", `JOB_MATRIX={"go":"1.26","cache":false}`)
+	if first == second {
+		t.Errorf("two jobs of a matrix, with the same inputs, both name their artifact %q", first)
+	}
+	if again := name(target, "JOB_INDEX=0", `JOB_MATRIX={"go":"1.26","cache":true}`); again != first {
+		t.Errorf("the same job names its artifact %q, then %q", first, again)
+	}
+	if other := name(target, "JOB_INDEX=0", `JOB_MATRIX={"go":"1.26","cache":false}`); other == first {
+		t.Errorf("two matrix entries name their artifact %q", other)
+	}
+
+	dir := t.TempDir()
+	out, _ := runAction(t, dir, "GITHUB_JOB=conformance", "INPUT_BINARY="+filepath.Join(dir, "fails"),
+		"INPUT_TARGET=https://fred:pa55word@staging.example.com:8443/api")
+	got := output(t, dir, "artifact-name")
+	if strings.Contains(got, "fred") || strings.Contains(got, "pa55word") || !strings.Contains(got, "staging.example.com-8443") {
+		t.Errorf("a target with user info names the artifact %q", got)
+	}
+	if bytes.Contains(out, []byte("pa55word")) {
+		t.Errorf("the step printed the target's password:\n%s", out)
+	}
+}
+
+// The token lists the releases, and nothing else sees it: neither the Go
+// build of the suites at a branch, nor the suites (stand-ins for both
+// print their environment).
+func TestTheTokenReachesNeitherTheBuildNorTheSuites(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A go that prints its environment and builds, at -o, a binary that prints its own.
+	fakeGo := "#!/bin/sh\necho '--- go'\nenv\nwhile [ $# -gt 0 ]; do [ \"$1\" = -o ] && out=$2; shift; done\n" +
+		"mkdir -p \"$(dirname \"$out\")\" && printf '#!/bin/sh\\necho --- suites\\nenv\\n' >\"$out\" && chmod +x \"$out\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(fakeGo), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range [][]string{
+		{"ACTION_PATH=" + dir, "ACTION_REF=main", "RUNNER_TEMP=" + dir, "PATH=" + bin + ":" + os.Getenv("PATH")},
+		{"INPUT_BINARY=" + stubSuites(t, dir)},
+	} {
+		out, passed := runAction(t, dir, append(env, "INPUT_TARGET=http://127.0.0.1:9", "GITHUB_TOKEN=t0ken")...)
+		if !passed || !bytes.Contains(out, []byte("--- suites\n")) {
+			t.Fatalf("%q: the step failed, or ran nothing:\n%s", env, out)
+		}
+		if bytes.Contains(out, []byte("t0ken")) {
+			t.Errorf("%q: the build or the suites saw the token:\n%s", env, out)
+		}
+	}
+}

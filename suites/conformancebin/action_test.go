@@ -176,6 +176,17 @@ func TestActionYAMLIsValidMetadata(t *testing.T) {
 	if upload["name"] != "${{ steps.run.outputs.artifact-name }}" {
 		t.Errorf("the artifact is named %v, not by the run's artifact-name output", upload["name"])
 	}
+	// The folder the run wrote, which its output says (the input's default
+	// when the input is empty), is the one uploaded.
+	if upload["path"] != "${{ steps.run.outputs.report-dir }}" {
+		t.Errorf("the artifact uploads %v, not the run's report-dir output", upload["path"])
+	}
+	// A job of a matrix names its artifact by its index and its entry.
+	for v, want := range map[string]string{"JOB_INDEX": "${{ strategy.job-index }}", "JOB_MATRIX": "${{ toJSON(matrix) }}"} {
+		if env[v] != want || !bytes.Contains(script, []byte(v)) {
+			t.Errorf("the step sets %s to %v, want %s, read by action/run.sh", v, env[v], want)
+		}
+	}
 }
 
 func actionSchema(t *testing.T) *jsonschema.Schema {

@@ -84,10 +84,19 @@ type Reply struct {
 	Findings []spec.Finding
 }
 
+// Client is where a request was sent, as the proxy tells the backend:
+// the scheme and host the client sent it to, as its user reads them, and
+// whether its peer is a proxy of this machine, whose own X-Forwarded-For
+// goes on.
+type Client struct {
+	Scheme, Host string
+	Local        bool
+}
+
 // Forward sends the request, whose body is given read, to the backend and
 // returns its reply, judged by the profile's document. An error is a reply
 // the backend did not give whole.
-func (p *Proxy) Forward(r *http.Request, body []byte) (Reply, error) {
+func (p *Proxy) Forward(r *http.Request, body []byte, client Client) (Reply, error) {
 	target := p.cfg.Target
 	out := *target
 	out.Path += r.URL.Path
@@ -106,7 +115,7 @@ func (p *Proxy) Forward(r *http.Request, body []byte) (Reply, error) {
 	for _, h := range hopHeaders {
 		req.Header.Del(h)
 	}
-	forwarded(req.Header, r)
+	forwarded(req.Header, r, client)
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return Reply{}, fmt.Errorf("proxy: the backend at %s did not answer: %v", target.Redacted(), errors.Unwrap(err))
@@ -134,20 +143,19 @@ func (p *Proxy) Forward(r *http.Request, body []byte) (Reply, error) {
 
 // forwarded says to the backend where the client sent its request, as a
 // reverse proxy does, so that its locations and its backend are the
-// client's (a first hop's words kept): X-Forwarded-Host, -Proto, -For.
-func forwarded(h http.Header, r *http.Request) {
-	if h.Get("X-Forwarded-Host") == "" {
-		h.Set("X-Forwarded-Host", r.Host)
-	}
-	if h.Get("X-Forwarded-Proto") == "" {
-		proto := "http"
-		if r.TLS != nil {
-			proto = "https"
-		}
-		h.Set("X-Forwarded-Proto", proto)
+// client's: X-Forwarded-Host and -Proto are always the proxy's own words,
+// never a client's, which would choose the backend's tenant; a peer's
+// X-Forwarded-For is kept only from a proxy of this machine, and a
+// Forwarded header, which says the same, never goes on from another peer.
+func forwarded(h http.Header, r *http.Request, client Client) {
+	h.Set("X-Forwarded-Host", client.Host)
+	h.Set("X-Forwarded-Proto", client.Scheme)
+	if !client.Local {
+		h.Del("Forwarded")
+		h.Del("X-Forwarded-For")
 	}
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		if prior := h.Get("X-Forwarded-For"); prior != "" {
+		if prior := strings.Join(h.Values("X-Forwarded-For"), ", "); prior != "" {
 			ip = prior + ", " + ip
 		}
 		h.Set("X-Forwarded-For", ip)
