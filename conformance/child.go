@@ -26,7 +26,7 @@ const childEnv = "BATCHKIT_CONFORMANCE_CHILD"
 // child is what childEnv holds.
 type child struct {
 	Test      string `json:"test"` // the calling test's name, t.Name()
-	Call      int    `json:"call"` // which call of Test in that test, from 1
+	Call      int    `json:"call"` // which call of Test in that run of the test, from 1
 	ReportDir string `json:"reportDir"`
 	Rerun     string `json:"rerun"` // the go test command that runs the test alone
 }
@@ -42,20 +42,30 @@ func childOf(env string) (child, bool, error) {
 	return c, true, nil
 }
 
-// calls counts the calls of Test in each test, so that a child runs the
-// one call its parent made, and no other, when a test makes several.
-var calls = counter{n: map[string]int{}}
+// calls counts the calls of Test in each run of a test, so that a child
+// runs the one call its parent made, and no other, when a test makes
+// several. A run is a *testing.T, not a name: go test -count=2 runs a test
+// twice under one name, and each run's calls count from 1, as they do in
+// the child, which runs the test once.
+var calls = counter{n: map[*testing.T]int{}}
 
 type counter struct {
 	mu sync.Mutex
-	n  map[string]int
+	n  map[*testing.T]int
 }
 
-func (c *counter) next(test string) int {
+func (c *counter) next(t *testing.T) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.n[test]++
-	return c.n[test]
+	if c.n[t] == 0 {
+		t.Cleanup(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			delete(c.n, t)
+		})
+	}
+	c.n[t]++
+	return c.n[t]
 }
 
 // LogFile is the suites' full log, in the report folder.

@@ -145,7 +145,7 @@ func Test(t *testing.T, cfg Config) {
 	if err != nil {
 		t.Fatalf("conformance: %v", err)
 	}
-	call := calls.next(t.Name())
+	call := calls.next(t)
 	if c, ok, err := childOf(os.Getenv(childEnv)); err != nil {
 		t.Fatalf("conformance: %v", err)
 	} else if ok {

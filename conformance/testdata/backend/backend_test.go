@@ -5,12 +5,14 @@ package backend
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/conformance"
@@ -87,4 +89,39 @@ func swapFirstTwoResults(next http.Handler) http.Handler {
 		w.WriteHeader(rec.Code)
 		w.Write(body)
 	})
+}
+
+// The tests of how Test runs its child process (conformance/process_test.go)
+// run the suites for one rule, ORD-1, against the mock, which BACKEND_SERVED
+// counts: each process that serves the handler adds its pid to that file.
+func quick(t *testing.T) conformance.Config {
+	t.Helper()
+	cfg := config(served(backend(t, "doc")), "doc")
+	cfg.LabelFilter = "ORD-1"
+	return cfg
+}
+
+// served adds this process's pid to the file BACKEND_SERVED names when
+// the handler gets its first request.
+func served(next http.Handler) http.Handler {
+	path := os.Getenv("BACKEND_SERVED")
+	if path == "" {
+		return next
+	}
+	var once sync.Once
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() {
+			f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err == nil {
+				fmt.Fprintln(f, os.Getpid())
+				f.Close()
+			}
+		})
+		next.ServeHTTP(w, r)
+	})
+}
+
+// One rule, ORD-1, against the mock: go test -count=2 runs it twice.
+func TestTheBackendKeepsORD1(t *testing.T) {
+	conformance.Test(t, quick(t))
 }

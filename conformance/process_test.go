@@ -1,0 +1,46 @@
+package conformance_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The tests of how Test runs the suites in a child process, through the
+// backend's module: each runs the suites for ORD-1 alone, and counts the
+// processes that served the backend's handler by BACKEND_SERVED.
+
+// servedBy is the pids of the processes that served the handler, one a
+// line of the file that BACKEND_SERVED names.
+func servedBy(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(data))
+}
+
+// go test -count=2 runs the test twice, and each run its suites: two
+// child processes serve the handler, not one followed by a run that reads
+// the first one's reports.
+func TestEachIterationOfCountRunsTheSuites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs another module's test")
+	}
+	reports, servedLog := t.TempDir(), filepath.Join(t.TempDir(), "served")
+	out, ok := goIn(t, []string{"BACKEND_REPORT_DIR=" + reports, "BACKEND_SERVED=" + servedLog},
+		"test", "-count=2", "-v", "-run", "^TestTheBackendKeepsORD1$", ".")
+	if !ok {
+		t.Fatalf("the backend's test failed:\n%s", out)
+	}
+	pids := servedBy(t, servedLog)
+	if slices.Sort(pids); len(slices.Compact(pids)) != 2 {
+		t.Errorf("go test -count=2 ran the suites in %d processes (%v), want 2:\n%s", len(pids), pids, out)
+	}
+	if n := strings.Count(out, "--- PASS: TestTheBackendKeepsORD1"); n != 2 {
+		t.Errorf("the test passed %d times, want 2:\n%s", n, out)
+	}
+}
