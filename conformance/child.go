@@ -2,9 +2,12 @@ package conformance
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,8 +28,9 @@ const childEnv = "BATCHKIT_CONFORMANCE_CHILD"
 
 // child is what childEnv holds.
 type child struct {
-	Test      string `json:"test"` // the calling test's name, t.Name()
-	Call      int    `json:"call"` // which call of Test in that run of the test, from 1
+	Test      string `json:"test"`  // the calling test's name, t.Name()
+	Call      int    `json:"call"`  // which call of Test in that run of the test, from 1
+	Token     string `json:"token"` // the run's, which the child leaves beside its reports
 	ReportDir string `json:"reportDir"`
 	Rerun     string `json:"rerun"` // the go test command that runs the test alone
 }
@@ -36,7 +40,7 @@ func childOf(env string) (child, bool, error) {
 	if env == "" {
 		return c, false, nil
 	}
-	if err := json.Unmarshal([]byte(env), &c); err != nil || c.Test == "" || c.Call < 1 || c.ReportDir == "" {
+	if err := json.Unmarshal([]byte(env), &c); err != nil || c.Test == "" || c.Call < 1 || c.Token == "" || c.ReportDir == "" {
 		return c, false, fmt.Errorf("%s=%q is not what a parent test sets", childEnv, env)
 	}
 	return c, true, nil
@@ -71,6 +75,16 @@ func (c *counter) next(t *testing.T) int {
 // LogFile is the suites' full log, in the report folder.
 const LogFile = "conformance.log"
 
+// tokenFile is where the child leaves its run's token, beside the
+// reports, once the suites have written them: the parent reads reports
+// only beside its own run's token, so never an earlier run's, nor those of
+// a process that writes into the same folder at the same time.
+const tokenFile = ".conformance-run"
+
+// reportFiles are what a run writes into its report folder, deleted
+// before it starts: an earlier run's must not stand for this one's.
+var reportFiles = []string{"conformance.md", "results.json", "conformance.html", "junit.xml", "CONC-1-timeline.html", LogFile, tokenFile}
+
 // margin is the time a child takes beyond the run's own deadline: its
 // reports and its end.
 const margin = 2 * time.Minute
@@ -83,11 +97,17 @@ func runChild(t *testing.T, cfg Config, s specs.Settings, call int) {
 	if err != nil {
 		t.Fatalf("conformance: %v", err)
 	}
+	for _, f := range reportFiles {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("conformance: clearing the report folder: %v", err)
+		}
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatalf("conformance: the test binary: %v", err)
 	}
-	env, err := json.Marshal(child{Test: t.Name(), Call: call, ReportDir: dir, Rerun: rerunCommand(t.Name())})
+	token := rand.Text()
+	env, err := json.Marshal(child{Test: t.Name(), Call: call, Token: token, ReportDir: dir, Rerun: rerunCommand(t.Name())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,25 +131,54 @@ func runChild(t *testing.T, cfg Config, s specs.Settings, call int) {
 	if err := log.Close(); err != nil {
 		t.Errorf("conformance: the suites' log: %v", err)
 	}
-	logPath := filepath.Join(dir, LogFile)
-	conforms, brief, err := specs.Brief(dir)
-	switch {
-	case err != nil:
-		why := fmt.Sprint(runErr)
-		if ctx.Err() != nil {
-			why = fmt.Sprintf("still running after %s: stopped", bound)
-		}
-		t.Errorf("conformance: the suites wrote no results (%s); the end of their log, %s:\n%s", why, logPath, tail(logPath, 30))
-	case !conforms:
-		t.Errorf("conformance: %s\nthe reports: %s (conformance.html, results.json, junit.xml beside it)\nthe suites' full log: %s",
-			brief, filepath.Join(dir, "conformance.md"), logPath)
-	case runErr != nil:
-		t.Errorf("conformance: the target conforms, but the test process that ran the suites failed (%v); the end of its log, %s:\n%s", runErr, logPath, tail(logPath, 30))
-	default:
-		t.Logf("conformance: %s", brief)
+	if ctx.Err() != nil {
+		runErr = fmt.Errorf("still running after %s: stopped", bound)
+	}
+	if failure, passed := verdict(dir, token, call, runErr); failure != "" {
+		t.Errorf("conformance: %s", failure)
+	} else {
+		t.Logf("conformance: %s", passed)
 	}
 	if temporary && !t.Failed() {
 		os.RemoveAll(dir)
+	}
+}
+
+// verdict is the run's failure, or "" and the verdict when the child,
+// which ended with runErr, ran the suites and they found that the target
+// conforms: by the reports it left in dir, beside the run's token.
+func verdict(dir, token string, call int, runErr error) (failure, passed string) {
+	logPath := filepath.Join(dir, LogFile)
+	left, err := os.ReadFile(filepath.Join(dir, tokenFile))
+	switch {
+	case err != nil && runErr == nil:
+		return fmt.Sprintf("the test binary, run again for this test alone, ended without running the suites: there, the test's code took another path "+
+			"and did not make this call of Test, its call %d (make the calls from the test's own code, the same in every process); the end of its log, %s:\n%s",
+			call, logPath, tail(logPath, 30)), ""
+	case err != nil:
+		return fmt.Sprintf("the suites wrote no results (%v); the end of their log, %s:\n%s", runErr, logPath, tail(logPath, 30)), ""
+	case string(left) != token:
+		return fmt.Sprintf("the reports in %s are another run's, written there at the same time: give each run a ReportDir of its own", dir), ""
+	}
+	conforms, brief, err := specs.Brief(dir)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("the suites wrote no results (%v, %v); the end of their log, %s:\n%s", err, runErr, logPath, tail(logPath, 30)), ""
+	case !conforms:
+		return fmt.Sprintf("%s\nthe reports: %s (conformance.html, results.json, junit.xml beside it)\nthe suites' full log: %s",
+			brief, filepath.Join(dir, "conformance.md"), logPath), ""
+	case runErr != nil:
+		return fmt.Sprintf("the target conforms, but the test process that ran the suites failed (%v); the end of its log, %s:\n%s", runErr, logPath, tail(logPath, 30)), ""
+	}
+	return "", brief
+}
+
+// leaveToken is the child's last word, once the suites have written their
+// reports into dir: the token of the run.
+func leaveToken(t *testing.T, dir, token string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, tokenFile), []byte(token), 0o644); err != nil {
+		t.Errorf("conformance: %v", err)
 	}
 }
 

@@ -179,6 +179,7 @@ func runHere(t *testing.T, cfg Config, s specs.Settings, c child) {
 	sc.LabelFilter = bothFilters(cfg.LabelFilter, sc.LabelFilter)
 	rc.JUnitReport = filepath.Join(c.ReportDir, "junit.xml")
 	specs.Run(t, s, sc, rc, specs.Invocation{GoTest: c.Rerun, Ephemeral: cfg.Handler != nil})
+	leaveToken(t, c.ReportDir, c.Token)
 }
 
 // bothFilters selects the specs that both label filters select.

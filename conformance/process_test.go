@@ -44,3 +44,28 @@ func TestEachIterationOfCountRunsTheSuites(t *testing.T) {
 		t.Errorf("the test passed %d times, want 2:\n%s", n, out)
 	}
 }
+
+// A child whose test takes another path than its parent's runs no suites:
+// the test fails, saying so, rather than pass on the reports of an
+// earlier run in the same folder.
+func TestAChildThatRunsNoSuitesFailsTheTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs another module's test")
+	}
+	reports := t.TempDir()
+	// An earlier run that conforms leaves its reports in reports/doc.
+	if out, ok := goIn(t, []string{"BACKEND_REPORT_DIR=" + reports}, "test", "-count=1", "-run", "^TestTheBackendKeepsORD1$", "."); !ok {
+		t.Fatalf("the backend's test failed:\n%s", out)
+	}
+	out, ok := goIn(t, []string{"BACKEND_REPORT_DIR=" + reports, "BACKEND_EXPECT_FAILURE=1"},
+		"test", "-count=1", "-run", "^TestAChildThatTakesAnotherPath$", ".")
+	if ok {
+		t.Fatalf("the test passed, its child having run no suites:\n%s", out)
+	}
+	if !strings.Contains(out, "ended without running the suites") {
+		t.Errorf("the failure does not say the child ran no suites:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(reports, "doc", "results.json")); !os.IsNotExist(err) {
+		t.Errorf("the earlier run's results.json is still in the folder (%v): a reader would take it for this run's", err)
+	}
+}

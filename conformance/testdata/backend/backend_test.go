@@ -125,3 +125,20 @@ func served(next http.Handler) http.Handler {
 func TestTheBackendKeepsORD1(t *testing.T) {
 	conformance.Test(t, quick(t))
 }
+
+// A test whose code calls Test in its first process only, as code that
+// depends on state outside the test would: the parent makes a marker in
+// BACKEND_REPORT_DIR, and the child, the test binary run again, finds it
+// and returns. The child runs nothing: the test must fail, whatever
+// reports the folder held before. Run with BACKEND_EXPECT_FAILURE=1.
+func TestAChildThatTakesAnotherPath(t *testing.T) {
+	expectFailure(t)
+	marker := filepath.Join(os.Getenv("BACKEND_REPORT_DIR"), "called")
+	if _, err := os.Stat(marker); err == nil {
+		return // the child
+	}
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conformance.Test(t, quick(t))
+}
