@@ -122,7 +122,11 @@ func runChild(t *testing.T, cfg Config, s specs.Settings, call int) {
 	defer log.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), bound+30*time.Second)
 	defer cancel()
-	args := append([]string{"-test.run=" + runPattern(t.Name()), "-test.timeout=" + bound.String(), "-ginkgo.no-color"}, passedOn(os.Args[1:])...)
+	args := []string{"-test.run=" + runPattern(t.Name()), "-test.timeout=" + bound.String(), "-ginkgo.no-color"}
+	if testing.Short() {
+		args = append(args, "-test.short") // the test's code may take another path in short mode
+	}
+	args = append(args, passedOn(os.Args[1:])...)
 	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Env = append(os.Environ(), childEnv+"="+string(env))
 	cmd.Stdout, cmd.Stderr = log, log

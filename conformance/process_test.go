@@ -69,3 +69,19 @@ func TestAChildThatRunsNoSuitesFailsTheTest(t *testing.T) {
 		t.Errorf("the earlier run's results.json is still in the folder (%v): a reader would take it for this run's", err)
 	}
 }
+
+// go test -short runs the child in short mode too: a test that runs in
+// short mode only runs its suites.
+func TestShortModeReachesTheChild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs another module's test")
+	}
+	servedLog := filepath.Join(t.TempDir(), "served")
+	out, ok := goIn(t, []string{"BACKEND_SERVED=" + servedLog}, "test", "-short", "-count=1", "-run", "^TestInShortModeOnly$", ".")
+	if !ok {
+		t.Fatalf("the test failed in short mode:\n%s", out)
+	}
+	if pids := servedBy(t, servedLog); len(pids) != 1 {
+		t.Errorf("the handler was served by %d processes, want the child alone:\n%s", len(pids), out)
+	}
+}

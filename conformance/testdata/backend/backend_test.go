@@ -142,3 +142,12 @@ func TestAChildThatTakesAnotherPath(t *testing.T) {
 	}
 	conformance.Test(t, quick(t))
 }
+
+// A test that runs in short mode only: go test -short runs its child in
+// short mode too.
+func TestInShortModeOnly(t *testing.T) {
+	if !testing.Short() {
+		t.Skip("go test -short runs it")
+	}
+	conformance.Test(t, quick(t))
+}
