@@ -35,6 +35,23 @@ type child struct {
 	Rerun     string `json:"rerun"` // the go test command that runs the test alone
 }
 
+// fromParent is what this process's parent asked of it, read once: the
+// variable is unset as it is read, so that the processes that the test
+// starts (a go test of another module that calls Test, say) do not take
+// themselves for children of this one.
+var fromParent = sync.OnceValue(func() parentSaid {
+	env := os.Getenv(childEnv)
+	os.Unsetenv(childEnv)
+	c, ok, err := childOf(env)
+	return parentSaid{c, ok, err}
+})
+
+type parentSaid struct {
+	child
+	isChild bool
+	err     error
+}
+
 func childOf(env string) (child, bool, error) {
 	var c child
 	if env == "" {

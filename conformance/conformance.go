@@ -37,7 +37,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -146,11 +145,11 @@ func Test(t *testing.T, cfg Config) {
 		t.Fatalf("conformance: %v", err)
 	}
 	call := calls.next(t)
-	if c, ok, err := childOf(os.Getenv(childEnv)); err != nil {
-		t.Fatalf("conformance: %v", err)
-	} else if ok {
-		if c.Test == t.Name() && c.Call == call {
-			runHere(t, cfg, s, c)
+	if p := fromParent(); p.err != nil {
+		t.Fatalf("conformance: %v", p.err)
+	} else if p.isChild {
+		if p.Test == t.Name() && p.Call == call {
+			runHere(t, cfg, s, p.child)
 		}
 		return // in the child of another call: that call's own child runs it
 	}

@@ -85,3 +85,15 @@ func TestShortModeReachesTheChild(t *testing.T) {
 		t.Errorf("the handler was served by %d processes, want the child alone:\n%s", len(pids), out)
 	}
 }
+
+// The child unsets the variable it was called by: the processes that its
+// test starts are not children of Test.
+func TestTheChildsEnvironmentIsNotInherited(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs another module's test")
+	}
+	out, ok := goIn(t, nil, "test", "-count=1", "-run", "^TestTheChildsOwnProcessesAreNoChildren$", ".")
+	if !ok {
+		t.Fatalf("the backend's test failed:\n%s", out)
+	}
+}

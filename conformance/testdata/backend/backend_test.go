@@ -151,3 +151,14 @@ func TestInShortModeOnly(t *testing.T) {
 	}
 	conformance.Test(t, quick(t))
 }
+
+// Code after the call runs in the child too, and a process it starts (a
+// go test of another module that calls Test, say) must not take itself
+// for a child of this test: the variable by which Test's parent process
+// speaks to its child is gone there once read.
+func TestTheChildsOwnProcessesAreNoChildren(t *testing.T) {
+	conformance.Test(t, quick(t))
+	if v, ok := os.LookupEnv("BATCHKIT_CONFORMANCE_CHILD"); ok {
+		t.Errorf("a process this test starts would inherit BATCHKIT_CONFORMANCE_CHILD=%s", v)
+	}
+}
