@@ -33,6 +33,10 @@ type child struct {
 	Token     string `json:"token"` // the run's, which the child leaves beside its reports
 	ReportDir string `json:"reportDir"`
 	Rerun     string `json:"rerun"` // the go test command that runs the test alone
+	// StopBy, when go test's deadline comes before the run's own, is when
+	// the run must stop, leaving the child time for its reports before
+	// that deadline.
+	StopBy time.Time `json:"stopBy,omitzero"`
 }
 
 // fromParent is what this process's parent asked of it, read once: the
@@ -106,6 +110,10 @@ var reportFiles = []string{"conformance.md", "results.json", "conformance.html",
 // reports and its end.
 const margin = 2 * time.Minute
 
+// reportTime is the time a child whose whole run has bound leaves for its
+// reports and its end: margin, or half of a shorter bound.
+func reportTime(bound time.Duration) time.Duration { return min(margin, bound/2) }
+
 // runChild is the parent's part: the child's run, waited for within the
 // run's bound, then the verdict.
 func runChild(t *testing.T, cfg Config, s specs.Settings, call int) {
@@ -123,14 +131,18 @@ func runChild(t *testing.T, cfg Config, s specs.Settings, call int) {
 	if err != nil {
 		t.Fatalf("conformance: the test binary: %v", err)
 	}
-	token := rand.Text()
-	env, err := json.Marshal(child{Test: t.Name(), Call: call, Token: token, ReportDir: dir, Rerun: rerunCommand(t.Name())})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// go test's deadline, 10 minutes by default, may come first: the run
+	// then stops itself before it, and its child has time for its reports.
 	bound := s.RunTimeout + margin
+	var stopBy time.Time
 	if d, ok := t.Deadline(); ok && time.Until(d)-10*time.Second < bound {
 		bound = max(time.Until(d)-10*time.Second, time.Second)
+		stopBy = time.Now().Add(bound - reportTime(bound))
+	}
+	token := rand.Text()
+	env, err := json.Marshal(child{Test: t.Name(), Call: call, Token: token, ReportDir: dir, Rerun: rerunCommand(t.Name()), StopBy: stopBy})
+	if err != nil {
+		t.Fatal(err)
 	}
 	log, err := os.Create(filepath.Join(dir, LogFile))
 	if err != nil {
@@ -159,6 +171,10 @@ func runChild(t *testing.T, cfg Config, s specs.Settings, call int) {
 		t.Errorf("conformance: %s", failure)
 	} else {
 		t.Logf("conformance: %s", passed)
+	}
+	if !stopBy.IsZero() && time.Now().After(stopBy) {
+		t.Logf("conformance: the run was stopped before go test's deadline, %s into it, short of its RunTimeout (%s): "+
+			"give go test a -timeout above RunTimeout and %s to run it whole", bound-reportTime(bound), s.RunTimeout, margin+10*time.Second)
 	}
 	if temporary && !t.Failed() {
 		os.RemoveAll(dir)

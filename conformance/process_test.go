@@ -97,3 +97,39 @@ func TestTheChildsEnvironmentIsNotInherited(t *testing.T) {
 		t.Fatalf("the backend's test failed:\n%s", out)
 	}
 }
+
+// A run longer than go test's deadline stops itself before it: its
+// reports say what it did not run, and its lane of types is given back,
+// rather than go test killing it with no report and its lease held.
+func TestARunStopsBeforeGoTestsDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs another module's test")
+	}
+	reports, leases := t.TempDir(), filepath.Join(t.TempDir(), "leases")
+	out, ok := goIn(t, []string{"BACKEND_REPORT_DIR=" + reports, "BACKEND_EXPECT_FAILURE=1", "BACKEND_LEASES=" + leases},
+		"test", "-count=1", "-timeout=15s", "-run", "^TestASlowBackend$", ".")
+	if ok {
+		t.Fatalf("the backend's test passed a run that was not run whole:\n%s", out)
+	}
+	if strings.Contains(out, "test timed out") || !strings.Contains(out, "incomplete") {
+		t.Errorf("the test's output does not give the incomplete verdict:\n%s", out)
+	}
+	if !strings.Contains(out, "go test's deadline") {
+		t.Errorf("the test's output does not say the run was stopped at go test's deadline:\n%s", out)
+	}
+	dir := filepath.Join(reports, "doc")
+	if conforms, _ := results(t, dir); conforms {
+		t.Errorf("results.json says the run conforms")
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "results.json")); err != nil || !strings.Contains(string(data), "not run: the run's deadline passed") {
+		t.Errorf("results.json does not say specs were not run, the run's deadline passed (%v)", err)
+	}
+	if log, err := os.ReadFile(filepath.Join(dir, "conformance.log")); err != nil || !strings.Contains(string(log), "go test's deadline leaves the run") {
+		t.Errorf("the suites' log does not say go test's deadline shortened the run (%v):\n%s", err, log)
+	}
+	// Taken, then given back: the last request on the leases is the PUT
+	// that frees the lane.
+	if methods := servedBy(t, leases); len(methods) < 2 || methods[len(methods)-1] != "PUT" {
+		t.Errorf("the requests on the leases, %v, do not end with the PUT that gives the lane back", methods)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/spacedog-oss/batchkit/conformance"
 	"github.com/spacedog-oss/batchkit/mockserver"
@@ -161,4 +162,31 @@ func TestTheChildsOwnProcessesAreNoChildren(t *testing.T) {
 	if v, ok := os.LookupEnv("BATCHKIT_CONFORMANCE_CHILD"); ok {
 		t.Errorf("a process this test starts would inherit BATCHKIT_CONFORMANCE_CHILD=%s", v)
 	}
+}
+
+// A backend that answers each request 20 ms late, too slow for the whole
+// run within a short go test -timeout: the run stops itself before go
+// test's deadline, gives its lane of types back, and writes its reports,
+// incomplete. BACKEND_LEASES gets the method of each request on the
+// leases. Run with BACKEND_EXPECT_FAILURE=1 and go test -timeout=15s.
+func TestASlowBackend(t *testing.T) {
+	expectFailure(t)
+	conformance.Test(t, config(slow(backend(t, "doc")), "doc"))
+}
+
+func slow(next http.Handler) http.Handler {
+	leases := os.Getenv("BACKEND_LEASES")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if leases != "" && strings.Contains(r.URL.Path, "/batchkit_leases") {
+			if f, err := os.OpenFile(leases, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+				fmt.Fprintln(f, r.Method)
+				f.Close()
+			}
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+			next.ServeHTTP(w, r)
+		case <-r.Context().Done():
+		}
+	})
 }
