@@ -122,6 +122,11 @@ func runChild(t *testing.T, cfg Config, s specs.Settings, call int) {
 	if err != nil {
 		t.Fatalf("conformance: %v", err)
 	}
+	release, err := folders.claim(dir, t.Name())
+	if err != nil {
+		t.Fatalf("conformance: %v", err)
+	}
+	defer release()
 	for _, f := range reportFiles {
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("conformance: clearing the report folder: %v", err)
@@ -217,6 +222,31 @@ func leaveToken(t *testing.T, dir, token string) {
 	if err := os.WriteFile(filepath.Join(dir, tokenFile), []byte(token), 0o644); err != nil {
 		t.Errorf("conformance: %v", err)
 	}
+}
+
+// folders are the report folders of the calls of Test running in this
+// process: two runs at once in one folder would write over each other's
+// reports, and each read the other's verdict.
+var folders = inUse{by: map[string]string{}}
+
+type inUse struct {
+	mu sync.Mutex
+	by map[string]string // the folder's test
+}
+
+// claim takes dir for test until release, unless another test has it.
+func (u *inUse) claim(dir, test string) (release func(), err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if other, ok := u.by[dir]; ok {
+		return nil, fmt.Errorf("ReportDir %s is in use by another call of Test running now, in %s: give each call a folder of its own", dir, other)
+	}
+	u.by[dir] = test
+	return func() {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		delete(u.by, dir)
+	}, nil
 }
 
 // reportFolder is where the child writes its reports and its log: the

@@ -133,3 +133,28 @@ func TestARunStopsBeforeGoTestsDeadline(t *testing.T) {
 		t.Errorf("the requests on the leases, %v, do not end with the PUT that gives the lane back", methods)
 	}
 }
+
+// Two calls of Test at once with one ReportDir: one runs, the other fails
+// at once, naming the folder, rather than both writing over each other's
+// reports.
+func TestTwoRunsAtOnceCannotShareAReportFolder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs another module's test")
+	}
+	reports := t.TempDir()
+	out, ok := goIn(t, []string{"BACKEND_REPORT_DIR=" + reports, "BACKEND_EXPECT_FAILURE=1"},
+		"test", "-count=1", "-v", "-run", "^TestTwoRunsAtOnceInOneFolder$", ".")
+	if ok {
+		t.Fatalf("two runs at once in one folder both passed:\n%s", out)
+	}
+	passed, failed := strings.Count(out, "--- PASS: TestTwoRunsAtOnceInOneFolder/"), strings.Count(out, "--- FAIL: TestTwoRunsAtOnceInOneFolder/")
+	if passed != 1 || failed != 1 {
+		t.Errorf("%d subtests passed and %d failed, want one of each:\n%s", passed, failed, out)
+	}
+	if !strings.Contains(out, "ReportDir "+filepath.Join(reports, "doc")+" is in use") {
+		t.Errorf("the failure does not say the folder is in use:\n%s", out)
+	}
+	if conforms, _ := results(t, filepath.Join(reports, "doc")); !conforms {
+		t.Errorf("the run that went on does not conform in its results.json")
+	}
+}

@@ -190,3 +190,16 @@ func slow(next http.Handler) http.Handler {
 		}
 	})
 }
+
+// Two calls at once with one ReportDir, in parallel subtests: they would
+// write over each other's reports, and the second fails, saying so. Run
+// with BACKEND_EXPECT_FAILURE=1.
+func TestTwoRunsAtOnceInOneFolder(t *testing.T) {
+	expectFailure(t)
+	for _, name := range []string{"first", "second"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			conformance.Test(t, quick(t))
+		})
+	}
+}
