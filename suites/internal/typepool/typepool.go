@@ -82,9 +82,7 @@ type lease struct {
 // record is a lease object as read back.
 type record struct {
 	lease
-	Meta struct {
-		Version int `json:"version"`
-	} `json:"meta"`
+	version int // its meta.version
 }
 
 func (p *Pool) now() time.Time {
@@ -137,7 +135,7 @@ func (p *Pool) take(ctx context.Context, lane Lane) (*Lease, error) {
 	if r.held(p.now()) {
 		return nil, nil
 	}
-	version, status, err := p.put(ctx, lane, r.Meta.Version, mine)
+	version, status, err := p.put(ctx, lane, r.version, mine)
 	switch {
 	case err != nil:
 		return nil, err
@@ -161,18 +159,18 @@ func (p *Pool) create(ctx context.Context, lane Lane, mine lease) (*Lease, error
 	case status >= 300:
 		return nil, fmt.Errorf("POST %s answered %d: %s", path, status, short(body))
 	}
-	var saved struct{ Version int }
-	if err := json.Unmarshal(body, &saved); err != nil || saved.Version < 1 {
+	version, ok := integer(members(body), "version")
+	if !ok || version < 1 {
 		return nil, fmt.Errorf("POST %s: a saved body without its version: %s", path, short(body))
 	}
-	if saved.Version == 1 {
+	if version == 1 {
 		return &Lease{Lane: lane, pool: p, version: 1}, nil
 	}
 	// An overwrite (spacedog-2016): another run created the lease after
 	// this one found none, and holds the lane. Keep it held, for longer
 	// than any run, rather than share it or free it under that run.
 	taint := lease{Holder: "contested by " + p.Holder, Until: p.now().Add(contested).UTC().Format(time.RFC3339Nano)}
-	if _, _, err := p.put(ctx, lane, saved.Version, taint); err != nil {
+	if _, _, err := p.put(ctx, lane, version, taint); err != nil {
 		return nil, err
 	}
 	return nil, nil
@@ -186,11 +184,10 @@ func (p *Pool) put(ctx context.Context, lane Lane, version int, r lease) (int, i
 	if err != nil || status != http.StatusOK {
 		return 0, status, err
 	}
-	var saved struct{ Version int }
-	if err := json.Unmarshal(body, &saved); err != nil || saved.Version != version+1 {
-		return 0, status, fmt.Errorf("PUT %s: the saved body names version %d, not %d: %s", path, saved.Version, version+1, short(body))
+	if saved, _ := integer(members(body), "version"); saved != version+1 {
+		return 0, status, fmt.Errorf("PUT %s: the saved body names version %d, not %d: %s", path, saved, version+1, short(body))
 	}
-	return saved.Version, status, nil
+	return version + 1, status, nil
 }
 
 // Release frees the lane, unless another run holds it now (a lease that
@@ -235,22 +232,62 @@ func (p *Pool) send(ctx context.Context, method, path string, body any) (int, []
 }
 
 // decode reads a lease object: as a direct GET answers it, or wrapped in
-// content as a 2016 server's batch result would be.
+// content as a 2016 server's batch result would be. A lease object holds
+// both its members, as every run writes them: one without them is not
+// free, but not a lease.
 func decode(body []byte) (record, error) {
-	var r record
-	if err := json.Unmarshal(body, &r); err != nil {
-		return r, fmt.Errorf("not a lease object: %s", short(body))
+	m := members(body)
+	if m == nil {
+		return record{}, fmt.Errorf("not a lease object: %s", short(body))
 	}
-	if r.Meta.Version == 0 {
-		var wrapped struct{ Content *record }
-		if json.Unmarshal(body, &wrapped) == nil && wrapped.Content != nil {
-			r = *wrapped.Content
+	if _, ok := m["meta"]; !ok {
+		if content := members(m["content"]); content != nil {
+			m = content
 		}
 	}
-	if r.Meta.Version < 1 {
+	var r record
+	var holder, until bool
+	r.Holder, holder = text(m, "holder")
+	r.Until, until = text(m, "until")
+	r.version, _ = integer(members(m["meta"]), "version")
+	switch {
+	case r.version < 1:
 		return r, fmt.Errorf("a lease object without meta.version: %s", short(body))
+	case !holder || !until:
+		return r, fmt.Errorf("a lease object without its holder and until: %s", short(body))
 	}
 	return r, nil
+}
+
+// members are a JSON object's members, by their exact names, as the
+// contract spells them: a struct would let encoding/json read "Version"
+// or "VERSION" for version. nil: not an object.
+func members(raw []byte) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// integer is the member name of m, if it is an integer.
+func integer(m map[string]json.RawMessage, name string) (int, bool) {
+	var n int
+	raw, ok := m[name]
+	if !ok || string(raw) == "null" || json.Unmarshal(raw, &n) != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// text is the member name of m, if it is a string.
+func text(m map[string]json.RawMessage, name string) (string, bool) {
+	var s string
+	raw, ok := m[name]
+	if !ok || string(raw) == "null" || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 func short(b []byte) string {

@@ -1,9 +1,11 @@
 package typepool
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -229,5 +231,39 @@ func TestATargetThatCannotLeaseIsAnError(t *testing.T) {
 	_, err := pool(srv.URL, "a").Acquire(t.Context())
 	if err == nil || errors.Is(err, ErrAllHeld) || !strings.Contains(err.Error(), "500") {
 		t.Errorf("error %v, want one naming the 500", err)
+	}
+}
+
+// rewrite replaces old by new in the replies' bodies, as a target that
+// spells the contract's members otherwise would answer.
+func rewrite(old, new string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			maps.Copy(w.Header(), rec.Header())
+			w.Header().Del("Content-Length")
+			w.WriteHeader(rec.Code)
+			w.Write(bytes.ReplaceAll(rec.Body.Bytes(), []byte(old), []byte(new)))
+		})
+	}
+}
+
+// The leases' members are read by their exact names: a target that
+// answers "Version" for "version", or "Meta" for "meta", has no lease to
+// give, though Go's struct decoding would read it all the same.
+func TestALeaseIsReadByItsMembersExactNames(t *testing.T) {
+	for _, names := range [][2]string{{`"version"`, `"Version"`}, {`"meta"`, `"Meta"`}, {`"holder"`, `"HOLDER"`}} {
+		for _, profile := range profiles {
+			t.Run(profile+" "+names[1], func(t *testing.T) {
+				base := target(t, profile, rewrite(names[0], names[1]))
+				// A first run leaves lane 0's lease, held, for the second to read.
+				first, _ := pool(base, "first").Acquire(t.Context())
+				l, err := pool(base, "second").Acquire(t.Context())
+				if err == nil {
+					t.Errorf("the runs took lanes %v and %v from a target that answers %s for %s", first, l, names[1], names[0])
+				}
+			})
+		}
 	}
 }
