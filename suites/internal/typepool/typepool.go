@@ -14,7 +14,10 @@
 // spacedog-2016 profile a POST with an id overwrites, and the version it
 // answers tells: 1 for a creation, more for an overwrite of a lease that
 // another run created and holds at that instant, whose lane is then left
-// marked as held for a day rather than shared.
+// marked as held for a day rather than shared. A run reads its lease back
+// once written: a target that does not keep it under the lane's id (one
+// that ignores ?id= would give every run lane 0), or as written, leases
+// no lane, and Acquire says why.
 package typepool
 
 import (
@@ -25,6 +28,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -51,6 +56,9 @@ type Lane struct {
 
 // laneOf is lane k.
 func laneOf(k int) Lane { return Lane{Number: k, Prefix: fmt.Sprintf("batchkit%d", k)} }
+
+// id is the id of the lane's lease object.
+func (l Lane) id() string { return strconv.Itoa(l.Number) }
 
 // Type is the lane's i-th type.
 func (l Lane) Type(i int) string { return fmt.Sprintf("%s_t%d", l.Prefix, i) }
@@ -144,7 +152,7 @@ func (p *Pool) take(ctx context.Context, lane Lane) (*Lease, error) {
 	case status != http.StatusOK:
 		return nil, fmt.Errorf("taking lane %d answered %d", lane.Number, status)
 	}
-	return &Lease{Lane: lane, pool: p, version: version}, nil
+	return p.confirm(ctx, lane, version)
 }
 
 // create takes a lane whose lease object does not exist yet by creating it.
@@ -159,12 +167,21 @@ func (p *Pool) create(ctx context.Context, lane Lane, mine lease) (*Lease, error
 	case status >= 300:
 		return nil, fmt.Errorf("POST %s answered %d: %s", path, status, short(body))
 	}
-	version, ok := integer(members(body), "version")
+	saved := members(body)
+	version, ok := integer(saved, "version")
 	if !ok || version < 1 {
 		return nil, fmt.Errorf("POST %s: a saved body without its version: %s", path, short(body))
 	}
+	if id, _ := text(saved, "id"); id != lane.id() {
+		// The target made an id of its own up: the object is no lane's
+		// lease, and every run would take it for lane N's.
+		if id != "" {
+			p.send(ctx, "DELETE", "/1/data/"+LeaseType+"/"+url.PathEscape(id), nil)
+		}
+		return nil, fmt.Errorf("POST %s: the target saved the lease under the id %q, not %s: it does not keep the id given", path, id, lane.id())
+	}
 	if version == 1 {
-		return &Lease{Lane: lane, pool: p, version: 1}, nil
+		return p.confirm(ctx, lane, 1)
 	}
 	// An overwrite (spacedog-2016): another run created the lease after
 	// this one found none, and holds the lane. Keep it held, for longer
@@ -184,10 +201,38 @@ func (p *Pool) put(ctx context.Context, lane Lane, version int, r lease) (int, i
 	if err != nil || status != http.StatusOK {
 		return 0, status, err
 	}
-	if saved, _ := integer(members(body), "version"); saved != version+1 {
-		return 0, status, fmt.Errorf("PUT %s: the saved body names version %d, not %d: %s", path, saved, version+1, short(body))
+	saved := members(body)
+	if v, _ := integer(saved, "version"); v != version+1 {
+		return 0, status, fmt.Errorf("PUT %s: the saved body names version %d, not %d: %s", path, v, version+1, short(body))
+	}
+	if id, _ := text(saved, "id"); id != lane.id() {
+		return 0, status, fmt.Errorf("PUT %s: the saved body names the id %q, not %s: %s", path, id, lane.id(), short(body))
 	}
 	return version + 1, status, nil
+}
+
+// confirm reads the lease back once this run saved it at version: the
+// target keeps it under the lane's id, held by this run. A later version
+// is another run's overwrite of its creation (spacedog-2016), which marks
+// the lane held for a day and goes on to another: the lane stays this
+// run's.
+func (p *Pool) confirm(ctx context.Context, lane Lane, version int) (*Lease, error) {
+	path := fmt.Sprintf("/1/data/%s/%d", LeaseType, lane.Number)
+	status, body, err := p.send(ctx, "GET", path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("GET %s answered %d once the lease was saved: the target does not keep the lease under the id given: %s", path, status, short(body))
+	}
+	r, err := decode(body)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	if r.Holder == p.Holder && r.version == version || r.version > version {
+		return &Lease{Lane: lane, pool: p, version: version}, nil
+	}
+	return nil, fmt.Errorf("GET %s: the lease saved at version %d for %q reads back at version %d for %q", path, version, p.Holder, r.version, r.Holder)
 }
 
 // Release frees the lane, unless another run holds it now (a lease that
