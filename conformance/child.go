@@ -102,8 +102,7 @@ const LogFile = "conformance.log"
 // a process that writes into the same folder at the same time.
 const tokenFile = ".conformance-run"
 
-// reportFiles are what a run writes into its report folder, deleted
-// before it starts: an earlier run's must not stand for this one's.
+// reportFiles are what a run writes into its report folder.
 var reportFiles = []string{"conformance.md", "results.json", "conformance.html", "junit.xml", "CONC-1-timeline.html", LogFile, tokenFile}
 
 // margin is the time a child takes beyond the run's own deadline: its
@@ -113,6 +112,30 @@ const margin = 2 * time.Minute
 // reportTime is the time a child whose whole run has bound leaves for its
 // reports and its end: margin, or half of a shorter bound.
 func reportTime(bound time.Duration) time.Duration { return min(margin, bound/2) }
+
+// bounds are the child's time, past which its process is stopped, and,
+// when go test's deadline (10 minutes by default) comes before the run's
+// own, the time by which the run must stop itself, its child leaving time
+// for its reports before go test's deadline.
+func bounds(t *testing.T, runTimeout time.Duration) (bound time.Duration, stopBy time.Time) {
+	bound = runTimeout + margin
+	if d, ok := t.Deadline(); ok && time.Until(d)-10*time.Second < bound {
+		bound = max(time.Until(d)-10*time.Second, time.Second)
+		stopBy = time.Now().Add(bound - reportTime(bound))
+	}
+	return bound, stopBy
+}
+
+// clearReports deletes an earlier run's reports from dir: they must not
+// stand for this run's.
+func clearReports(dir string) error {
+	for _, f := range reportFiles {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
 
 // runChild is the parent's part: the child's run, waited for within the
 // run's bound, then the verdict.
@@ -127,23 +150,14 @@ func runChild(t *testing.T, cfg Config, s specs.Settings, call int) {
 		t.Fatalf("conformance: %v", err)
 	}
 	defer release()
-	for _, f := range reportFiles {
-		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			t.Fatalf("conformance: clearing the report folder: %v", err)
-		}
+	if err := clearReports(dir); err != nil {
+		t.Fatalf("conformance: clearing the report folder: %v", err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatalf("conformance: the test binary: %v", err)
 	}
-	// go test's deadline, 10 minutes by default, may come first: the run
-	// then stops itself before it, and its child has time for its reports.
-	bound := s.RunTimeout + margin
-	var stopBy time.Time
-	if d, ok := t.Deadline(); ok && time.Until(d)-10*time.Second < bound {
-		bound = max(time.Until(d)-10*time.Second, time.Second)
-		stopBy = time.Now().Add(bound - reportTime(bound))
-	}
+	bound, stopBy := bounds(t, s.RunTimeout)
 	token := rand.Text()
 	env, err := json.Marshal(child{Test: t.Name(), Call: call, Token: token, ReportDir: dir, Rerun: rerunCommand(t.Name()), StopBy: stopBy})
 	if err != nil {
