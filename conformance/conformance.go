@@ -37,7 +37,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -145,12 +144,12 @@ func Test(t *testing.T, cfg Config) {
 	if err != nil {
 		t.Fatalf("conformance: %v", err)
 	}
-	call := calls.next(t.Name())
-	if c, ok, err := childOf(os.Getenv(childEnv)); err != nil {
-		t.Fatalf("conformance: %v", err)
-	} else if ok {
-		if c.Test == t.Name() && c.Call == call {
-			runHere(t, cfg, s, c)
+	call := calls.next(t)
+	if p := fromParent(); p.err != nil {
+		t.Fatalf("conformance: %v", p.err)
+	} else if p.isChild {
+		if p.Test == t.Name() && p.Call == call {
+			runHere(t, cfg, s, p.child)
 		}
 		return // in the child of another call: that call's own child runs it
 	}
@@ -166,6 +165,12 @@ func runHere(t *testing.T, cfg Config, s specs.Settings, c child) {
 		s.Target = srv.URL
 	}
 	s.ReportDir = c.ReportDir
+	if !c.StopBy.IsZero() && time.Until(c.StopBy) < s.RunTimeout {
+		// The suites stop by then themselves: the specs not run are
+		// reported so, and the lane of types is given back.
+		s.RunTimeout = max(time.Until(c.StopBy), time.Millisecond)
+		fmt.Printf("conformance: go test's deadline leaves the run %s: the specs not run by then are reported not run\n", s.RunTimeout.Round(time.Millisecond))
+	}
 	if *replaySeed != 0 {
 		s.GenSeed = *replaySeed
 	}
@@ -179,6 +184,7 @@ func runHere(t *testing.T, cfg Config, s specs.Settings, c child) {
 	sc.LabelFilter = bothFilters(cfg.LabelFilter, sc.LabelFilter)
 	rc.JUnitReport = filepath.Join(c.ReportDir, "junit.xml")
 	specs.Run(t, s, sc, rc, specs.Invocation{GoTest: c.Rerun, Ephemeral: cfg.Handler != nil})
+	leaveToken(t, c.ReportDir, c.Token)
 }
 
 // bothFilters selects the specs that both label filters select.

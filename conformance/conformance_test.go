@@ -1,10 +1,13 @@
 package conformance
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -204,5 +207,34 @@ func TestTheChildRunsTheCallingTestAlone(t *testing.T) {
 	want := []string{"-ginkgo.focus", "ORD", "-ginkgo.v", "--ginkgo.seed=3", "-conformance.gen-seed", "9"}
 	if !slices.Equal(got, want) {
 		t.Errorf("passedOn = %q, want %q", got, want)
+	}
+}
+
+// The parent reads reports beside its run's token alone: none is a child
+// that ran no suites, or one that wrote none; another token, another run
+// writing into the same folder.
+func TestTheVerdictIsReadBesideTheRunsToken(t *testing.T) {
+	for _, tc := range []struct {
+		token  string // "": none left
+		runErr error
+		want   string
+	}{
+		{"", nil, "ended without running the suites"},
+		{"", errors.New("exit status 2"), "the suites wrote no results (exit status 2)"},
+		{"another", nil, "another run's"},
+	} {
+		dir := t.TempDir()
+		if tc.token != "" {
+			if err := os.WriteFile(filepath.Join(dir, tokenFile), []byte(tc.token), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// An earlier run's results, which conform: never read.
+		if err := os.WriteFile(filepath.Join(dir, "results.json"), []byte(`{"conforms":true}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if failure, _ := verdict(dir, "this run's", 1, tc.runErr); !strings.Contains(failure, tc.want) {
+			t.Errorf("token %q, %v: failure %q, want one saying %q", tc.token, tc.runErr, failure, tc.want)
+		}
 	}
 }

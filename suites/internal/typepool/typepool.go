@@ -14,7 +14,10 @@
 // spacedog-2016 profile a POST with an id overwrites, and the version it
 // answers tells: 1 for a creation, more for an overwrite of a lease that
 // another run created and holds at that instant, whose lane is then left
-// marked as held for a day rather than shared.
+// marked as held for a day rather than shared. A run reads its lease back
+// once written: a target that does not keep it under the lane's id (one
+// that ignores ?id= would give every run lane 0), or as written, leases
+// no lane, and Acquire says why.
 package typepool
 
 import (
@@ -25,6 +28,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -51,6 +56,9 @@ type Lane struct {
 
 // laneOf is lane k.
 func laneOf(k int) Lane { return Lane{Number: k, Prefix: fmt.Sprintf("batchkit%d", k)} }
+
+// id is the id of the lane's lease object.
+func (l Lane) id() string { return strconv.Itoa(l.Number) }
 
 // Type is the lane's i-th type.
 func (l Lane) Type(i int) string { return fmt.Sprintf("%s_t%d", l.Prefix, i) }
@@ -82,9 +90,7 @@ type lease struct {
 // record is a lease object as read back.
 type record struct {
 	lease
-	Meta struct {
-		Version int `json:"version"`
-	} `json:"meta"`
+	version int // its meta.version
 }
 
 func (p *Pool) now() time.Time {
@@ -137,7 +143,7 @@ func (p *Pool) take(ctx context.Context, lane Lane) (*Lease, error) {
 	if r.held(p.now()) {
 		return nil, nil
 	}
-	version, status, err := p.put(ctx, lane, r.Meta.Version, mine)
+	version, status, err := p.put(ctx, lane, r.version, mine)
 	switch {
 	case err != nil:
 		return nil, err
@@ -146,7 +152,7 @@ func (p *Pool) take(ctx context.Context, lane Lane) (*Lease, error) {
 	case status != http.StatusOK:
 		return nil, fmt.Errorf("taking lane %d answered %d", lane.Number, status)
 	}
-	return &Lease{Lane: lane, pool: p, version: version}, nil
+	return p.confirm(ctx, lane, version)
 }
 
 // create takes a lane whose lease object does not exist yet by creating it.
@@ -161,18 +167,27 @@ func (p *Pool) create(ctx context.Context, lane Lane, mine lease) (*Lease, error
 	case status >= 300:
 		return nil, fmt.Errorf("POST %s answered %d: %s", path, status, short(body))
 	}
-	var saved struct{ Version int }
-	if err := json.Unmarshal(body, &saved); err != nil || saved.Version < 1 {
+	saved := members(body)
+	version, ok := integer(saved, "version")
+	if !ok || version < 1 {
 		return nil, fmt.Errorf("POST %s: a saved body without its version: %s", path, short(body))
 	}
-	if saved.Version == 1 {
-		return &Lease{Lane: lane, pool: p, version: 1}, nil
+	if id, _ := text(saved, "id"); id != lane.id() {
+		// The target made an id of its own up: the object is no lane's
+		// lease, and every run would take it for lane N's.
+		if id != "" {
+			p.send(ctx, "DELETE", "/1/data/"+LeaseType+"/"+url.PathEscape(id), nil)
+		}
+		return nil, fmt.Errorf("POST %s: the target saved the lease under the id %q, not %s: it does not keep the id given", path, id, lane.id())
+	}
+	if version == 1 {
+		return p.confirm(ctx, lane, 1)
 	}
 	// An overwrite (spacedog-2016): another run created the lease after
 	// this one found none, and holds the lane. Keep it held, for longer
 	// than any run, rather than share it or free it under that run.
 	taint := lease{Holder: "contested by " + p.Holder, Until: p.now().Add(contested).UTC().Format(time.RFC3339Nano)}
-	if _, _, err := p.put(ctx, lane, saved.Version, taint); err != nil {
+	if _, _, err := p.put(ctx, lane, version, taint); err != nil {
 		return nil, err
 	}
 	return nil, nil
@@ -186,11 +201,38 @@ func (p *Pool) put(ctx context.Context, lane Lane, version int, r lease) (int, i
 	if err != nil || status != http.StatusOK {
 		return 0, status, err
 	}
-	var saved struct{ Version int }
-	if err := json.Unmarshal(body, &saved); err != nil || saved.Version != version+1 {
-		return 0, status, fmt.Errorf("PUT %s: the saved body names version %d, not %d: %s", path, saved.Version, version+1, short(body))
+	saved := members(body)
+	if v, _ := integer(saved, "version"); v != version+1 {
+		return 0, status, fmt.Errorf("PUT %s: the saved body names version %d, not %d: %s", path, v, version+1, short(body))
 	}
-	return saved.Version, status, nil
+	if id, _ := text(saved, "id"); id != lane.id() {
+		return 0, status, fmt.Errorf("PUT %s: the saved body names the id %q, not %s: %s", path, id, lane.id(), short(body))
+	}
+	return version + 1, status, nil
+}
+
+// confirm reads the lease back once this run saved it at version: the
+// target keeps it under the lane's id, held by this run. A later version
+// is another run's overwrite of its creation (spacedog-2016), which marks
+// the lane held for a day and goes on to another: the lane stays this
+// run's.
+func (p *Pool) confirm(ctx context.Context, lane Lane, version int) (*Lease, error) {
+	path := fmt.Sprintf("/1/data/%s/%d", LeaseType, lane.Number)
+	status, body, err := p.send(ctx, "GET", path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("GET %s answered %d once the lease was saved: the target does not keep the lease under the id given: %s", path, status, short(body))
+	}
+	r, err := decode(body)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	if r.Holder == p.Holder && r.version == version || r.version > version {
+		return &Lease{Lane: lane, pool: p, version: version}, nil
+	}
+	return nil, fmt.Errorf("GET %s: the lease saved at version %d for %q reads back at version %d for %q", path, version, p.Holder, r.version, r.Holder)
 }
 
 // Release frees the lane, unless another run holds it now (a lease that
@@ -235,22 +277,62 @@ func (p *Pool) send(ctx context.Context, method, path string, body any) (int, []
 }
 
 // decode reads a lease object: as a direct GET answers it, or wrapped in
-// content as a 2016 server's batch result would be.
+// content as a 2016 server's batch result would be. A lease object holds
+// both its members, as every run writes them: one without them is not
+// free, but not a lease.
 func decode(body []byte) (record, error) {
-	var r record
-	if err := json.Unmarshal(body, &r); err != nil {
-		return r, fmt.Errorf("not a lease object: %s", short(body))
+	m := members(body)
+	if m == nil {
+		return record{}, fmt.Errorf("not a lease object: %s", short(body))
 	}
-	if r.Meta.Version == 0 {
-		var wrapped struct{ Content *record }
-		if json.Unmarshal(body, &wrapped) == nil && wrapped.Content != nil {
-			r = *wrapped.Content
+	if _, ok := m["meta"]; !ok {
+		if content := members(m["content"]); content != nil {
+			m = content
 		}
 	}
-	if r.Meta.Version < 1 {
+	var r record
+	var holder, until bool
+	r.Holder, holder = text(m, "holder")
+	r.Until, until = text(m, "until")
+	r.version, _ = integer(members(m["meta"]), "version")
+	switch {
+	case r.version < 1:
 		return r, fmt.Errorf("a lease object without meta.version: %s", short(body))
+	case !holder || !until:
+		return r, fmt.Errorf("a lease object without its holder and until: %s", short(body))
 	}
 	return r, nil
+}
+
+// members are a JSON object's members, by their exact names, as the
+// contract spells them: a struct would let encoding/json read "Version"
+// or "VERSION" for version. nil: not an object.
+func members(raw []byte) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// integer is the member name of m, if it is an integer.
+func integer(m map[string]json.RawMessage, name string) (int, bool) {
+	var n int
+	raw, ok := m[name]
+	if !ok || string(raw) == "null" || json.Unmarshal(raw, &n) != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// text is the member name of m, if it is a string.
+func text(m map[string]json.RawMessage, name string) (string, bool) {
+	var s string
+	raw, ok := m[name]
+	if !ok || string(raw) == "null" || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 func short(b []byte) string {

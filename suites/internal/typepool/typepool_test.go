@@ -1,9 +1,12 @@
 package typepool
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -229,5 +232,100 @@ func TestATargetThatCannotLeaseIsAnError(t *testing.T) {
 	_, err := pool(srv.URL, "a").Acquire(t.Context())
 	if err == nil || errors.Is(err, ErrAllHeld) || !strings.Contains(err.Error(), "500") {
 		t.Errorf("error %v, want one naming the 500", err)
+	}
+}
+
+// rewrite replaces old by new in the replies' bodies, as a target that
+// spells the contract's members otherwise would answer.
+func rewrite(old, new string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			maps.Copy(w.Header(), rec.Header())
+			w.Header().Del("Content-Length")
+			w.WriteHeader(rec.Code)
+			w.Write(bytes.ReplaceAll(rec.Body.Bytes(), []byte(old), []byte(new)))
+		})
+	}
+}
+
+// The leases' members are read by their exact names: a target that
+// answers "Version" for "version", or "Meta" for "meta", has no lease to
+// give, though Go's struct decoding would read it all the same.
+func TestALeaseIsReadByItsMembersExactNames(t *testing.T) {
+	for _, names := range [][2]string{{`"version"`, `"Version"`}, {`"meta"`, `"Meta"`}, {`"holder"`, `"HOLDER"`}} {
+		for _, profile := range profiles {
+			t.Run(profile+" "+names[1], func(t *testing.T) {
+				base := target(t, profile, rewrite(names[0], names[1]))
+				// A first run leaves lane 0's lease, held, for the second to read.
+				first, _ := pool(base, "first").Acquire(t.Context())
+				l, err := pool(base, "second").Acquire(t.Context())
+				if err == nil {
+					t.Errorf("the runs took lanes %v and %v from a target that answers %s for %s", first, l, names[1], names[0])
+				}
+			})
+		}
+	}
+}
+
+// ignoreID serves POSTs as a target that ignores ?id= does: the object
+// gets an id of the target's making. With echo, its saved body names the
+// id asked for all the same.
+func ignoreID(echo bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			asked := q.Get("id")
+			if r.Method != http.MethodPost || asked == "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			q.Del("id")
+			r.URL.RawQuery = q.Encode()
+			if !echo {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			m := members(rec.Body.Bytes())
+			m["id"], _ = json.Marshal(asked)
+			body, _ := json.Marshal(m)
+			maps.Copy(w.Header(), rec.Header())
+			w.Header().Del("Content-Length")
+			w.WriteHeader(rec.Code)
+			w.Write(body)
+		})
+	}
+}
+
+// A target that ignores ?id= creates each run's lease under an id of its
+// own, and every run would believe it holds lane 0: runs at once would
+// share its types. No run leases a lane there, whether the saved body
+// names the id the target made or, lying, the one asked for; and none
+// leaves behind a lease object whose id it was told.
+func TestATargetThatIgnoresTheIdGivesNoLane(t *testing.T) {
+	for _, echo := range []bool{false, true} {
+		for _, profile := range profiles {
+			t.Run(fmt.Sprintf("%s, the id asked for echoed: %v", profile, echo), func(t *testing.T) {
+				base := target(t, profile, ignoreID(echo))
+				for _, holder := range []string{"a", "b"} {
+					l, err := pool(base, holder).Acquire(t.Context())
+					if err == nil || errors.Is(err, ErrAllHeld) || !strings.Contains(err.Error(), "id") {
+						t.Errorf("%s took %+v (%v): want an error that names the id", holder, l, err)
+					}
+				}
+				p := pool(base, "reader")
+				status, body, err := p.send(t.Context(), "GET", "/1/data/"+LeaseType, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Lying, the target hides the id it made, and its objects stay.
+				if total, _ := integer(members(body), "total"); !echo && status == http.StatusOK && total != 0 {
+					t.Errorf("the runs left %d lease objects: %s", total, body)
+				}
+			})
+		}
 	}
 }
