@@ -2,10 +2,12 @@ package selftest
 
 import (
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spacedog-oss/batchkit/suites/internal/harness"
 	"github.com/spacedog-oss/batchkit/suites/internal/summary"
@@ -66,4 +68,32 @@ func readReport(t *testing.T, reports string, out []byte) []byte {
 		t.Fatalf("no conformance.md: %v\n%s", err, harness.Tail(out))
 	}
 	return md
+}
+
+// A run whose time ends while a spec waits for a reply reports that spec
+// as not run, not as failed: the run's end is not the target's doing.
+func TestASpecCutOffByTheRunsEndIsNotRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the suites")
+	}
+	bin := harness.Binary(t)
+	slow := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(150 * time.Millisecond)
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := variant{wrap: slow}.serve(t)
+	defer srv.Close()
+	reports := filepath.Join(t.TempDir(), "reports")
+	out, passed := harness.Run(t, bin, "", harness.WithoutStepSummary(os.Environ()),
+		"--ginkgo.no-color", "--target="+srv.URL, "--report-dir="+reports, "--run-timeout=4s", "--ginkgo.label-filter=!generative && !concurrency")
+	if passed {
+		t.Fatalf("the run passed\n%s", harness.Tail(out))
+	}
+	md := readReport(t, reports, out)
+	res := readResults(t, reports, md, out)
+	if res.Verdict != summary.VerdictIncomplete || res.NotRun == 0 || res.Counts.Fail != 0 {
+		t.Errorf("verdict %q, %d specs not run, %d FAIL; want incomplete and none failed\n%s", res.Verdict, res.NotRun, res.Counts.Fail, md)
+	}
 }

@@ -163,7 +163,9 @@ func (c *client) do1(req *http.Request) (reply, error) {
 	resp, err := c.http.Do(req.WithContext(ctx))
 	if err != nil {
 		if time.Now().After(c.health.deadline) {
-			err = fmt.Errorf("%s %s: the run's deadline (--run-timeout=%s) passed while waiting for the reply", req.Method, req.URL.RequestURI(), c.cfg.RunTimeout)
+			// The run's end, not the target's doing: the spec is not run.
+			return reply{}, errNotSent{fmt.Sprintf("the run's deadline passed (--run-timeout=%s) while %s %s waited for its reply",
+				c.cfg.RunTimeout, req.Method, req.URL.RequestURI())}
 		}
 		c.health.note(req, err)
 		return reply{}, unwrapURLError(err)

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -20,8 +21,10 @@ import (
 // checked object by object. --ginkgo.label-filter=concurrency runs it
 // alone, '!concurrency' leaves it out.
 var _ = Describe("Concurrent clients", Label("concurrency"), func() {
-	It("see each request on one object take effect at one instant between its sending and its answer", rule("CONC-1"), func(ctx SpecContext) {
+	It("see each request on one object take effect at one instant between its sending and its answer", rule("CONC-1"), func(sctx SpecContext) {
 		c, seed := concurrencyConfig("conc")
+		ctx, cancel := context.WithDeadline(sctx, target.health.deadline) // no request past the run's end
+		defer cancel()
 		res, err := concurrency.Run(ctx, c)
 		if res != nil {
 			AddReportEntry(summary.EntryRequests, fmt.Sprint(res.Requests), ReportEntryVisibilityNever)
@@ -58,8 +61,10 @@ var _ = Describe("Concurrent clients", Label("concurrency"), func() {
 		}
 	})
 
-	It("count every object concurrent batches created in a listing sent once they were answered, and a batch's own in a listing between them", rule("CONC-2"), func(ctx SpecContext) {
+	It("count every object concurrent batches created in a listing sent once they were answered, and a batch's own in a listing between them", rule("CONC-2"), func(sctx SpecContext) {
 		c, seed := concurrencyConfig("list")
+		ctx, cancel := context.WithDeadline(sctx, target.health.deadline)
+		defer cancel()
 		problems, h, err := concurrency.Listings(ctx, c)
 		if h != nil {
 			AddReportEntry(summary.EntryRequests, fmt.Sprint(len(h.Exchanges())), ReportEntryVisibilityNever)

@@ -116,8 +116,9 @@ func (h *health) notRun(runTimeout time.Duration) string {
 	return ""
 }
 
-// errNotSent is a request not sent, its route or the target being down: the
-// spec that would have sent it is not run.
+// errNotSent is a request not sent, its route or the target being down, or
+// not answered before the run's deadline: the spec that would have sent it
+// is not run.
 type errNotSent struct{ why string }
 
 func (e errNotSent) Error() string { return "not sent: " + e.why }
