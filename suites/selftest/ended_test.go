@@ -76,6 +76,7 @@ func TestASpecCutOffByTheRunsEndIsNotRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the suites")
 	}
+	t.Parallel() // mostly waiting on its slow target
 	bin := harness.Binary(t)
 	slow := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -73,9 +73,16 @@ func TestABrokenTargetFailsSpecsNeverTheRun(t *testing.T) {
 	bin := harness.Binary(t)
 	var strayed atomic.Int64
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { strayed.Add(1) }))
-	defer elsewhere.Close()
+	// Cleanups, since they wait for the parallel subtests.
+	t.Cleanup(elsewhere.Close)
+	t.Cleanup(func() {
+		if n := strayed.Load(); n > 0 {
+			t.Errorf("the suites followed a redirect to another host %d times", n)
+		}
+	})
 	for _, bt := range brokenTargets(elsewhere.URL) {
 		t.Run(bt.name, func(t *testing.T) {
+			t.Parallel() // the hangs spend their time waiting out timeouts
 			var met atomic.Int64
 			dir := t.TempDir()
 			junit := filepath.Join(dir, "junit.xml")
@@ -116,9 +123,6 @@ func TestABrokenTargetFailsSpecsNeverTheRun(t *testing.T) {
 				t.Errorf("no JUnit report: %v", err)
 			}
 		})
-	}
-	if n := strayed.Load(); n > 0 {
-		t.Errorf("the suites followed a redirect to another host %d times", n)
 	}
 }
 
@@ -229,6 +233,7 @@ func TestATargetThatHangsOnOneKindOfBodyFailsOnlyItsSpecs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the suites")
 	}
+	t.Parallel() // mostly waiting out timeouts
 	bin := harness.Binary(t)
 	reports := filepath.Join(t.TempDir(), "reports")
 	v := variant{name: "hangs on bodies not JSON", wrap: defect.HangOnBodiesNotJSON(), args: targetBounds}
