@@ -64,21 +64,7 @@ func TestInChromiumThePageShowsABatchAndItsFailingItemAsItArrives(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	reports := make(chan string, 2)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/probe":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			io.WriteString(w, probePage)
-		case "/favicon.ico": // the probe's: not the app's request
-			w.WriteHeader(http.StatusNoContent)
-		case "/report":
-			reports <- readReport(t, r)
-		default:
-			srv.ServeHTTP(w, r)
-		}
-	}))
-	defer ts.Close()
+	ts, reports := probeServer(t, srv, probePage)
 	m := &mock{t: t, srv: srv, url: ts.URL}
 	m.do("GET", "/1/data", nil) // a request before: the failures filter hides it
 

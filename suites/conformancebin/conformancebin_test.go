@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 	"github.com/spacedog-oss/batchkit/suites/internal/harness"
 )
@@ -63,33 +62,18 @@ func TestTheBinaryJudgesAServerOnItsOwn(t *testing.T) {
 // test ends.
 func serveMock(t *testing.T, wrap func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
-	return serveMockIn(t, "", wrap)
+	return defect.ServeMock(t, "", wrap)
 }
 
 // serveMockOf serves a mock of the profile until the test ends.
 func serveMockOf(t *testing.T, profile string) *httptest.Server {
 	t.Helper()
-	return serveMockIn(t, profile, nil)
+	return defect.ServeMock(t, profile, nil)
 }
 
 // serveHandler serves h until the test ends.
 func serveHandler(t *testing.T, h http.Handler) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func serveMockIn(t *testing.T, profile string, wrap func(http.Handler) http.Handler) *httptest.Server {
-	t.Helper()
-	mock, err := mockserver.New(mockserver.Config{Profile: profile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = mock
-	if wrap != nil {
-		h = wrap(mock)
-	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv

@@ -60,12 +60,7 @@ func TestEachRaceIsCaught(t *testing.T) {
 // profile behind wrap, for 1,000 requests.
 func runConcurrency(t *testing.T, wrap Middleware, profile string) *concurrency.Result {
 	t.Helper()
-	m, err := mockserver.New(mockserver.Config{Profile: profile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(wrap(m))
-	defer srv.Close()
+	srv := ServeMock(t, profile, wrap)
 	res, err := concurrency.Run(context.Background(), concurrency.Config{Target: srv.URL, Profile: profile, Clients: 8, Ops: 1000,
 		Budget: 20 * time.Second, Seed: 2, Types: []string{"conc_a", "conc_b"}, Auths: []model.Auth{{Header: model.Basic("fred"), User: "fred"}},
 		HTTP: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}, CheckTimeout: time.Minute, Timeline: true})

@@ -18,16 +18,7 @@ import (
 
 func run(t *testing.T, profile string, wrap defect.Middleware) (*Finding, Stats) {
 	t.Helper()
-	mock, err := mockserver.New(mockserver.Config{Profile: profile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = mock
-	if wrap != nil {
-		h = wrap(mock)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv := defect.ServeMock(t, profile, wrap)
 	f, stats, err := Run(context.Background(), Config{Target: srv.URL, Profile: profile, MaxBatch: 10,
 		Auths:  []model.Auth{{Header: "", User: "anonymous"}, {Header: model.Basic("fred"), User: "fred"}, {Header: model.Basic("vince"), User: "vince"}},
 		Prefix: "t", Seed: 1, Sequences: 20, Steps: 30, Budget: 20 * time.Second, Every: 5})

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spacedog-oss/batchkit/mockserver"
 	"github.com/spacedog-oss/batchkit/spec"
+	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 )
 
 var profiles = []string{spec.Doc, spec.SpaceDog2016}
@@ -24,17 +24,7 @@ var profiles = []string{spec.Doc, spec.SpaceDog2016}
 // target serves a mock of the profile behind wrap (nil: none).
 func target(t *testing.T, profile string, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
-	mock, err := mockserver.New(mockserver.Config{Profile: profile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = mock
-	if wrap != nil {
-		h = wrap(mock)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return defect.ServeMock(t, profile, wrap).URL
 }
 
 func pool(base, holder string) *Pool {
