@@ -18,14 +18,18 @@ import (
 
 var pageScreenshot = flag.String("page-screenshot", "", "write a screenshot of /_mock/ to this PNG (docs/mock-page.png)")
 
+// probeHelpers are the probes' own: report what the page shows, the framed
+// page's document, and wait until a condition holds.
+const probeHelpers = `const report = (s) => fetch("/report", {method: "POST", body: s});
+const doc = () => document.getElementById("f").contentDocument;
+const until = (cond) => new Promise((ok) => { const t = setInterval(() => { const v = cond(); if (v) { clearInterval(t); ok(v); } }, 10); });
+`
+
 // probePage frames the mock's page, same origin, and reports what it
 // shows: once it is live, and once it shows a batch with a failing item,
 // which it opens and filters as a developer would.
 const probePage = `<!doctype html><iframe id=f src="/_mock/#token=s3cret" width=1200 height=800></iframe><script>
-const report = (s) => fetch("/report", {method: "POST", body: s});
-const doc = () => document.getElementById("f").contentDocument;
-const until = (cond) => new Promise((ok) => { const t = setInterval(() => { const v = cond(); if (v) { clearInterval(t); ok(v); } }, 10); });
-(async () => {
+` + probeHelpers + `(async () => {
   await until(() => doc() && doc().body && doc().body.dataset.live === "on");
   const ready = Number(doc().body.dataset.polls || 0);
   await report("ready");
@@ -195,10 +199,7 @@ func probeServer(t *testing.T, mock http.Handler, probe string) (*httptest.Serve
 // does, with no token in the address: the page asks for it; a wrong one is
 // refused, the right one opens it; a reload keeps it for the tab.
 const probeToken = `<!doctype html><iframe id=f src="/_mock/" width=1200 height=800></iframe><script>
-const report = (s) => fetch("/report", {method: "POST", body: s});
-const doc = () => document.getElementById("f").contentDocument;
-const until = (cond) => new Promise((ok) => { const t = setInterval(() => { const v = cond(); if (v) { clearInterval(t); ok(v); } }, 10); });
-const typeToken = (value) => { const d = doc(); d.getElementById("token").value = value; d.getElementById("unlock").requestSubmit(); };
+` + probeHelpers + `const typeToken = (value) => { const d = doc(); d.getElementById("token").value = value; d.getElementById("unlock").requestSubmit(); };
 (async () => {
   const out = [];
   await until(() => doc() && doc().getElementById("unlock") && !doc().getElementById("unlock").hidden);
@@ -259,10 +260,7 @@ func TestInChromiumThePageAsksForTheTokenAndKeepsItForTheTab(t *testing.T) {
 // probeItems reports, once the page shows three new requests, each one's
 // rows as the developer reads them, and how many the refused filter keeps.
 const probeItems = `<!doctype html><iframe id=f src="/_mock/" width=1200 height=800></iframe><script>
-const report = (s) => fetch("/report", {method: "POST", body: s});
-const doc = () => document.getElementById("f").contentDocument;
-const until = (cond) => new Promise((ok) => { const t = setInterval(() => { const v = cond(); if (v) { clearInterval(t); ok(v); } }, 10); });
-const text = (c) => (c.querySelector("summary") || c).textContent.replace(/\s+/g, " ").trim();
+` + probeHelpers + `const text = (c) => (c.querySelector("summary") || c).textContent.replace(/\s+/g, " ").trim();
 (async () => {
   await until(() => doc() && doc().body && doc().body.dataset.live === "on");
   await report("ready");
