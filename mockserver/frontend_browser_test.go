@@ -60,21 +60,8 @@ func TestInChromiumAFrontendOnAnotherOriginSignsInWritesReadsAndBatches(t *testi
 	} {
 		t.Run(profile, func(t *testing.T) {
 			m := newMock(t, mockserver.Config{Profile: profile, Users: map[string]string{"fred": "secret"}, AllowedHosts: []string{}})
-			reports := make(chan string, 1)
-			app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				switch r.URL.Path {
-				case "/report":
-					reports <- readReport(t, r)
-				case "/":
-					w.Header().Set("Content-Type", "text/html; charset=utf-8")
-					io.WriteString(w, strings.ReplaceAll(appPage, "MOCK", m.url))
-				default:
-					http.NotFound(w, r)
-				}
-			}))
-			defer app.Close()
-			port := portOf(t, app)
-			stop := startChromium(t, chromium, "http://app.localhost:"+port+"/") // another origin than the mock's 127.0.0.1
+			app, reports := appServer(t, appPage, m.url)
+			stop := startChromium(t, chromium, app) // another origin than the mock's 127.0.0.1
 			defer stop()
 			if got := waitReport(t, reports); got != want {
 				t.Errorf("the app's flow:\n got %s\nwant %s", got, want)
@@ -118,23 +105,11 @@ func TestInChromiumAFrontendRetriesAFailedBatchAndTheJournalSaysSo(t *testing.T)
 	m := newMock(t, mockserver.Config{AllowedHosts: []string{}})
 	m.do("POST", "/1/data/cart?id=c1", obj{"items": []any{"thunder"}})
 	rule := addFault(t, m, obj{"method": "POST", "path": "/1/batch", "status": 503, "times": 1, "headers": obj{"X-Test-Id": "checkout-1"}})[0]
-	reports := make(chan string, 1)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/report":
-			reports <- readReport(t, r)
-		case "/":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			io.WriteString(w, strings.ReplaceAll(retryPage, "MOCK", m.url))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer app.Close()
+	app, reports := appServer(t, retryPage, m.url)
 	if r := m.batch("", subreq.Get("/1/data/cart/c1")); r.status != 200 { // another test's batch, meanwhile
 		t.Fatalf("another test's batch: %d %s", r.status, r.body)
 	}
-	stop := startChromium(t, chromium, "http://app.localhost:"+portOf(t, app)+"/")
+	stop := startChromium(t, chromium, app)
 	defer stop()
 	if got, want := waitReport(t, reports), "first 503; retry 200 200,200"; got != want {
 		t.Fatalf("the app met %q, want %q", got, want)
@@ -175,4 +150,26 @@ func TestInChromiumAFrontendRetriesAFailedBatchAndTheJournalSaysSo(t *testing.T)
 			t.Errorf("the app met a refusal: %+v", e.Refused)
 		}
 	}
+}
+
+// appServer serves a frontend's page, its MOCK standing for the mock's
+// address, on another origin than the mock's 127.0.0.1: it returns the
+// page's address at app.localhost and what the page reports, until the
+// test ends.
+func appServer(t *testing.T, page, mockURL string) (string, <-chan string) {
+	t.Helper()
+	reports := make(chan string, 1)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/report":
+			reports <- readReport(t, r)
+		case "/":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, strings.ReplaceAll(page, "MOCK", mockURL))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(app.Close)
+	return "http://app.localhost:" + portOf(t, app) + "/", reports
 }
