@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 )
 
 // Wire is one profile's wire format. Each reader undoes its writer:
@@ -72,7 +74,7 @@ func envelope(results []json.RawMessage) []byte {
 }
 
 func readEnvelope(reply []byte) ([]json.RawMessage, error) {
-	m := members(reply)
+	m := jsonvalue.Members(reply)
 	var results []json.RawMessage
 	if m == nil || !isTrue(m["success"]) || statusOf(m) != http.StatusOK ||
 		json.Unmarshal(m["responses"], &results) != nil || results == nil {
@@ -105,7 +107,7 @@ func appendArray(b []byte, values []json.RawMessage) []byte {
 // ResultStatus is a batch result's status: its own status member, or 200
 // for a representation (an object or a listing), which has none.
 func ResultStatus(result json.RawMessage) int {
-	if s := statusOf(members(result)); s != 0 {
+	if s := statusOf(jsonvalue.Members(result)); s != 0 {
 		return s
 	}
 	return http.StatusOK
@@ -130,7 +132,7 @@ func unwrapReads(method string, r json.RawMessage) json.RawMessage {
 	if !isGet(method) {
 		return r
 	}
-	m := members(r)
+	m := jsonvalue.Members(r)
 	if isTrue(m["success"]) && statusOf(m) == http.StatusOK && m["content"] != nil {
 		return m["content"]
 	}
@@ -138,15 +140,6 @@ func unwrapReads(method string, r json.RawMessage) json.RawMessage {
 }
 
 func isGet(method string) bool { return strings.EqualFold(method, http.MethodGet) }
-
-// members are a JSON object's members by exact name; nil for another value.
-func members(raw []byte) map[string]json.RawMessage {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
-	return m
-}
 
 // statusOf is an object's integer status member; 0 when it has none.
 func statusOf(m map[string]json.RawMessage) int {

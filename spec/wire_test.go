@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/spacedog-oss/batchkit/fixtures"
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 )
 
 // formatOf is the profile's format; the zero Wire would test nothing.
@@ -159,7 +160,7 @@ func TestEachWireWritesTheFixturesReplies(t *testing.T) {
 		back := make([]json.RawMessage, len(results))
 		for i, r := range results {
 			var method string // none for an item that is not an object, or has no method
-			json.Unmarshal(members(items[i])["method"], &method)
+			json.Unmarshal(jsonvalue.Members(items[i])["method"], &method)
 			alone := w.Alone(method, r)
 			back[i] = w.Result(method, ResultStatus(r), alone)
 			if !bytes.Equal(compact(t, back[i]), compact(t, r)) {

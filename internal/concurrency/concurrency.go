@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 	"github.com/spacedog-oss/batchkit/internal/model"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -347,8 +348,8 @@ func (c *Client) learn(pool []string, ops ...*Op) {
 			}
 			continue
 		}
-		m := members(op.Body)
-		meta := members(m["meta"])
+		m := jsonvalue.Members(op.Body)
+		meta := jsonvalue.Members(m["meta"])
 		var v int
 		switch {
 		case op.Status == http.StatusNotFound || op.Req.Method == http.MethodDelete && op.Status == http.StatusOK:

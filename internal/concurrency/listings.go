@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 	"github.com/spacedog-oss/batchkit/internal/model"
 	"github.com/spacedog-oss/batchkit/spec"
 )
@@ -184,7 +185,7 @@ type ListingProblem struct {
 // createdID is the id of the object a create made.
 func createdID(op *Op, created int) (string, bool) {
 	var id string
-	if op.Status != created || json.Unmarshal(members(op.Body)["id"], &id) != nil || id == "" {
+	if op.Status != created || json.Unmarshal(jsonvalue.Members(op.Body)["id"], &id) != nil || id == "" {
 		return "", false
 	}
 	return id, true
@@ -197,7 +198,7 @@ type listing struct {
 
 // listed reads a listing: its total and its objects' ids, by exact names.
 func listed(op *Op) (listing, bool) {
-	m := members(op.Body)
+	m := jsonvalue.Members(op.Body)
 	var l listing
 	var results []json.RawMessage
 	if op.Status != http.StatusOK || json.Unmarshal(m["total"], &l.total) != nil || json.Unmarshal(m["results"], &results) != nil {
@@ -205,7 +206,7 @@ func listed(op *Op) (listing, bool) {
 	}
 	for _, r := range results {
 		var id string
-		if json.Unmarshal(members(members(r)["meta"])["id"], &id) != nil {
+		if json.Unmarshal(jsonvalue.Members(jsonvalue.Members(r)["meta"])["id"], &id) != nil {
 			return l, false
 		}
 		l.ids = append(l.ids, id)

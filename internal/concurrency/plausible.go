@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 	"github.com/spacedog-oss/batchkit/internal/model"
 )
 
@@ -32,7 +33,7 @@ func candidates(op *Op) []model.Object {
 		return model.Object{Exists: true, Fields: "{}", Version: max(v, 1), CreatedBy: op.Caller.User, UpdatedBy: op.Caller.User}
 	}
 	states := []model.Object{{}, some(1)}
-	answer := members(op.Body)
+	answer := jsonvalue.Members(op.Body)
 	switch {
 	case op.Req.Method == http.MethodGet && op.Status == http.StatusOK:
 		if s, ok := shown(answer); ok {
@@ -56,7 +57,7 @@ func candidates(op *Op) []model.Object {
 // shown is the state an object read back shows, its members read by
 // their exact names.
 func shown(read map[string]json.RawMessage) (model.Object, bool) {
-	meta := members(read["meta"])
+	meta := jsonvalue.Members(read["meta"])
 	if meta == nil {
 		return model.Object{}, false
 	}
@@ -83,13 +84,4 @@ func shown(read map[string]json.RawMessage) (model.Object, bool) {
 	f, _ := json.Marshal(fields)
 	s.Exists, s.Fields = true, string(f)
 	return s, true
-}
-
-// members are a JSON object's members by exact name; nil for another value.
-func members(raw []byte) map[string]json.RawMessage {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
-	return m
 }

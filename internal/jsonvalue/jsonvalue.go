@@ -111,3 +111,14 @@ func sameNumber(a, b json.Number) bool {
 	y, ok2 := new(big.Rat).SetString(string(b))
 	return ok1 && ok2 && x.Cmp(y) == 0
 }
+
+// Members are a JSON object's members by their exact names, as the
+// contract spells them (a struct would let encoding/json read "Version" or
+// "VERSION" for version); nil for any other value.
+func Members(raw []byte) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
+}

@@ -59,3 +59,19 @@ func TestTheRangeIsValidJSONWithinABody(t *testing.T) {
 		t.Errorf("the range as one object: %d bytes", len(b))
 	}
 }
+
+// Members are read by their exact names: "Version" is not "version".
+func TestMembersAreReadByTheirExactNames(t *testing.T) {
+	m := Members([]byte(`{"Version":1,"version":2}`))
+	if string(m["version"]) != "2" || string(m["Version"]) != "1" || len(m) != 2 {
+		t.Errorf("members %v", m)
+	}
+	if m := Members([]byte(`{"Version":1}`)); m["version"] != nil {
+		t.Errorf("version read from Version: %s", m["version"])
+	}
+	for _, raw := range []string{`[1]`, `"a"`, `null`, `{`} {
+		if m := Members([]byte(raw)); len(m) != 0 {
+			t.Errorf("%s: members %v", raw, m)
+		}
+	}
+}

@@ -32,6 +32,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 )
 
 // Lanes is how many runs may hold a lane at once; a run that finds every
@@ -167,7 +169,7 @@ func (p *Pool) create(ctx context.Context, lane Lane, mine lease) (*Lease, error
 	case status >= 300:
 		return nil, fmt.Errorf("POST %s answered %d: %s", path, status, short(body))
 	}
-	saved := members(body)
+	saved := jsonvalue.Members(body)
 	version, ok := integer(saved, "version")
 	if !ok || version < 1 {
 		return nil, fmt.Errorf("POST %s: a saved body without its version: %s", path, short(body))
@@ -201,7 +203,7 @@ func (p *Pool) put(ctx context.Context, lane Lane, version int, r lease) (int, i
 	if err != nil || status != http.StatusOK {
 		return 0, status, err
 	}
-	saved := members(body)
+	saved := jsonvalue.Members(body)
 	if v, _ := integer(saved, "version"); v != version+1 {
 		return 0, status, fmt.Errorf("PUT %s: the saved body names version %d, not %d: %s", path, v, version+1, short(body))
 	}
@@ -281,12 +283,12 @@ func (p *Pool) send(ctx context.Context, method, path string, body any) (int, []
 // both its members, as every run writes them: one without them is not
 // free, but not a lease.
 func decode(body []byte) (record, error) {
-	m := members(body)
+	m := jsonvalue.Members(body)
 	if m == nil {
 		return record{}, fmt.Errorf("not a lease object: %s", short(body))
 	}
 	if _, ok := m["meta"]; !ok {
-		if content := members(m["content"]); content != nil {
+		if content := jsonvalue.Members(m["content"]); content != nil {
 			m = content
 		}
 	}
@@ -294,7 +296,7 @@ func decode(body []byte) (record, error) {
 	var holder, until bool
 	r.Holder, holder = text(m, "holder")
 	r.Until, until = text(m, "until")
-	r.version, _ = integer(members(m["meta"]), "version")
+	r.version, _ = integer(jsonvalue.Members(m["meta"]), "version")
 	switch {
 	case r.version < 1:
 		return r, fmt.Errorf("a lease object without meta.version: %s", short(body))
@@ -302,17 +304,6 @@ func decode(body []byte) (record, error) {
 		return r, fmt.Errorf("a lease object without its holder and until: %s", short(body))
 	}
 	return r, nil
-}
-
-// members are a JSON object's members, by their exact names, as the
-// contract spells them: a struct would let encoding/json read "Version"
-// or "VERSION" for version. nil: not an object.
-func members(raw []byte) map[string]json.RawMessage {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
-	return m
 }
 
 // integer is the member name of m, if it is an integer.

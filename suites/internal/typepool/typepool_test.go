@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spacedog-oss/batchkit/internal/jsonvalue"
 	"github.com/spacedog-oss/batchkit/spec"
 	"github.com/spacedog-oss/batchkit/suites/internal/defect"
 )
@@ -279,7 +280,7 @@ func ignoreID(echo bool) func(http.Handler) http.Handler {
 			}
 			rec := httptest.NewRecorder()
 			next.ServeHTTP(rec, r)
-			m := members(rec.Body.Bytes())
+			m := jsonvalue.Members(rec.Body.Bytes())
 			m["id"], _ = json.Marshal(asked)
 			body, _ := json.Marshal(m)
 			maps.Copy(w.Header(), rec.Header())
@@ -312,7 +313,7 @@ func TestATargetThatIgnoresTheIdGivesNoLane(t *testing.T) {
 					t.Fatal(err)
 				}
 				// Lying, the target hides the id it made, and its objects stay.
-				if total, _ := integer(members(body), "total"); !echo && status == http.StatusOK && total != 0 {
+				if total, _ := integer(jsonvalue.Members(body), "total"); !echo && status == http.StatusOK && total != 0 {
 					t.Errorf("the runs left %d lease objects: %s", total, body)
 				}
 			})
